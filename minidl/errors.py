@@ -1,0 +1,26 @@
+"""Exceptions raised by minidl.
+
+Every error that minidl raises on purpose is either a built-in ``ValueError`` /
+``TypeError`` or a subclass of :class:`MinidlError`, and its message names what
+was wrong and what was expected.
+"""
+
+
+class MinidlError(Exception):
+    """Base class of the errors minidl raises on purpose."""
+
+
+class DeviceMismatchError(MinidlError, ValueError):
+    """An operation received tensors that live on different devices."""
+
+
+class ShapeError(MinidlError, ValueError):
+    """An operation received arrays whose shapes do not fit together."""
+
+
+class GradcheckError(MinidlError):
+    """Analytic and numerical gradients disagree (see :func:`minidl.gradcheck`)."""
+
+
+class GraphError(MinidlError, RuntimeError):
+    """The autograd graph was used in a way it does not support (e.g. a second backward)."""
