@@ -1,0 +1,86 @@
+"""Hot-path kernels on raw arrays, and the choice of which implementation runs.
+
+Three modules provide the same functions with the same signatures:
+
+- :mod:`minidl.kernels.reference`: plain NumPy (also runs on CuPy arrays), the
+  readable definition of every kernel;
+- :mod:`minidl.kernels.cpu_numba`: Numba-compiled CPU versions, tested against it;
+- :mod:`minidl.kernels.gpu_cupy`: CuPy versions for arrays on a CUDA device.
+
+The CPU implementation is chosen once, at import, from ``MINIDL_KERNELS``:
+``"numba"`` (the default when Numba is installed) or ``"numpy"`` (the reference,
+also used when Numba is missing).  The chosen functions are re-exported here, so
+``from minidl import kernels; kernels.im2col(...)`` runs the active one, and
+``ACTIVE`` names it.  Arrays on the GPU go through :func:`get_kernels`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from types import ModuleType
+from typing import Any
+
+from minidl.kernels import reference
+from minidl.kernels.reference import pad_amounts
+
+KERNEL_NAMES = (
+    "im2col",
+    "col2im",
+    "conv2d_forward",
+    "conv2d_backward",
+    "maxpool2d_forward",
+    "maxpool2d_backward",
+    "avgpool2d_forward",
+    "avgpool2d_backward",
+    "softmax_cross_entropy",
+    "relu_forward",
+    "relu_backward",
+    "bias_grad",
+)
+
+
+def _choose_cpu() -> tuple[ModuleType, str]:
+    """The CPU kernel module named by ``MINIDL_KERNELS`` (auto: Numba if it is installed)."""
+    wanted = os.environ.get("MINIDL_KERNELS", "").strip().lower()
+    if wanted in ("numpy", "reference"):
+        return reference, "numpy"
+    if wanted not in ("", "auto", "numba"):
+        raise ValueError(f"MINIDL_KERNELS={wanted!r} is not known; expected 'numba' or 'numpy'")
+    have_numba = importlib.util.find_spec("numba") is not None
+    if not have_numba:
+        if wanted == "numba":
+            raise ImportError("MINIDL_KERNELS=numba but Numba is not installed (pip install numba)")
+        return reference, "numpy"
+    from minidl.kernels import cpu_numba
+
+    return cpu_numba, "numba"
+
+
+_cpu, ACTIVE = _choose_cpu()
+
+
+def get_kernels(xp: Any = None) -> ModuleType:
+    """The kernel module for an array module or array: gpu_cupy for CuPy, else the CPU one."""
+    name = getattr(xp, "__name__", None) or type(xp).__module__
+    if name.split(".")[0] == "cupy":
+        from minidl.kernels import gpu_cupy
+
+        return gpu_cupy
+    return _cpu
+
+
+im2col = _cpu.im2col
+col2im = _cpu.col2im
+conv2d_forward = _cpu.conv2d_forward
+conv2d_backward = _cpu.conv2d_backward
+maxpool2d_forward = _cpu.maxpool2d_forward
+maxpool2d_backward = _cpu.maxpool2d_backward
+avgpool2d_forward = _cpu.avgpool2d_forward
+avgpool2d_backward = _cpu.avgpool2d_backward
+softmax_cross_entropy = _cpu.softmax_cross_entropy
+relu_forward = _cpu.relu_forward
+relu_backward = _cpu.relu_backward
+bias_grad = _cpu.bias_grad
+
+__all__ = ["ACTIVE", "get_kernels", "pad_amounts", "reference", *KERNEL_NAMES]
