@@ -1,0 +1,107 @@
+"""minidl: a small, readable deep learning engine.
+
+>>> import minidl as mdl
+>>> x = mdl.tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> (x * x).sum().backward()
+>>> x.grad
+tensor([2., 4., 6.])
+
+Map of the package: ``autograd.py`` (Tensor, Function, backward), ``backend.py``
+(NumPy/CuPy, dtypes), ``ops/`` (one module per op family), ``kernels/`` (Numba and
+CuPy hot paths), ``functional.py``, ``nn/``, ``optim/``, ``keras/``, ``datasets/``.
+"""
+
+from __future__ import annotations
+
+try:  # thread policy first: it must run before NumPy/Numba start their thread pools
+    from .kernels.threads import configure_threads
+
+    configure_threads()
+except ImportError:  # pragma: no cover
+    pass
+
+import numpy as _np
+
+from . import backend, ops
+from .autograd import Function, Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import cuda, default_dtype, set_default_dtype
+from .errors import DeviceMismatchError, GradcheckError, GraphError, MinidlError, ShapeError
+from .gradcheck import gradcheck
+from .ops import (
+    abs,
+    arange,
+    argmax,
+    argmin,
+    broadcast_to,
+    clip,
+    concatenate,
+    exp,
+    expand_dims,
+    flatten,
+    full,
+    log,
+    logsumexp,
+    matmul,
+    maximum,
+    mean,
+    minimum,
+    ones,
+    ones_like,
+    pad,
+    rand,
+    randn,
+    reshape,
+    sigmoid,
+    softmax,
+    sqrt,
+    squeeze,
+    stack,
+    sum,
+    tanh,
+    transpose,
+    where,
+    zeros,
+    zeros_like,
+)
+from .random import manual_seed
+
+float16 = _np.dtype("float16")
+float32 = _np.dtype("float32")
+float64 = _np.dtype("float64")
+int32 = _np.dtype("int32")
+int64 = _np.dtype("int64")
+bool_ = _np.dtype("bool")
+
+__version__ = "0.1.0"
+
+
+def tensor(data, requires_grad: bool = False, dtype=None, device: str | None = None) -> Tensor:
+    """Make a tensor (a copy of ``data``).  Floating data becomes float32 unless ``dtype``
+    says otherwise; integer and bool data keep their kind (and cannot require grad)."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device, copy=True)
+
+
+def __getattr__(name: str):
+    """Load the larger sub-packages on first use (``mdl.keras``, ``mdl.nn``, ...)."""
+    import importlib
+
+    lazy = {"nn", "optim", "keras", "functional", "datasets", "metrics", "plot", "tune",
+            "explain", "monitor", "io", "kernels"}
+    if name in lazy:
+        return importlib.import_module(f".{name}", __name__)
+    if name in ("save", "load"):
+        return getattr(importlib.import_module(".io", __name__), name)
+    raise AttributeError(f"module 'minidl' has no attribute {name!r}")
+
+
+__all__ = [
+    "Tensor", "Function", "tensor", "no_grad", "enable_grad", "set_grad_enabled",
+    "is_grad_enabled", "manual_seed", "gradcheck", "cuda", "backend", "ops",
+    "default_dtype", "set_default_dtype", "MinidlError", "DeviceMismatchError",
+    "GradcheckError", "GraphError", "ShapeError", "float16", "float32", "float64", "int32",
+    "int64", "bool_", "abs", "arange", "argmax", "argmin", "broadcast_to", "clip",
+    "concatenate", "exp", "expand_dims", "flatten", "full", "log", "logsumexp", "matmul",
+    "maximum", "mean", "minimum", "ones", "ones_like", "pad", "rand", "randn", "reshape",
+    "sigmoid", "softmax", "sqrt", "squeeze", "stack", "sum", "tanh", "transpose", "where",
+    "zeros", "zeros_like", "save", "load",
+]

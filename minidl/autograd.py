@@ -1,0 +1,383 @@
+"""Tensors and reverse-mode automatic differentiation.
+
+A :class:`Tensor` wraps an array (NumPy on ``"cpu"``, CuPy on ``"cuda"``).  Every
+operation on tensors is a :class:`Function` subclass with two methods:
+
+* ``forward(*arrays)`` computes the output array from the input arrays, and
+* ``backward(grad)`` takes dL/d(output) and returns dL/d(input) for each input.
+
+When an input requires a gradient, :meth:`Function.apply` records the function as
+the output's ``creator``.  The recorded functions form a directed acyclic graph;
+``loss.backward()`` visits it in reverse topological order and applies the chain
+rule, ``dL/dx = sum over uses of x of (dL/dy · dy/dx)``.
+
+Broadcasting is undone in exactly one place, :func:`unbroadcast`, called by the
+engine, so no op has to worry about it: an op returns the gradient in the
+broadcast shape and the engine sums it back to the input's shape.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import backend
+from .errors import DeviceMismatchError, GraphError
+
+# ---------------------------------------------------------------- gradient mode
+
+
+class _GradMode(threading.local):
+    enabled = True
+
+
+_grad_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    return _grad_mode.enabled
+
+
+class set_grad_enabled:
+    """Context manager (and decorator) that turns graph recording on or off."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = bool(enabled)
+
+    def __enter__(self) -> None:
+        self.previous = _grad_mode.enabled
+        _grad_mode.enabled = self.enabled
+
+    def __exit__(self, *exc: object) -> None:
+        _grad_mode.enabled = self.previous
+
+    def __call__(self, func: Callable) -> Callable:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with set_grad_enabled(self.enabled):
+                return func(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(set_grad_enabled):
+    """``with mdl.no_grad(): ...`` or ``@mdl.no_grad()``: compute without recording a graph."""
+
+    def __init__(self) -> None:
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """Turn graph recording back on inside a ``no_grad`` block."""
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+
+# ---------------------------------------------------------------- Tensor
+
+
+class Tensor:
+    """An n-dimensional array that remembers how it was computed.
+
+    Attributes: ``data`` (the backend array), ``grad`` (a Tensor or None),
+    ``requires_grad``, ``creator`` (the Function that produced it, None for leaves).
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "creator", "name", "__weakref__")
+    __array_ufunc__ = None  # make ``ndarray + Tensor`` call Tensor.__radd__
+    __hash__ = object.__hash__  # == is elementwise, but tensors stay usable as dict keys
+
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        device: str | None = None,
+        copy: bool = False,
+    ) -> None:
+        self.data = _to_array(data, dtype, device, copy)
+        self.grad: Tensor | None = None
+        self.creator: Function | None = None
+        self.name: str | None = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _wrap(cls, data: Any) -> Tensor:
+        """Fast constructor for arrays the engine made itself (no checks, no copy)."""
+        t = object.__new__(cls)
+        t.data = data
+        t.grad = None
+        t.creator = None
+        t.name = None
+        t.requires_grad = False
+        return t
+
+    def requires_grad_(self, flag: bool = True) -> Tensor:
+        if flag and self.data.dtype.kind != "f":
+            raise TypeError(
+                f"only floating-point tensors can require gradients, got dtype {self.data.dtype}; "
+                "convert first with .astype('float32')"
+            )
+        self.requires_grad = bool(flag)
+        return self
+
+    # -- properties -------------------------------------------------------------
+    shape = property(lambda self: tuple(self.data.shape), doc="The shape as a tuple.")
+    ndim = property(lambda self: self.data.ndim)
+    size = property(lambda self: int(self.data.size))
+    dtype = property(lambda self: self.data.dtype, doc="A NumPy dtype, e.g. dtype('float32').")
+    is_leaf = property(lambda self: self.creator is None)
+
+    @property
+    def device(self) -> str:
+        return "cpu" if isinstance(self.data, np.ndarray) else "cuda"
+
+    @property
+    def xp(self) -> Any:
+        """The array module of this tensor (numpy or cupy)."""
+        return np if isinstance(self.data, np.ndarray) else backend.xp_for("cuda")
+
+    # -- conversions --------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        """The values as a NumPy array (a copy on the host for cuda tensors)."""
+        return backend.to_numpy(self.data)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        array = self.numpy()
+        return array if dtype is None else array.astype(dtype)
+
+    def item(self) -> float | int | bool:
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+        return self.data.reshape(()).item()
+
+    def tolist(self) -> Any:
+        return self.numpy().tolist()
+
+    def detach(self) -> Tensor:
+        """A tensor sharing the same data but cut from the graph."""
+        return Tensor._wrap(self.data)
+
+    def to(self, device: str) -> Tensor:
+        """A copy on ``device`` ("cpu" or "cuda"); gradients flow back through the copy."""
+        from .ops.shape import to_device  # ops depend on this module, not the other way
+
+        return to_device(self, backend.check_device(device))
+
+    def cpu(self) -> Tensor:
+        return self.to("cpu")
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.numpy(), separator=", ", precision=4, threshold=50)
+        extra = f", dtype={self.dtype}" if self.dtype != backend.default_dtype() else ""
+        extra += ", device='cuda'" if self.device == "cuda" else ""
+        extra += ", requires_grad=True" if self.requires_grad else ""
+        return f"tensor({body}{extra})"
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    # -- autograd -----------------------------------------------------------------
+    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+        """Compute d(self)/d(leaf) for every leaf that requires grad; add it to ``leaf.grad``.
+
+        ``grad`` is dL/d(self); it may be omitted only when ``self`` has one element.
+        """
+        if not self.requires_grad:
+            raise GraphError(
+                "backward() called on a tensor that does not require grad; "
+                "create the inputs with requires_grad=True"
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise GraphError(
+                    f"backward() on a tensor of shape {self.shape} needs an explicit grad of the "
+                    "same shape (implicit grad=1 only works for one-element tensors)"
+                )
+            seed = self.xp.ones_like(self.data)
+        else:
+            seed = grad.data if isinstance(grad, Tensor) else self.xp.asarray(grad, self.dtype)
+            if tuple(seed.shape) != self.shape:
+                raise ValueError(
+                    f"backward(grad) needs grad of shape {self.shape}, got {tuple(seed.shape)}"
+                )
+        run_backward(self, seed, retain_graph)
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+
+def _to_array(data: Any, dtype: Any, device: str | None, copy: bool) -> Any:
+    """Turn user data into a backend array following the dtype policy of the design."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if device is None:
+        is_array = hasattr(data, "__array_priority__") or hasattr(data, "__cuda_array_interface__")
+        device = backend.device_of(data) if is_array else backend.default_device()
+    else:
+        device = backend.check_device(device)
+    if backend.device_of(data) != device and hasattr(data, "shape"):
+        data = backend.to_device(data, device)
+    xp = backend.xp_for(device)
+    try:
+        array = xp.array(data, copy=copy) if copy else xp.asarray(data)
+    except (ValueError, TypeError) as error:
+        raise TypeError(f"cannot make a tensor from {type(data).__name__}: {error}") from None
+    target = backend.as_dtype(dtype) if dtype is not None else backend.policy_dtype(array)
+    if array.dtype != target:
+        array = array.astype(target)
+    return array
+
+
+# ---------------------------------------------------------------- Function
+
+
+class Function:
+    """One differentiable operation.  Subclasses define ``forward`` and ``backward``.
+
+    ``apply`` makes a fresh instance per call, so an instance can keep whatever the
+    backward pass needs (``self.x = x``).  ``self.needs_grad[i]`` tells whether input i
+    needs a gradient, so ``backward`` can skip work (return None for that input).
+    """
+
+    inputs: tuple[Tensor, ...] | None = None
+    needs_grad: tuple[bool, ...] = ()
+    released = False
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
+        fn = cls()
+        if params:
+            fn.__dict__.update(params)
+        first = inputs[0].data
+        on_cpu = isinstance(first, np.ndarray)
+        record = False
+        for t in inputs:
+            if isinstance(t.data, np.ndarray) is not on_cpu:
+                raise DeviceMismatchError(
+                    f"{cls.__name__} got tensors on different devices: "
+                    f"{', '.join(x.device for x in inputs)}; move them with .to(device) first"
+                )
+            record = record or t.requires_grad
+        record = record and _grad_mode.enabled
+        if record:
+            fn.needs_grad = tuple(t.requires_grad for t in inputs)
+        out_data = fn.forward(*[t.data for t in inputs])
+        if on_cpu and type(out_data) is not np.ndarray:
+            out_data = np.asarray(out_data)  # NumPy returns scalars for 0-d results
+        out = Tensor._wrap(out_data)
+        if record:
+            fn.inputs = inputs
+            out.requires_grad = True
+            out.creator = fn
+        return out
+
+    def forward(self, *arrays: Any) -> Any:
+        raise NotImplementedError
+
+    def backward(self, grad: Any) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    def release(self) -> None:
+        """Drop the inputs and saved arrays so memory can be reclaimed after backward."""
+        self.__dict__.clear()
+        self.released = True
+
+
+def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
+    """Sum ``grad`` back to ``shape``: the adjoint of NumPy broadcasting.
+
+    Broadcasting copies an input along new leading axes and along axes of size 1, so
+    the gradient of each copy has to be added up: sum over the leading axes, then over
+    the axes where ``shape`` has 1 (keeping them).
+    """
+    while grad.ndim > len(shape):
+        grad = grad.sum(axis=0)
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad
+
+
+def topological_order(root: Tensor) -> list[Function]:
+    """Functions reachable from ``root``, each listed after all functions feeding it.
+
+    Iterative depth-first search (an explicit stack instead of recursion), so a chain
+    of 100,000 operations does not hit Python's recursion limit.
+    """
+    order: list[Function] = []
+    visited: set[int] = set()
+    stack: list[tuple[Function, bool]] = [(root.creator, False)]
+    while stack:
+        fn, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(fn)
+            continue
+        if id(fn) in visited:
+            continue
+        if fn.released:
+            raise GraphError(
+                "trying to backward through the graph a second time: its saved arrays were "
+                "freed after the first backward(); call backward(retain_graph=True) the first time"
+            )
+        visited.add(id(fn))
+        stack.append((fn, True))
+        for t in fn.inputs:
+            if t.creator is not None and id(t.creator) not in visited:
+                stack.append((t.creator, False))
+    return order
+
+
+def _accumulate_leaf(leaf: Tensor, grad: Any) -> None:
+    if grad.dtype != leaf.data.dtype:
+        grad = grad.astype(leaf.data.dtype)
+    if leaf.grad is None:
+        leaf.grad = Tensor._wrap(grad)
+    else:  # out of place: ``grad`` may be shared with another input of the same op
+        leaf.grad = Tensor._wrap(leaf.grad.data + grad)
+
+
+def run_backward(root: Tensor, seed: Any, retain_graph: bool = False) -> None:
+    """Propagate ``seed`` = dL/d(root) to every leaf of the graph (the chain rule)."""
+    if root.creator is None:
+        _accumulate_leaf(root, seed)
+        return
+    order = topological_order(root)
+    pending: dict[int, Any] = {id(root.creator): seed}  # dL/d(output) of each function
+    for fn in reversed(order):
+        grad = pending.pop(id(fn), None)
+        inputs = fn.inputs
+        if grad is not None:
+            input_grads = fn.backward(grad)
+            for t, g in zip(inputs, input_grads):
+                if g is None or not t.requires_grad:
+                    continue
+                if g.shape != t.data.shape:
+                    g = unbroadcast(g, t.data.shape)
+                creator = t.creator
+                if creator is None:
+                    _accumulate_leaf(t, g)
+                else:
+                    key = id(creator)
+                    pending[key] = pending[key] + g if key in pending else g
+        if not retain_graph:
+            fn.release()
+

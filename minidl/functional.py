@@ -1,0 +1,27 @@
+"""Stateless layer maths, PyTorch's ``torch.nn.functional`` for minidl (``import
+minidl.functional as F``).  Every function here is an op of :mod:`minidl.ops`."""
+
+from __future__ import annotations
+
+from .ops.activation import elu, gelu, leaky_relu, log_softmax, relu, softmax, softplus
+from .ops.conv import conv2d
+from .ops.creation import dropout
+from .ops.elementwise import sigmoid, tanh
+from .ops.linalg import linear
+from .ops.loss import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+)
+from .ops.pool import avg_pool2d, max_pool2d
+
+__all__ = [
+    "relu", "leaky_relu", "elu", "gelu", "softplus", "sigmoid", "tanh", "softmax",
+    "log_softmax", "linear", "conv2d", "max_pool2d", "avg_pool2d", "dropout", "mse_loss",
+    "l1_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "cross_entropy", "nll_loss",
+]

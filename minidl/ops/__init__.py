@@ -1,0 +1,108 @@
+"""The op library, one module per family, and the Tensor methods built on it.
+
+The methods below are bound here (not in ``autograd.py``) so that the core stays
+small and each op lives next to its derivative.
+"""
+
+from __future__ import annotations
+
+from ..autograd import Tensor
+from . import activation, creation, elementwise, linalg, loss, reduction, shape
+from .activation import elu, gelu, leaky_relu, log_softmax, relu, softmax, softplus
+from .conv import conv2d
+from .creation import (
+    arange,
+    dropout,
+    full,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    zeros,
+    zeros_like,
+)
+from .elementwise import (
+    abs,
+    add,
+    astype,
+    clip,
+    div,
+    equal,
+    exp,
+    greater,
+    greater_equal,
+    less,
+    less_equal,
+    log,
+    maximum,
+    minimum,
+    mul,
+    neg,
+    not_equal,
+    pow,
+    sigmoid,
+    sqrt,
+    sub,
+    tanh,
+    where,
+)
+from .linalg import linear, matmul
+from .pool import avg_pool2d, max_pool2d
+from .reduction import argmax, argmin, logsumexp, max, mean, min, std, sum, var
+from .shape import (
+    broadcast_to,
+    concatenate,
+    expand_dims,
+    flatten,
+    getitem,
+    pad,
+    reshape,
+    squeeze,
+    stack,
+    swapaxes,
+    transpose,
+)
+
+__all__ = [
+    "activation", "creation", "elementwise", "linalg", "loss", "reduction", "shape",
+    "abs", "add", "arange", "argmax", "argmin", "astype", "avg_pool2d", "broadcast_to", "clip",
+    "concatenate", "conv2d", "div", "dropout", "elu", "equal", "exp", "expand_dims", "flatten",
+    "full", "gelu", "getitem", "greater", "greater_equal", "leaky_relu", "less", "less_equal",
+    "linear", "log", "log_softmax", "logsumexp", "matmul", "max", "max_pool2d", "maximum",
+    "mean", "min", "minimum", "mul", "neg", "not_equal", "ones", "ones_like", "pad", "pow",
+    "rand", "randn", "relu", "reshape", "sigmoid", "softmax", "softplus", "sqrt", "squeeze",
+    "stack", "std", "sub", "sum", "swapaxes", "tanh", "transpose", "var", "where", "zeros",
+    "zeros_like",
+]
+
+
+def _reflected(op):
+    return lambda self, other: op(other, self)
+
+
+def _bind_tensor_methods() -> None:
+    methods = {
+        "__add__": add, "__radd__": _reflected(add),
+        "__sub__": sub, "__rsub__": _reflected(sub),
+        "__mul__": mul, "__rmul__": _reflected(mul),
+        "__truediv__": div, "__rtruediv__": _reflected(div),
+        "__pow__": pow, "__rpow__": _reflected(pow),
+        "__matmul__": matmul, "__rmatmul__": _reflected(matmul),
+        "__neg__": neg, "__abs__": abs, "__getitem__": getitem,
+        "__eq__": equal, "__ne__": not_equal, "__lt__": less, "__le__": less_equal,
+        "__gt__": greater, "__ge__": greater_equal,
+        "exp": exp, "log": log, "sqrt": sqrt, "abs": abs, "tanh": tanh, "sigmoid": sigmoid,
+        "relu": relu, "clip": clip, "astype": astype, "matmul": matmul,
+        "sum": sum, "mean": mean, "max": max, "min": min, "var": var, "std": std,
+        "argmax": argmax, "argmin": argmin, "logsumexp": logsumexp,
+        "reshape": reshape, "transpose": transpose, "flatten": flatten, "squeeze": squeeze,
+        "expand_dims": expand_dims, "softmax": softmax, "log_softmax": log_softmax,
+    }
+    for name, fn in methods.items():
+        setattr(Tensor, name, fn)
+    Tensor.T = property(lambda self: transpose(self), doc="The tensor with its axes reversed.")
+    Tensor.float = lambda self: astype(self, "float32")
+    Tensor.double = lambda self: astype(self, "float64")
+
+
+_bind_tensor_methods()

@@ -1,0 +1,162 @@
+"""Activation functions and (log-)softmax.
+
+sigmoid and tanh live in :mod:`minidl.ops.elementwise`; here are the ReLU family,
+GELU and the softmax pair, each with its derivative in the docstring.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .. import kernels
+from ..autograd import Function, Tensor
+from ..backend import get_array_module
+from .common import normalize_axes
+from .elementwise import _floating
+
+
+class ReLU(Function):
+    """z = max(a, 0);  dz/da = 1 where a > 0, else 0."""
+
+    def forward(self, a):
+        self.z = kernels.get_kernels(get_array_module(a)).relu_forward(a)
+        return self.z
+
+    def backward(self, g):
+        return (kernels.get_kernels(get_array_module(g)).relu_backward(g, self.z),)
+
+
+class LeakyReLU(Function):
+    """z = a if a > 0 else s·a;  dz/da = 1 or s."""
+
+    def forward(self, a):
+        self.positive = a > 0
+        return get_array_module(a).where(self.positive, a, a * self.slope)
+
+    def backward(self, g):
+        return (get_array_module(g).where(self.positive, g, g * self.slope),)
+
+
+class ELU(Function):
+    """z = a if a > 0 else α(eᵃ - 1);  dz/da = 1 or z + α."""
+
+    def forward(self, a):
+        xp = get_array_module(a)
+        self.positive = a > 0
+        self.z = xp.where(self.positive, a, self.alpha * xp.expm1(xp.minimum(a, 0)))
+        return self.z
+
+    def backward(self, g):
+        return (get_array_module(g).where(self.positive, g, g * (self.z + self.alpha)),)
+
+
+class GELU(Function):
+    """z = a·Φ(a) with Φ the standard normal CDF (exact, erf form);
+    dz/da = Φ(a) + a·φ(a), φ the normal density."""
+
+    def forward(self, a):
+        xp = get_array_module(a)
+        self.a = a
+        erf = _erf(xp)
+        self.cdf = 0.5 * (1 + erf(a / math.sqrt(2)))
+        return (a * self.cdf).astype(a.dtype, copy=False)
+
+    def backward(self, g):
+        xp = get_array_module(g)
+        pdf = xp.exp(-0.5 * self.a * self.a) / math.sqrt(2 * math.pi)
+        return ((g * (self.cdf + self.a * pdf)).astype(g.dtype, copy=False),)
+
+
+class Softplus(Function):
+    """z = ln(1 + eᵃ) (computed stably);  dz/da = σ(a)."""
+
+    def forward(self, a):
+        xp = get_array_module(a)
+        self.a = a
+        return xp.maximum(a, 0) + xp.log1p(xp.exp(-abs(a)))
+
+    def backward(self, g):
+        xp = get_array_module(g)
+        return (g * 0.5 * (1 + xp.tanh(0.5 * self.a)),)
+
+
+class Softmax(Function):
+    """s = e^(a - max a) / Σ e^(a - max a);  dL/da = s ⊙ (G - Σ(G ⊙ s))."""
+
+    def forward(self, a):
+        xp = get_array_module(a)
+        e = xp.exp(a - a.max(axis=self.axis, keepdims=True))
+        self.s = e / e.sum(axis=self.axis, keepdims=True)
+        return self.s
+
+    def backward(self, g):
+        s = self.s
+        return (s * (g - (g * s).sum(axis=self.axis, keepdims=True)),)
+
+
+class LogSoftmax(Function):
+    """z = a - logsumexp(a);  dL/da = G - softmax(a) Σ G."""
+
+    def forward(self, a):
+        xp = get_array_module(a)
+        shifted = a - a.max(axis=self.axis, keepdims=True)
+        self.z = shifted - xp.log(xp.exp(shifted).sum(axis=self.axis, keepdims=True))
+        return self.z
+
+    def backward(self, g):
+        xp = get_array_module(g)
+        return (g - xp.exp(self.z) * g.sum(axis=self.axis, keepdims=True),)
+
+
+def _erf(xp: Any):
+    if xp.__name__ == "numpy":
+        from math import erf
+
+        import numpy as np
+
+        return np.vectorize(erf, otypes=[np.float64]) if not _HAVE_SCIPY else _scipy_erf
+    import cupyx.scipy.special  # noqa: PLC0415
+
+    return cupyx.scipy.special.erf
+
+
+try:  # SciPy's erf is vectorized; the pure-Python fallback is slower but exact
+    from scipy.special import erf as _scipy_erf
+
+    _HAVE_SCIPY = True
+except ImportError:  # pragma: no cover
+    _HAVE_SCIPY = False
+
+
+# ---------------------------------------------------------------- user functions
+
+
+def relu(a: Tensor) -> Tensor:
+    return ReLU.apply(_floating(a))
+
+
+def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return LeakyReLU.apply(_floating(a), slope=float(negative_slope))
+
+
+def elu(a: Tensor, alpha: float = 1.0) -> Tensor:
+    return ELU.apply(_floating(a), alpha=float(alpha))
+
+
+def gelu(a: Tensor) -> Tensor:
+    return GELU.apply(_floating(a))
+
+
+def softplus(a: Tensor) -> Tensor:
+    return Softplus.apply(_floating(a))
+
+
+def softmax(a: Tensor, axis: int = -1) -> Tensor:
+    a = _floating(a)
+    return Softmax.apply(a, axis=normalize_axes(axis, a.ndim)[0] if a.ndim else None)
+
+
+def log_softmax(a: Tensor, axis: int = -1) -> Tensor:
+    a = _floating(a)
+    return LogSoftmax.apply(a, axis=normalize_axes(axis, a.ndim)[0] if a.ndim else None)

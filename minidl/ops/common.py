@@ -1,0 +1,65 @@
+"""Small helpers shared by the op families: turning operands into tensors, axes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from ..autograd import Tensor
+
+
+def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
+    """Return ``value`` as a Tensor, taking ``like``'s dtype and device for plain numbers.
+
+    Python scalars and NumPy arrays combined with a floating tensor take that tensor's
+    dtype (``x * 2.0`` stays float32).  A float combined with an integer tensor gives
+    the default float dtype, so ``int_tensor * 0.5`` is not truncated.
+    """
+    if isinstance(value, Tensor):
+        return value
+    if like is None:
+        return Tensor(value)
+    xp = like.xp
+    if isinstance(value, np.ndarray) and like.device == "cuda":
+        value = backend.to_device(value, "cuda")
+    array = xp.asarray(value)
+    kind = array.dtype.kind
+    if kind not in "fiub":
+        raise TypeError(f"cannot combine a tensor with {type(value).__name__} of dtype {array.dtype}")
+    if like.dtype.kind == "f":
+        dtype = like.dtype  # any number or array takes the floating tensor's dtype
+    elif kind == "f":
+        dtype = backend.default_dtype()  # a float with an integer tensor: do not truncate
+    elif like.dtype.kind == "b":
+        dtype = array.dtype  # bool tensor with an int: the int's type
+    else:
+        dtype = like.dtype  # int tensor with an int or bool
+    if array.dtype != dtype:
+        array = array.astype(dtype)
+    return Tensor._wrap(array)
+
+
+def normalize_axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    """``axis`` (None, int or tuple) as a sorted tuple of non-negative axes, checked."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    result = []
+    for a in axes:
+        if not isinstance(a, (int, np.integer)):
+            raise TypeError(f"axis must be an int or a tuple of ints, got {axis!r}")
+        if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
+            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
+        result.append(int(a) % max(ndim, 1))
+    if len(set(result)) != len(result):
+        raise ValueError(f"repeated axis in {axis!r}")
+    return tuple(sorted(result))
+
+
+def expand_reduced(grad: Any, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> Any:
+    """Put back the reduced axes (size 1) so ``grad`` broadcasts against the input shape."""
+    if not keepdims and len(shape) > 0:
+        grad = grad.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
+    return grad

@@ -1,0 +1,370 @@
+"""Elementwise operations: arithmetic, exp/log, tanh, sigmoid, maximum, where, ...
+
+Each class holds the forward computation and its derivative.  Gradients are given
+for the broadcast shape; the autograd engine sums them back (``unbroadcast``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd import Function, Tensor
+from .common import as_tensor
+
+# ---------------------------------------------------------------- arithmetic
+
+
+class Add(Function):
+    """z = a + b;  dz/da = 1, dz/db = 1."""
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, g):
+        return g, g
+
+
+class Sub(Function):
+    """z = a - b;  dz/da = 1, dz/db = -1."""
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, g):
+        return g, (-g if self.needs_grad[1] else None)
+
+
+class Mul(Function):
+    """z = a * b;  dz/da = b, dz/db = a."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, g):
+        ga = g * self.b if self.needs_grad[0] else None
+        gb = g * self.a if self.needs_grad[1] else None
+        return ga, gb
+
+
+class Div(Function):
+    """z = a / b;  dz/da = 1/b, dz/db = -a/b²."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a / b
+
+    def backward(self, g):
+        ga = g / self.b if self.needs_grad[0] else None
+        gb = -g * self.a / (self.b * self.b) if self.needs_grad[1] else None
+        return ga, gb
+
+
+class Pow(Function):
+    """z = a ** b;  dz/da = b·a^(b-1),  dz/db = a^b · ln a  (defined for a > 0)."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.z = a**b
+        return self.z
+
+    def backward(self, g):
+        ga = gb = None
+        if self.needs_grad[0]:
+            ga = g * self.b * self.a ** (self.b - 1)
+        if self.needs_grad[1]:
+            xp = _xp(self.a)
+            safe = xp.where(self.a > 0, self.a, 1)
+            gb = g * self.z * xp.log(safe)
+        return ga, gb
+
+
+class Neg(Function):
+    """z = -a;  dz/da = -1."""
+
+    def forward(self, a):
+        return -a
+
+    def backward(self, g):
+        return (-g,)
+
+
+class Abs(Function):
+    """z = |a|;  dz/da = sign(a) (0 at a = 0, as PyTorch)."""
+
+    def forward(self, a):
+        self.a = a
+        return abs(a)
+
+    def backward(self, g):
+        return (g * _xp(self.a).sign(self.a),)
+
+
+# ---------------------------------------------------------------- transcendental
+
+
+class Exp(Function):
+    """z = e^a;  dz/da = e^a = z."""
+
+    def forward(self, a):
+        self.z = _xp(a).exp(a)
+        return self.z
+
+    def backward(self, g):
+        return (g * self.z,)
+
+
+class Log(Function):
+    """z = ln a;  dz/da = 1/a."""
+
+    def forward(self, a):
+        self.a = a
+        return _xp(a).log(a)
+
+    def backward(self, g):
+        return (g / self.a,)
+
+
+class Sqrt(Function):
+    """z = √a;  dz/da = 1 / (2√a)."""
+
+    def forward(self, a):
+        self.z = _xp(a).sqrt(a)
+        return self.z
+
+    def backward(self, g):
+        return (g / (2 * self.z),)
+
+
+class Tanh(Function):
+    """z = tanh a;  dz/da = 1 - tanh² a = 1 - z²."""
+
+    def forward(self, a):
+        self.z = _xp(a).tanh(a)
+        return self.z
+
+    def backward(self, g):
+        return (g * (1 - self.z * self.z),)
+
+
+class Sigmoid(Function):
+    """z = σ(a) = 1 / (1 + e^-a);  dz/da = σ(a)(1 - σ(a)) = z(1 - z).
+
+    Computed as (1 + tanh(a/2)) / 2, which never overflows.
+    """
+
+    def forward(self, a):
+        xp = _xp(a)
+        self.z = 0.5 * (1 + xp.tanh(0.5 * a))
+        return self.z.astype(a.dtype, copy=False)
+
+    def backward(self, g):
+        return (g * self.z * (1 - self.z),)
+
+
+# ---------------------------------------------------------------- comparisons and selection
+
+
+class Maximum(Function):
+    """z = max(a, b);  the gradient goes to the larger input (split evenly on ties)."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return _xp(a).maximum(a, b)
+
+    def backward(self, g):
+        return _pick(g, self.a, self.b, self.a > self.b)
+
+
+class Minimum(Function):
+    """z = min(a, b);  the gradient goes to the smaller input (split evenly on ties)."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return _xp(a).minimum(a, b)
+
+    def backward(self, g):
+        return _pick(g, self.a, self.b, self.a < self.b)
+
+
+def _pick(g, a, b, a_wins):
+    """Route ``g`` to the winner of an elementwise max/min; half each on ties."""
+    share = a_wins + 0.5 * (a == b)
+    share = share.astype(g.dtype)
+    return g * share, g * (1 - share)
+
+
+class Clip(Function):
+    """z = clip(a, lo, hi);  dz/da = 1 where lo <= a <= hi, else 0."""
+
+    def forward(self, a):
+        self.a = a
+        return _xp(a).clip(a, self.lo, self.hi)
+
+    def backward(self, g):
+        inside = 1
+        if self.lo is not None:
+            inside = inside * (self.a >= self.lo)
+        if self.hi is not None:
+            inside = inside * (self.a <= self.hi)
+        return (g * inside,)
+
+
+class Where(Function):
+    """z = cond ? a : b;  the gradient flows to a where cond holds, to b elsewhere."""
+
+    def forward(self, a, b):
+        return _xp(a).where(self.cond, a, b)
+
+    def backward(self, g):
+        zero = _xp(g).zeros((), g.dtype)
+        ga = _xp(g).where(self.cond, g, zero) if self.needs_grad[0] else None
+        gb = _xp(g).where(self.cond, zero, g) if self.needs_grad[1] else None
+        return ga, gb
+
+
+class AsType(Function):
+    """z = a converted to another dtype;  the gradient is converted back."""
+
+    def forward(self, a):
+        self.source = a.dtype
+        return a.astype(self.dtype)
+
+    def backward(self, g):
+        return (g.astype(self.source),)
+
+
+def _xp(array: Any) -> Any:
+    from ..backend import get_array_module
+
+    return get_array_module(array)
+
+
+# ---------------------------------------------------------------- user functions
+
+
+def add(a: Any, b: Any) -> Tensor:
+    a, b = _pair(a, b)
+    return Add.apply(a, b)
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    a, b = _pair(a, b)
+    return Sub.apply(a, b)
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    a, b = _pair(a, b)
+    return Mul.apply(a, b)
+
+
+def div(a: Any, b: Any) -> Tensor:
+    a, b = _pair(a, b)
+    if a.dtype.kind != "f" and b.dtype.kind != "f":  # true division, as Python and NumPy
+        a = astype(a, "float32")
+    return Div.apply(a, b)
+
+
+def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 (mirrors the operator name)
+    a, b = _pair(a, b)
+    return Pow.apply(a, b)
+
+
+def neg(a: Tensor) -> Tensor:
+    return Neg.apply(as_tensor(a))
+
+
+def abs(a: Tensor) -> Tensor:  # noqa: A001
+    return Abs.apply(as_tensor(a))
+
+
+def exp(a: Tensor) -> Tensor:
+    return Exp.apply(_floating(a))
+
+
+def log(a: Tensor) -> Tensor:
+    return Log.apply(_floating(a))
+
+
+def sqrt(a: Tensor) -> Tensor:
+    return Sqrt.apply(_floating(a))
+
+
+def tanh(a: Tensor) -> Tensor:
+    return Tanh.apply(_floating(a))
+
+
+def sigmoid(a: Tensor) -> Tensor:
+    return Sigmoid.apply(_floating(a))
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    a, b = _pair(a, b)
+    return Maximum.apply(a, b)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    a, b = _pair(a, b)
+    return Minimum.apply(a, b)
+
+
+def clip(a: Tensor, lo: float | None = None, hi: float | None = None) -> Tensor:
+    if lo is None and hi is None:
+        raise ValueError("clip needs at least one of lo and hi")
+    if lo is not None and hi is not None and lo > hi:
+        raise ValueError(f"clip needs lo <= hi, got lo={lo} and hi={hi}")
+    return Clip.apply(as_tensor(a), lo=lo, hi=hi)
+
+
+def where(cond: Any, a: Any, b: Any) -> Tensor:
+    """Elementwise ``a if cond else b``; ``cond`` is a bool tensor or array (no gradient)."""
+    like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None
+    if like is None:
+        like = Tensor(a)
+    a, b = as_tensor(a, like), as_tensor(b, like)
+    cond_data = cond.data if isinstance(cond, Tensor) else like.xp.asarray(cond)
+    return Where.apply(a, b, cond=cond_data.astype(bool, copy=False))
+
+
+def astype(a: Tensor, dtype: Any) -> Tensor:
+    from ..backend import as_dtype
+
+    dtype = as_dtype(dtype)
+    if a.dtype == dtype:
+        return a
+    if dtype.kind not in "fiub":
+        raise TypeError(f"cannot convert a tensor to dtype {dtype}")
+    out = AsType.apply(a, dtype=dtype)
+    if dtype.kind != "f" and out.requires_grad:  # integer results carry no gradient
+        out.requires_grad, out.creator = False, None
+    return out
+
+
+def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    if isinstance(a, Tensor):
+        return a, as_tensor(b, a)
+    if isinstance(b, Tensor):
+        return as_tensor(a, b), b
+    return Tensor(a), Tensor(b)
+
+
+def _floating(a: Any) -> Tensor:
+    a = as_tensor(a)
+    return a if a.dtype.kind == "f" else astype(a, "float32")
+
+
+# ---------------------------------------------------------------- comparisons (no gradient)
+
+
+def _compare(name: str):
+    def compare(a: Any, b: Any) -> Tensor:
+        a, b = _pair(a, b)
+        return Tensor._wrap(getattr(a.data, name)(b.data))
+
+    compare.__name__ = name.strip("_")
+    return compare
+
+
+equal, not_equal = _compare("__eq__"), _compare("__ne__")
+less, less_equal = _compare("__lt__"), _compare("__le__")
+greater, greater_equal = _compare("__gt__"), _compare("__ge__")

@@ -1,0 +1,97 @@
+"""Matrix products: ``matmul`` (batched, as NumPy's ``@``) and the fused ``linear`` layer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd import Function, Tensor
+from ..errors import ShapeError
+from .common import as_tensor
+
+
+class MatMul(Function):
+    """Z = A @ B;  dL/dA = G @ Bᵀ,  dL/dB = Aᵀ @ G (with ᵀ swapping the last two axes).
+
+    1-D operands are treated as a row (A) or a column (B) vector, as NumPy does, and
+    batch axes broadcast; the engine sums broadcast batch axes back.
+    """
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a @ b
+
+    def backward(self, g):
+        a, b = self.a, self.b
+        if a.ndim == 1:
+            a = a.reshape(1, -1)
+            g = g[..., None, :]
+        if b.ndim == 1:
+            b = b.reshape(-1, 1)
+            g = g[..., None]
+        ga = g @ b.swapaxes(-1, -2) if self.needs_grad[0] else None
+        gb = a.swapaxes(-1, -2) @ g if self.needs_grad[1] else None
+        if ga is not None and self.a.ndim == 1:
+            ga = ga.reshape(ga.shape[:-2] + (ga.shape[-1],))
+        if gb is not None and self.b.ndim == 1:
+            gb = gb.reshape(gb.shape[:-2] + (gb.shape[-2],))
+        return ga, gb
+
+
+class Linear(Function):
+    """y = x W + b for x of shape (..., in), W (in, out), b (out,) in one node.
+
+    dL/dx = G Wᵀ,  dL/dW = xᵀ G (summed over all leading axes),  dL/db = Σ G.
+    """
+
+    def forward(self, x, w, b=None):
+        self.x, self.w = x, w
+        y = x @ w
+        if b is not None:
+            y += b
+        return y
+
+    def backward(self, g):
+        x, w = self.x, self.w
+        gx = g @ w.T if self.needs_grad[0] else None
+        gw = gb = None
+        g2 = g.reshape(-1, g.shape[-1])
+        if self.needs_grad[1]:
+            gw = x.reshape(-1, x.shape[-1]).T @ g2
+        if len(self.needs_grad) > 2 and self.needs_grad[2]:
+            gb = g2.sum(axis=0)
+        return gx, gw, gb
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    a = as_tensor(a, b if isinstance(b, Tensor) else None)
+    b = as_tensor(b, a)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ShapeError(f"matmul needs tensors with at least 1 dimension, got {a.shape} and {b.shape}")
+    inner_a = a.shape[-1]
+    inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if inner_a != inner_b:
+        raise ShapeError(
+            f"matmul shapes {a.shape} and {b.shape} are not aligned: the last dimension of the "
+            f"first ({inner_a}) must equal the {'only' if b.ndim == 1 else 'second-to-last'} "
+            f"dimension of the second ({inner_b})"
+        )
+    try:
+        return MatMul.apply(a, b)
+    except ValueError as error:  # batch axes that do not broadcast
+        raise ShapeError(f"matmul batch dimensions of {a.shape} and {b.shape} do not broadcast") from error
+
+
+def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``x @ weight + bias`` with weight of shape (in, out) (PyTorch stores (out, in))."""
+    x = as_tensor(x, weight)
+    if weight.ndim != 2:
+        raise ShapeError(f"linear expects a 2-D weight (in, out), got shape {weight.shape}")
+    if x.ndim == 0 or x.shape[-1] != weight.shape[0]:
+        raise ShapeError(
+            f"linear expected input with last dimension {weight.shape[0]}, got shape {x.shape}"
+        )
+    if bias is None:
+        return Linear.apply(x, weight)
+    if bias.shape != (weight.shape[1],):
+        raise ShapeError(f"linear bias must have shape ({weight.shape[1]},), got {bias.shape}")
+    return Linear.apply(x, weight, bias)

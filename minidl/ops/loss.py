@@ -1,0 +1,170 @@
+"""Loss functions.  Each takes ``(prediction, target)`` and returns the batch mean.
+
+``target`` may be a Tensor or a NumPy array; it never receives a gradient.
+``sample_weight`` (optional, one weight per sample) gives the weighted mean
+``Σ wᵢ·lossᵢ / N`` (as Keras does for ``class_weight``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import kernels
+from ..autograd import Function, Tensor
+from ..backend import get_array_module
+from ..errors import ShapeError
+from . import elementwise as E
+from .activation import log_softmax, softplus
+from .common import as_tensor
+from .reduction import mean, sum
+
+
+class SoftmaxCrossEntropy(Function):
+    """L = -(1/N) Σₙ Σₖ tₙₖ log softmax(zₙ)ₖ;  dL/dz = (softmax(z) - t)/N.
+
+    Forward and backward are computed together by one fused kernel (stable for
+    logits as large as 1e4: the maximum is subtracted before exponentiating).
+    """
+
+    def forward(self, logits):
+        k = kernels.get_kernels(get_array_module(logits))
+        loss, self.dlogits = k.softmax_cross_entropy(logits, self.target, bool(self.needs_grad))
+        return loss
+
+    def backward(self, g):
+        return (self.dlogits * g,)
+
+
+def cross_entropy(logits: Tensor, target: Any, sample_weight: Any = None) -> Tensor:
+    """Softmax cross-entropy from raw scores (logits) of shape (N, K) or (..., K).
+
+    ``target``: integer class labels of shape (N,) or probabilities / one-hot (N, K).
+    """
+    logits = E._floating(logits)
+    t = _target_array(target, logits)
+    if logits.ndim < 2:
+        raise ShapeError(f"cross_entropy expects logits of shape (N, K), got {logits.shape}")
+    if t.dtype.kind == "b":
+        t = t.astype(logits.dtype)
+    if t.dtype.kind == "f" and t.shape != logits.shape:
+        raise ShapeError(
+            f"cross_entropy: probability targets must have the logits' shape {logits.shape}, got "
+            f"{tuple(t.shape)}; for class labels pass integers of shape {logits.shape[:-1]}"
+        )
+    if t.dtype.kind in "iu" and tuple(t.shape) != logits.shape[:-1]:
+        raise ShapeError(
+            f"cross_entropy: integer labels must have shape {logits.shape[:-1]} for logits of "
+            f"shape {logits.shape}, got {tuple(t.shape)}"
+        )
+    if logits.ndim > 2:
+        from .shape import reshape
+
+        logits = reshape(logits, (-1, logits.shape[-1]))
+        t = t.reshape(-1) if t.dtype.kind in "iu" else t.reshape(-1, t.shape[-1])
+    if sample_weight is None:
+        kernels.reference.check_target(logits.data, t)
+        return SoftmaxCrossEntropy.apply(logits, target=t)
+    logp = log_softmax(logits, axis=-1)
+    if t.dtype.kind in "iu":
+        kernels.reference.check_target(logits.data, t)
+        xp = logits.xp
+        per_sample = -logp[xp.arange(t.shape[0]), t]
+    else:
+        per_sample = -sum(logp * Tensor._wrap(t), axis=-1)
+    return _reduce(per_sample, sample_weight)
+
+
+def nll_loss(log_probs: Tensor, target: Any) -> Tensor:
+    """Negative log-likelihood of integer labels given log-probabilities (N, K)."""
+    t = _target_array(target, log_probs)
+    kernels.reference.check_target(log_probs.data, t)
+    return -mean(log_probs[log_probs.xp.arange(t.shape[0]), t])
+
+
+def mse_loss(prediction: Tensor, target: Any, sample_weight: Any = None) -> Tensor:
+    """L = mean((ŷ - y)²)."""
+    prediction, t = _pair(prediction, target, "mse_loss")
+    diff = prediction - t
+    return _reduce(_per_sample_mean(diff * diff), sample_weight)
+
+
+def l1_loss(prediction: Tensor, target: Any, sample_weight: Any = None) -> Tensor:
+    """L = mean(|ŷ - y|)."""
+    prediction, t = _pair(prediction, target, "l1_loss")
+    return _reduce(_per_sample_mean(E.abs(prediction - t)), sample_weight)
+
+
+def huber_loss(
+    prediction: Tensor, target: Any, delta: float = 1.0, sample_weight: Any = None
+) -> Tensor:
+    """L = mean(½e² if |e| <= δ else δ(|e| - ½δ)), e = ŷ - y: quadratic near 0, linear far."""
+    if delta <= 0:
+        raise ValueError(f"huber_loss delta must be positive, got {delta}")
+    prediction, t = _pair(prediction, target, "huber_loss")
+    err = E.abs(prediction - t)
+    quadratic = E.minimum(err, delta)
+    linear = err - quadratic
+    return _reduce(_per_sample_mean(0.5 * quadratic * quadratic + delta * linear), sample_weight)
+
+
+def binary_cross_entropy(
+    prediction: Tensor, target: Any, eps: float = 1e-7, sample_weight: Any = None
+) -> Tensor:
+    """L = -mean(y log p + (1-y) log(1-p)), with p clipped to [eps, 1-eps] (as Keras)."""
+    prediction, t = _pair(prediction, target, "binary_cross_entropy")
+    p = E.clip(prediction, eps, 1 - eps)
+    per = -(t * E.log(p) + (1 - t) * E.log(1 - p))
+    return _reduce(_per_sample_mean(per), sample_weight)
+
+
+def binary_cross_entropy_with_logits(
+    logits: Tensor, target: Any, sample_weight: Any = None
+) -> Tensor:
+    """L = mean(softplus(z) - y·z), the stable form of BCE(σ(z), y) for any logit z."""
+    logits, t = _pair(logits, target, "binary_cross_entropy_with_logits")
+    return _reduce(_per_sample_mean(softplus(logits) - t * logits), sample_weight)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _target_array(target: Any, like: Tensor) -> Any:
+    if isinstance(target, Tensor):
+        return target.data
+    array = like.xp.asarray(target)
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"targets must be numbers, got dtype {array.dtype}")
+    return array
+
+
+def _pair(prediction: Any, target: Any, name: str) -> tuple[Tensor, Tensor]:
+    """Prediction as a float Tensor and the target as a constant of the same shape."""
+    prediction = E._floating(prediction)
+    t = _target_array(target, prediction)
+    if tuple(t.shape) != prediction.shape:
+        if t.size != prediction.size:  # (N,) against (N, 1) is fine; anything else is a bug
+            raise ShapeError(
+                f"{name}: target shape {tuple(t.shape)} does not match prediction shape "
+                f"{prediction.shape}"
+            )
+        t = t.reshape(prediction.shape)
+    return prediction, as_tensor(t.astype(prediction.dtype, copy=False), prediction)
+
+
+def _per_sample_mean(values: Tensor) -> Tensor:
+    """Average every axis but the first: one loss per sample."""
+    if values.ndim <= 1:
+        return values
+    return mean(values, axis=tuple(range(1, values.ndim)))
+
+
+def _reduce(per_sample: Tensor, sample_weight: Any) -> Tensor:
+    if sample_weight is None:
+        return mean(per_sample)
+    w = _target_array(sample_weight, per_sample).astype(per_sample.dtype, copy=False)
+    if tuple(w.shape) != per_sample.shape[:1]:
+        raise ShapeError(
+            f"sample_weight must have one value per sample, shape {per_sample.shape[:1]}, "
+            f"got {tuple(w.shape)}"
+        )
+    return sum(per_sample * Tensor._wrap(w)) / max(per_sample.shape[0], 1)

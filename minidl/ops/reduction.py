@@ -1,0 +1,181 @@
+"""Reductions: sum, mean, max, min, var, std, logsumexp, argmax.
+
+Axes follow NumPy: ``axis=None`` reduces everything, an int or a tuple reduces those
+axes, ``keepdims=True`` keeps them with size 1.  In every backward pass the reduced
+axes are first put back (size 1) so the gradient broadcasts over the input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd import Function, Tensor
+from ..backend import get_array_module
+from .common import as_tensor, expand_reduced, normalize_axes
+
+
+class Sum(Function):
+    """z = Σ_axes a;  dz/da = 1 for every summed element."""
+
+    def forward(self, a):
+        self.shape = a.shape
+        return a.sum(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, g):
+        g = expand_reduced(g, self.shape, self.axes, self.keepdims)
+        return (get_array_module(g).broadcast_to(g, self.shape),)
+
+
+class Mean(Function):
+    """z = (1/n) Σ_axes a;  dz/da = 1/n, with n the number of averaged elements."""
+
+    def forward(self, a):
+        self.shape = a.shape
+        return a.mean(axis=self.axes, keepdims=self.keepdims)
+
+    def backward(self, g):
+        n = 1
+        for axis in self.axes:
+            n *= self.shape[axis]
+        g = expand_reduced(g, self.shape, self.axes, self.keepdims)
+        return (get_array_module(g).broadcast_to(g / max(n, 1), self.shape),)
+
+
+class MaxMin(Function):
+    """z = max_axes a (or min);  dz/da = 1/k at the k elements equal to the extreme.
+
+    Ties split the gradient evenly (as PyTorch's ``amax``), so that the gradient
+    matches the one-sided derivatives on average and stays symmetric.
+    """
+
+    def forward(self, a):
+        self.a = a
+        reduce = a.max if self.largest else a.min
+        self.z = reduce(axis=self.axes, keepdims=True)
+        return self.z if self.keepdims else self.z.reshape(_drop(a.shape, self.axes))
+
+    def backward(self, g):
+        hits = (self.a == self.z).astype(g.dtype)
+        count = hits.sum(axis=self.axes, keepdims=True)
+        g = expand_reduced(g, self.a.shape, self.axes, self.keepdims)
+        return (g * hits / count,)
+
+
+class Var(Function):
+    """z = Σ (a - ā)² / (n - ddof);  dz/da = 2 (a - ā) / (n - ddof)."""
+
+    def forward(self, a):
+        self.shape = a.shape
+        self.centered = a - a.mean(axis=self.axes, keepdims=True)
+        n = 1
+        for axis in self.axes:
+            n *= a.shape[axis]
+        self.denominator = n - self.ddof
+        total = (self.centered * self.centered).sum(axis=self.axes, keepdims=self.keepdims)
+        return total / self.denominator
+
+    def backward(self, g):
+        g = expand_reduced(g, self.shape, self.axes, self.keepdims)
+        return (g * 2 * self.centered / self.denominator,)
+
+
+class LogSumExp(Function):
+    """z = log Σ e^a, computed as m + log Σ e^(a-m) with m = max a (no overflow);
+    dz/da = e^(a-z) = softmax(a)."""
+
+    def forward(self, a):
+        xp = get_array_module(a)
+        self.a = a
+        m = a.max(axis=self.axes, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        self.z = m + xp.log(xp.exp(a - m).sum(axis=self.axes, keepdims=True))
+        return self.z if self.keepdims else self.z.reshape(_drop(a.shape, self.axes))
+
+    def backward(self, g):
+        xp = get_array_module(g)
+        g = expand_reduced(g, self.a.shape, self.axes, self.keepdims)
+        return (g * xp.exp(self.a - self.z),)
+
+
+def _drop(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(n for i, n in enumerate(shape) if i not in axes)
+
+
+def _floating(a: Any) -> Tensor:
+    from .elementwise import _floating as floating
+
+    return floating(a)
+
+
+def _check_nonempty(a: Tensor, axes: tuple[int, ...], name: str) -> None:
+    if any(a.shape[i] == 0 for i in axes) or (a.ndim and a.size == 0 and not axes):
+        raise ValueError(f"{name}() of an empty tensor (shape {a.shape}) has no value")
+
+
+# ---------------------------------------------------------------- user functions
+
+
+def sum(a: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    a = as_tensor(a)
+    return Sum.apply(a, axes=normalize_axes(axis, a.ndim), keepdims=keepdims)
+
+
+def mean(a: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+    a = _floating(a)
+    axes = normalize_axes(axis, a.ndim)
+    _check_nonempty(a, axes, "mean")
+    return Mean.apply(a, axes=axes, keepdims=keepdims)
+
+
+def max(a: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    a = as_tensor(a)
+    axes = normalize_axes(axis, a.ndim)
+    _check_nonempty(a, axes, "max")
+    return MaxMin.apply(a, axes=axes, keepdims=keepdims, largest=True)
+
+
+def min(a: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    a = as_tensor(a)
+    axes = normalize_axes(axis, a.ndim)
+    _check_nonempty(a, axes, "min")
+    return MaxMin.apply(a, axes=axes, keepdims=keepdims, largest=False)
+
+
+def var(a: Tensor, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    a = _floating(a)
+    axes = normalize_axes(axis, a.ndim)
+    n = 1
+    for i in axes:
+        n *= a.shape[i]
+    if n - ddof <= 0:
+        raise ValueError(f"var() needs more than ddof={ddof} elements per reduction, got {n}")
+    return Var.apply(a, axes=axes, keepdims=keepdims, ddof=ddof)
+
+
+def std(a: Tensor, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """Standard deviation, √var (its gradient is var's divided by 2·std)."""
+    from .elementwise import sqrt
+
+    return sqrt(var(a, axis=axis, keepdims=keepdims, ddof=ddof))
+
+
+def logsumexp(a: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+    a = _floating(a)
+    axes = normalize_axes(axis, a.ndim)
+    _check_nonempty(a, axes, "logsumexp")
+    return LogSumExp.apply(a, axes=axes, keepdims=keepdims)
+
+
+def argmax(a: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    """Index of the largest element (the first one on ties); an int64 tensor, no gradient."""
+    a = as_tensor(a)
+    if axis is not None:
+        normalize_axes(axis, a.ndim)
+    _check_nonempty(a, normalize_axes(axis, a.ndim), "argmax")
+    return Tensor._wrap(a.data.argmax(axis=axis, keepdims=keepdims))
+
+
+def argmin(a: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    a = as_tensor(a)
+    _check_nonempty(a, normalize_axes(axis, a.ndim), "argmin")
+    return Tensor._wrap(a.data.argmin(axis=axis, keepdims=keepdims))

@@ -1,0 +1,286 @@
+"""Operations that move elements around without changing them.
+
+reshape, transpose, expand_dims, squeeze, broadcast_to, concatenate, stack, pad,
+indexing (``x[...]``) and device copies.  Their derivatives move the gradient back
+to where each element came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from ..autograd import Function, Tensor
+from ..errors import ShapeError
+from .common import as_tensor, normalize_axes
+
+
+class Reshape(Function):
+    """Same elements, new shape; the gradient is reshaped back."""
+
+    def forward(self, a):
+        self.shape = a.shape
+        return a.reshape(self.new_shape)
+
+    def backward(self, g):
+        return (g.reshape(self.shape),)
+
+
+class Transpose(Function):
+    """Permute the axes; the gradient is permuted by the inverse permutation."""
+
+    def forward(self, a):
+        return a.transpose(self.axes)
+
+    def backward(self, g):
+        return (g.transpose(np.argsort(self.axes)),)
+
+
+class BroadcastTo(Function):
+    """Repeat along new or size-1 axes; the engine's unbroadcast sums the gradient back."""
+
+    def forward(self, a):
+        return backend.get_array_module(a).broadcast_to(a, self.shape)
+
+    def backward(self, g):
+        return (g,)
+
+
+class Concatenate(Function):
+    """Join along an existing axis; the gradient is cut back into the original pieces."""
+
+    def forward(self, *arrays):
+        self.sizes = [a.shape[self.axis] for a in arrays]
+        return backend.get_array_module(arrays[0]).concatenate(arrays, axis=self.axis)
+
+    def backward(self, g):
+        bounds = np.cumsum(self.sizes)[:-1]
+        return tuple(backend.get_array_module(g).split(g, bounds, axis=self.axis))
+
+
+class Stack(Function):
+    """Join along a new axis; each input's gradient is its slice along that axis."""
+
+    def forward(self, *arrays):
+        return backend.get_array_module(arrays[0]).stack(arrays, axis=self.axis)
+
+    def backward(self, g):
+        return tuple(g.take(i, axis=self.axis) for i in range(g.shape[self.axis]))
+
+
+class Pad(Function):
+    """Add constant borders; the gradient is the interior slice."""
+
+    def forward(self, a):
+        self.inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(self.widths, a.shape))
+        xp = backend.get_array_module(a)
+        return xp.pad(a, self.widths, mode="constant", constant_values=self.value)
+
+    def backward(self, g):
+        return (g[self.inner],)
+
+
+class GetItem(Function):
+    """z = a[index].  Basic indexing copies the gradient into a slice of zeros; integer
+    and boolean arrays may repeat an element, so their gradient is scatter-added."""
+
+    def forward(self, a):
+        self.shape, self.dtype = a.shape, a.dtype
+        return a[self.index]
+
+    def backward(self, g):
+        xp = backend.get_array_module(g)
+        grad = xp.zeros(self.shape, dtype=g.dtype)
+        if self.advanced:
+            if xp is np:
+                np.add.at(grad, self.index, g)
+            else:
+                import cupyx  # noqa: PLC0415
+
+                cupyx.scatter_add(grad, self.index, g)
+        else:
+            grad[self.index] = g
+        return (grad,)
+
+
+class ToDevice(Function):
+    """Copy to another device; the gradient is copied back."""
+
+    def forward(self, a):
+        self.source = backend.device_of(a)
+        return backend.to_device(a, self.device)
+
+    def backward(self, g):
+        return (backend.to_device(g, self.source),)
+
+
+# ---------------------------------------------------------------- user functions
+
+
+def reshape(a: Tensor, *shape: Any) -> Tensor:
+    a = as_tensor(a)
+    new_shape = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
+    resolved = _resolve_shape(new_shape, a.shape, a.size)
+    if resolved == a.shape:
+        return a
+    return Reshape.apply(a, new_shape=resolved)
+
+
+def _resolve_shape(new_shape: tuple, old_shape: tuple, size: int) -> tuple[int, ...]:
+    """Fill in one -1 and check that the element count is unchanged."""
+    try:
+        dims = [int(n) for n in new_shape]
+    except (TypeError, ValueError):
+        raise TypeError(f"reshape needs integer sizes, got {new_shape!r}") from None
+    unknown = [i for i, n in enumerate(dims) if n == -1]
+    known = 1
+    for n in dims:
+        known *= n if n != -1 else 1
+    bad = len(unknown) > 1 or any(n < -1 for n in dims)
+    if not bad and unknown:
+        bad = known == 0 or size % known != 0
+        if not bad:
+            dims[unknown[0]] = size // known
+    if bad or (not unknown and known != size):
+        raise ShapeError(
+            f"cannot reshape a tensor of shape {old_shape} ({size} elements) into {new_shape}"
+        )
+    return tuple(dims)
+
+
+def flatten(a: Tensor, start_axis: int = 1) -> Tensor:
+    """Keep the axes before ``start_axis`` and merge the rest: (N, H, W, C) -> (N, H·W·C)."""
+    a = as_tensor(a)
+    start = normalize_axes(start_axis, a.ndim)[0] if a.ndim else 0
+    return reshape(a, a.shape[:start] + (-1,))
+
+
+def transpose(a: Tensor, *axes: Any) -> Tensor:
+    a = as_tensor(a)
+    if len(axes) == 1 and not isinstance(axes[0], int):
+        axes = tuple(axes[0]) if axes[0] is not None else ()
+    if not axes:
+        axes = tuple(reversed(range(a.ndim)))
+    if sorted(int(x) % max(a.ndim, 1) for x in axes) != list(range(a.ndim)):
+        raise ValueError(f"transpose axes {axes} are not a permutation of the {a.ndim} axes")
+    return Transpose.apply(a, axes=tuple(int(x) % a.ndim for x in axes))
+
+
+def swapaxes(a: Tensor, axis1: int, axis2: int) -> Tensor:
+    order = list(range(as_tensor(a).ndim))
+    order[axis1], order[axis2] = order[axis2], order[axis1]
+    return transpose(a, order)
+
+
+def expand_dims(a: Tensor, axis: int) -> Tensor:
+    a = as_tensor(a)
+    if not -a.ndim - 1 <= axis <= a.ndim:
+        raise ValueError(f"expand_dims axis {axis} out of range for {a.ndim} dimensions")
+    axis = axis % (a.ndim + 1)
+    return reshape(a, a.shape[:axis] + (1,) + a.shape[axis:])
+
+
+def squeeze(a: Tensor, axis: Any = None) -> Tensor:
+    a = as_tensor(a)
+    if axis is None:
+        axes = tuple(i for i, n in enumerate(a.shape) if n == 1)
+    else:
+        axes = normalize_axes(axis, a.ndim)
+        for i in axes:
+            if a.shape[i] != 1:
+                raise ValueError(f"cannot squeeze axis {i} of shape {a.shape}: its size is not 1")
+    return reshape(a, tuple(n for i, n in enumerate(a.shape) if i not in axes))
+
+
+def broadcast_to(a: Tensor, shape: Sequence[int]) -> Tensor:
+    a = as_tensor(a)
+    shape = tuple(shape)
+    try:
+        np.broadcast_shapes(a.shape, shape)
+    except ValueError:
+        raise ShapeError(f"cannot broadcast shape {a.shape} to {shape}") from None
+    return BroadcastTo.apply(a, shape=shape)
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    tensors = _same_kind(tensors, "concatenate")
+    ndim = tensors[0].ndim
+    if ndim == 0:
+        raise ValueError("cannot concatenate 0-d tensors; use stack")
+    axis = normalize_axes(axis, ndim)[0]
+    for t in tensors[1:]:
+        if t.ndim != ndim or any(
+            n != m for i, (n, m) in enumerate(zip(t.shape, tensors[0].shape)) if i != axis
+        ):
+            raise ShapeError(
+                f"concatenate along axis {axis} needs equal shapes elsewhere, got "
+                f"{[x.shape for x in tensors]}"
+            )
+    return Concatenate.apply(*tensors, axis=axis)
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    tensors = _same_kind(tensors, "stack")
+    if any(t.shape != tensors[0].shape for t in tensors):
+        raise ShapeError(f"stack needs tensors of one shape, got {[t.shape for t in tensors]}")
+    ndim = tensors[0].ndim + 1
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"stack axis {axis} out of range for {ndim} dimensions")
+    return Stack.apply(*tensors, axis=axis % ndim)
+
+
+def pad(a: Tensor, pad_width: Any, value: float = 0.0) -> Tensor:
+    """Pad with a constant; ``pad_width`` as NumPy: int, (before, after) or one pair per axis."""
+    a = as_tensor(a)
+    try:
+        widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (a.ndim, 2))
+    except ValueError:
+        raise ValueError(
+            f"pad_width {pad_width!r} does not fit a tensor with {a.ndim} dimensions; "
+            "expected an int, a (before, after) pair, or one pair per axis"
+        ) from None
+    if (widths < 0).any():
+        raise ValueError(f"pad widths must be non-negative, got {pad_width!r}")
+    return Pad.apply(a, widths=tuple(map(tuple, widths.tolist())), value=value)
+
+
+def getitem(a: Tensor, index: Any) -> Tensor:
+    index, advanced = _normalize_index(index, a)
+    try:
+        return GetItem.apply(a, index=index, advanced=advanced)
+    except IndexError as error:
+        raise IndexError(f"index {index!r} is invalid for a tensor of shape {a.shape}: {error}") from None
+
+
+def to_device(a: Tensor, device: str) -> Tensor:
+    if a.device == device:
+        return a
+    return ToDevice.apply(a, device=device)
+
+
+def _normalize_index(index: Any, like: Tensor) -> tuple[Any, bool]:
+    """Turn Tensors and lists inside an index into arrays; tell whether it is advanced."""
+    items = index if isinstance(index, tuple) else (index,)
+    out, advanced = [], False
+    for item in items:
+        if isinstance(item, Tensor):
+            item = item.data
+        elif isinstance(item, list):
+            item = like.xp.asarray(item)
+        if hasattr(item, "dtype") and getattr(item, "ndim", 0) >= 0 and hasattr(item, "shape"):
+            if item.dtype.kind not in "iub":
+                raise IndexError(f"tensors used as indices must be integer or bool, got {item.dtype}")
+            advanced = True
+        out.append(item)
+    return (tuple(out) if isinstance(index, tuple) else out[0]), advanced
+
+
+def _same_kind(tensors: Sequence[Any], name: str) -> list[Tensor]:
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError(f"{name} needs at least one tensor")
+    like = next((t for t in tensors if isinstance(t, Tensor)), None)
+    return [as_tensor(t, like) if like is not None else as_tensor(t) for t in tensors]
