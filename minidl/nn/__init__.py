@@ -1,0 +1,43 @@
+"""PyTorch-style building blocks: ``Module``, ``Parameter`` and layers.
+
+``import minidl.nn as nn``; layers take NHWC images and store dense weights as
+(in, out) and conv kernels as HWIO (see each class for the PyTorch difference).
+"""
+
+from . import init
+from .conv import AvgPool2d, Conv2d, MaxPool2d
+from .layers import (
+    ELU,
+    GELU,
+    Dropout,
+    Embedding,
+    Flatten,
+    Identity,
+    LeakyReLU,
+    Linear,
+    ModuleList,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
+from .module import Module
+from .normalization import BatchNorm, BatchNorm1d, BatchNorm2d
+from .parameter import Parameter
+from .recurrent import LSTM, RNN
+
+__all__ = [
+    "init", "Module", "Parameter", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten",
+    "Identity", "Dropout", "Embedding", "ReLU", "Sigmoid", "Tanh", "GELU", "LeakyReLU", "ELU",
+    "Softmax", "Sequential", "ModuleList", "BatchNorm", "BatchNorm1d", "BatchNorm2d", "RNN", "LSTM",
+    "utils",
+]
+
+
+def __getattr__(name: str):
+    if name == "utils":  # nn.utils.clip_grad_norm_
+        import importlib
+
+        return importlib.import_module(".utils", __name__)
+    raise AttributeError(f"module 'minidl.nn' has no attribute {name!r}")

@@ -1,0 +1,83 @@
+"""PyTorch-style convolution and pooling layers on NHWC tensors (HWIO kernels).
+
+PyTorch uses NCHW / OIHW; minidl uses channels-last like Keras because it keeps
+each pixel's channels contiguous, which suits im2col.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import functional as F
+from ..autograd import Tensor
+from ..backend import default_dtype
+from ..ops.conv import pair
+from . import init
+from .layers import _check_positive
+from .module import Module
+from .parameter import Parameter
+
+
+class Conv2d(Module):
+    """2-D convolution: input (N, H, W, in_channels) -> (N, H', W', out_channels).
+
+    ``padding``: an int, "valid" or "same".  Weight shape (kh, kw, in, out);
+    initialised as PyTorch: U(-1/√fan_in, 1/√fan_in) with fan_in = kh·kw·in.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, bias: bool = True) -> None:
+        super().__init__()
+        self.in_channels = _check_positive("in_channels", in_channels)
+        self.out_channels = _check_positive("out_channels", out_channels)
+        self.kernel_size = pair(kernel_size, "kernel_size")
+        self.stride = pair(stride, "stride")
+        _check_padding(padding)
+        self.padding = padding
+        kh, kw = self.kernel_size
+        bound = 1 / math.sqrt(kh * kw * in_channels)
+        self.weight = Parameter(np.zeros((kh, kw, in_channels, out_channels), dtype=default_dtype()))
+        init.uniform_(self.weight, -bound, bound)
+        self.bias = None
+        if bias:
+            self.bias = Parameter(np.zeros(out_channels, dtype=default_dtype()))
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, padding={self.padding!r}")
+
+
+def _check_padding(padding: Any, allow_int: bool = True) -> None:
+    ok = isinstance(padding, str) and padding.lower() in ("valid", "same")
+    ok = ok or (allow_int and isinstance(padding, int) and not isinstance(padding, bool) and padding >= 0)
+    if not ok:
+        expected = "'valid', 'same' or a non-negative int" if allow_int else "'valid' or 'same'"
+        raise ValueError(f"padding must be {expected}, got {padding!r}")
+
+
+class MaxPool2d(Module):
+    """Max over windows of ``kernel_size``; ``stride=None`` means the window size."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: str = "valid") -> None:
+        super().__init__()
+        self.kernel_size = pair(kernel_size, "kernel_size")
+        self.stride = None if stride is None else pair(stride, "stride")
+        _check_padding(padding, allow_int=False)
+        self.padding = padding
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+
+class AvgPool2d(MaxPool2d):
+    """Mean over windows (border windows with "same" padding average real pixels only)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)

@@ -1,0 +1,206 @@
+"""PyTorch-style layers: Linear, Flatten, Dropout, Embedding, activations, Sequential.
+
+Note on layout: ``Linear.weight`` has shape (in_features, out_features) so that the
+maths reads ``y = x @ W + b``; PyTorch stores the transpose, (out, in).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from .. import functional as F
+from ..autograd import Tensor
+from ..backend import default_dtype
+from ..errors import ShapeError
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+
+def _check_positive(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+class Linear(Module):
+    """y = x W + b with W of shape (in_features, out_features).
+
+    Initialised as PyTorch: W and b ~ U(-1/√in, 1/√in).
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
+        super().__init__()
+        self.in_features = _check_positive("in_features", in_features)
+        self.out_features = _check_positive("out_features", out_features)
+        bound = 1 / math.sqrt(in_features)
+        self.weight = Parameter(np.zeros((in_features, out_features), dtype=default_dtype()))
+        init.uniform_(self.weight, -bound, bound)
+        self.bias = None
+        if bias:
+            self.bias = Parameter(np.zeros(out_features, dtype=default_dtype()))
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not isinstance(x, Tensor):
+            x = Tensor(x)
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ShapeError(
+                f"Linear expected input with last dimension {self.in_features}, got shape {x.shape}"
+            )
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}"
+
+
+class Flatten(Module):
+    """(N, d1, d2, ...) -> (N, d1·d2·...)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.flatten(1)
+
+
+class Identity(Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x
+
+
+class Dropout(Module):
+    """Inverted dropout with drop probability ``p`` while training; identity in eval mode."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__()
+        if not 0 <= p < 1:
+            raise ValueError(f"Dropout probability must be in [0, 1), got {p}")
+        self.p = float(p)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Embedding(Module):
+    """A lookup table: row i of ``weight`` is the vector of token i.  Init N(0, 1)."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int) -> None:
+        super().__init__()
+        self.num_embeddings = _check_positive("num_embeddings", num_embeddings)
+        self.embedding_dim = _check_positive("embedding_dim", embedding_dim)
+        self.weight = Parameter(np.zeros((num_embeddings, embedding_dim), dtype=default_dtype()))
+        init.normal_(self.weight)
+
+    def forward(self, indices: Any) -> Tensor:
+        return embedding(indices, self.weight)
+
+
+def embedding(indices: Any, weight: Tensor) -> Tensor:
+    """Rows of ``weight`` picked by integer ``indices`` (gradient scatter-added)."""
+    idx = indices.data if isinstance(indices, Tensor) else weight.xp.asarray(indices)
+    if idx.dtype.kind not in "iu":
+        if idx.dtype.kind == "f" and idx.size and bool((idx == idx.astype(np.int64)).all()):
+            idx = idx.astype(np.int64)
+        else:
+            raise TypeError(f"Embedding expects integer indices, got dtype {idx.dtype}")
+    n = weight.shape[0]
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= n):
+        raise IndexError(f"Embedding index out of range: expected indices in [0, {n}), got "
+                         f"min {int(idx.min())} and max {int(idx.max())}")
+    return weight[idx]
+
+
+def _activation_module(name: str, fn: Any, doc: str) -> type:
+    def forward(self: Module, x: Tensor) -> Tensor:
+        return fn(x)
+
+    return type(name, (Module,), {"forward": forward, "__doc__": doc})
+
+
+ReLU = _activation_module("ReLU", F.relu, "max(x, 0)")
+Sigmoid = _activation_module("Sigmoid", F.sigmoid, "1 / (1 + e^-x)")
+Tanh = _activation_module("Tanh", F.tanh, "tanh x")
+GELU = _activation_module("GELU", F.gelu, "x·Φ(x)")
+
+
+class LeakyReLU(Module):
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        super().__init__()
+        self.negative_slope = negative_slope
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.leaky_relu(x, self.negative_slope)
+
+
+class ELU(Module):
+    def __init__(self, alpha: float = 1.0) -> None:
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.elu(x, self.alpha)
+
+
+class Softmax(Module):
+    def __init__(self, axis: int = -1) -> None:
+        super().__init__()
+        self.axis = axis
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.softmax(x, self.axis)
+
+
+class Sequential(Module):
+    """Apply modules in order: ``Sequential(a, b, c)(x) == c(b(a(x)))``."""
+
+    def __init__(self, *modules: Module) -> None:
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], (list, tuple)):
+            modules = tuple(modules[0])
+        for i, module in enumerate(modules):
+            self.append(module, str(i))
+
+    def append(self, module: Module, name: str | None = None) -> Sequential:
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential takes Modules, got {type(module).__name__}")
+        setattr(self, name if name is not None else str(len(self._modules)), module)
+        return self
+
+    def forward(self, x: Any) -> Any:
+        for module in self._modules.values():
+            x = module(x)
+        return x
+
+    def __getitem__(self, index: int) -> Module:
+        return list(self._modules.values())[index]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterable[Module]:
+        return iter(self._modules.values())
+
+
+class ModuleList(Module):
+    def __init__(self, modules: Iterable[Module] = ()) -> None:
+        super().__init__()
+        for module in modules:
+            self.append(module)
+
+    def append(self, module: Module) -> ModuleList:
+        setattr(self, str(len(self._modules)), module)
+        return self
+
+    def __getitem__(self, index: int) -> Module:
+        return list(self._modules.values())[index]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterable[Module]:
+        return iter(self._modules.values())

@@ -1,0 +1,160 @@
+"""``Module``: the base class of every layer and model (PyTorch style).
+
+A module owns parameters (learned tensors), buffers (state that is saved but not
+learned, such as BatchNorm's running mean) and sub-modules.  Assigning one of them
+as an attribute registers it, so ``parameters()`` and ``state_dict()`` find it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from ..autograd import Tensor
+from ..backend import to_numpy
+from ..errors import ShapeError
+from .parameter import Parameter
+
+
+class Module:
+    """Subclasses define ``forward``; calling the module runs it."""
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "training", True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_parameters" not in self.__dict__:
+            raise RuntimeError(f"{type(self).__name__}.__init__ must call super().__init__() first")
+        for registry in (self._parameters, self._modules, self._buffers):
+            registry.pop(name, None)
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        object.__setattr__(self, name, value)
+
+    def register_buffer(self, name: str, value: Any) -> None:
+        """Keep ``value`` (an array) in the state dict without learning it."""
+        object.__setattr__(self, name, value)
+        self._buffers[name] = True
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # -- traversal -------------------------------------------------------------------
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        yield prefix, self
+        for name, child in self._modules.items():
+            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def modules(self) -> Iterator[Module]:
+        for _, module in self.named_modules():
+            yield module
+
+    def children(self) -> Iterator[Module]:
+        yield from self._modules.values()
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        seen: set[int] = set()
+        for path, module in self.named_modules(prefix):
+            for name, p in module._parameters.items():
+                if id(p) not in seen:  # a shared parameter is listed once
+                    seen.add(id(p))
+                    yield (f"{path}.{name}" if path else name), p
+
+    def parameters(self) -> Iterator[Parameter]:
+        for _, p in self.named_parameters():
+            yield p
+
+    def named_buffers(self) -> Iterator[tuple[str, Any]]:
+        for path, module in self.named_modules():
+            for name in module._buffers:
+                yield (f"{path}.{name}" if path else name), getattr(module, name)
+
+    # -- modes and gradients ----------------------------------------------------------
+    def train(self, mode: bool = True) -> Module:
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        return self.train(False)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self.parameters():
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad.data[...] = 0
+
+    def to(self, device: str) -> Module:
+        """Move every parameter and buffer to ``device`` (in place, like PyTorch)."""
+        from ..backend import check_device, to_device
+
+        device = check_device(device)
+        for module in self.modules():
+            for p in module._parameters.values():
+                p.data = to_device(p.data, device)
+                p.grad = None
+            for name in module._buffers:
+                object.__setattr__(module, name, to_device(getattr(module, name), device))
+        return self
+
+    # -- state --------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of every parameter and buffer as NumPy arrays, by dotted name."""
+        state = {name: to_numpy(p.data).copy() for name, p in self.named_parameters()}
+        for name, value in self.named_buffers():
+            state[name] = to_numpy(value).copy()
+        return state
+
+    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
+        """Copy values into the parameters and buffers; names and shapes must match."""
+        own = dict(self.named_parameters())
+        buffers = {name: module for name, module in self._buffer_owners()}
+        expected = set(own) | set(buffers)
+        missing = sorted(expected - set(state))
+        unexpected = sorted(set(state) - expected)
+        if strict and (missing or unexpected):
+            raise KeyError(f"state dict does not match: missing keys {missing}, unexpected keys {unexpected}")
+        for name, value in state.items():
+            array = value.data if isinstance(value, Tensor) else value
+            if name in own:
+                target = own[name]
+                if tuple(np.shape(array)) != target.shape:
+                    raise ShapeError(
+                        f"state dict entry {name!r} has shape {tuple(np.shape(array))}, "
+                        f"the model expects {target.shape}"
+                    )
+                target.data[...] = target.xp.asarray(array, dtype=target.dtype)
+            elif name in buffers:
+                module = buffers[name]
+                attr = name.rsplit(".", 1)[-1]
+                current = getattr(module, attr)
+                xp = Tensor._wrap(current).xp
+                object.__setattr__(module, attr, xp.asarray(array, dtype=current.dtype).copy())
+
+    def _buffer_owners(self) -> Iterator[tuple[str, Module]]:
+        for path, module in self.named_modules():
+            for name in module._buffers:
+                yield (f"{path}.{name}" if path else name), module
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__}({self.extra_repr()}"]
+        for name, child in self._modules.items():
+            child_repr = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {child_repr}")
+        return lines[0] + (")" if len(lines) == 1 else "\n" + "\n".join(lines[1:]) + "\n)")
