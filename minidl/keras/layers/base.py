@@ -1,0 +1,238 @@
+"""The Keras ``Layer``: a Module that builds its weights lazily from the first input shape.
+
+A layer can be called on real data (Tensors or NumPy arrays) or on symbolic
+``KerasTensor`` placeholders (the functional API).  In the symbolic case nothing is
+computed: the layer is built, its output shape is worked out by running it once on
+a batch of one zero example, and the call is recorded so ``Model(inputs, outputs)``
+can replay it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from ...autograd import Tensor, no_grad
+from ...backend import default_dtype, to_numpy
+from ...errors import ShapeError
+from ...nn.module import Module
+from ...nn.parameter import Parameter
+from .. import initializers, regularizers
+
+_name_counts: dict[str, int] = {}
+
+
+def unique_name(base: str) -> str:
+    """Keras-style automatic names: dense, dense_1, dense_2, ..."""
+    count = _name_counts.get(base, 0)
+    _name_counts[base] = count + 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+def clear_session() -> None:
+    """Reset automatic layer names (as ``keras.backend.clear_session``)."""
+    _name_counts.clear()
+
+
+def snake_case(name: str) -> str:
+    """"MaxPooling2D" -> "max_pooling2d", "Conv2D" -> "conv2d" (Keras's naming rule)."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+class KerasTensor:
+    """A symbolic tensor: a shape (batch dimension None) and the layer call that made it."""
+
+    def __init__(self, shape: tuple, dtype: Any = "float32", history: Any = None, name: str = "") -> None:
+        self.shape = tuple(shape)
+        self.dtype = np.dtype(dtype)
+        self.history = history  # (layer, [input KerasTensors]) or None for an Input
+        self.name = name
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __repr__(self) -> str:
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+
+def example_batch(shape: tuple, dtype: Any) -> Tensor:
+    """A zero batch of one example for a shape with None dimensions."""
+    concrete = tuple(1 if n is None else n for n in shape)
+    return Tensor(np.zeros(concrete, dtype=dtype), dtype=dtype)
+
+
+class Layer(Module):
+    """Base class of Keras layers.  Subclasses implement ``build(input_shape)`` and
+    ``call(inputs, training=None)``; ``get_config()`` returns their constructor arguments."""
+
+    def __init__(self, name: str | None = None, trainable: bool = True, input_shape: Any = None,
+                 dtype: Any = None, **kwargs: Any) -> None:
+        super().__init__()
+        if "input_dim" in kwargs:
+            input_shape = (kwargs.pop("input_dim"),)
+        if kwargs:
+            raise TypeError(f"{type(self).__name__} got unexpected arguments: {sorted(kwargs)}")
+        object.__setattr__(self, "name", name or unique_name(snake_case(type(self).__name__)))
+        object.__setattr__(self, "built", False)
+        object.__setattr__(self, "_trainable", bool(trainable))
+        object.__setattr__(self, "input_spec_shape", None)
+        if input_shape is not None:
+            input_shape = tuple(input_shape) if isinstance(input_shape, (list, tuple)) else (input_shape,)
+        object.__setattr__(self, "batch_input_shape", None if input_shape is None else (None, *input_shape))
+        object.__setattr__(self, "output_shape_", None)
+
+    # -- weights ----------------------------------------------------------------------
+    def add_weight(self, name: str, shape: tuple, initializer: Any = "glorot_uniform",
+                   regularizer: Any = None, trainable: bool = True) -> Parameter:
+        """Create, initialise and register a parameter of this layer."""
+        values = initializers.get(initializer)(tuple(shape), default_dtype())
+        p = Parameter(np.asarray(values, dtype=default_dtype()), requires_grad=trainable)
+        p.name = f"{self.name}/{name}"
+        p.regularizer = regularizers.get(regularizer)
+        setattr(self, name, p)
+        return p
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        object.__setattr__(self, "_trainable", bool(value))
+        for p in self.parameters():
+            p.trainable = bool(value)
+
+    @property
+    def weights(self) -> list[Parameter]:
+        return list(self.parameters())
+
+    @property
+    def trainable_weights(self) -> list[Parameter]:
+        return [p for p in self.parameters() if p.trainable and self._trainable]
+
+    @property
+    def non_trainable_weights(self) -> list[Parameter]:
+        return [p for p in self.parameters() if not (p.trainable and self._trainable)]
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [to_numpy(p.data).copy() for p in self.parameters()] + self._state_arrays()
+
+    def set_weights(self, weights: list[Any]) -> None:
+        params = list(self.parameters())
+        state = self._state_names()
+        if len(weights) != len(params) + len(state):
+            raise ValueError(f"layer {self.name!r} expects {len(params) + len(state)} weight arrays, "
+                             f"got {len(weights)}")
+        for p, w in zip(params, weights):
+            w = np.asarray(w)
+            if w.shape != p.shape:
+                raise ShapeError(f"layer {self.name!r}: weight {p.name} has shape {p.shape}, got {w.shape}")
+        for p, w in zip(params, weights):
+            p.data[...] = p.xp.asarray(np.asarray(w), dtype=p.dtype)
+        for name, w in zip(state, weights[len(params):]):
+            getattr(self, name)[...] = np.asarray(w)
+
+    def _state_names(self) -> list[str]:
+        """Non-parameter arrays saved with the weights (BatchNorm moving statistics)."""
+        return list(self._buffers)
+
+    def _state_arrays(self) -> list[np.ndarray]:
+        return [to_numpy(getattr(self, name)).copy() for name in self._state_names()]
+
+    def count_params(self) -> int:
+        return int(sum(p.size for p in self.parameters()) + sum(a.size for a in self._state_arrays()))
+
+    @property
+    def losses(self) -> list[Tensor]:
+        """Regularization penalties of this layer's weights (recomputed on each access)."""
+        return [p.regularizer(p) for p in self.parameters() if p.regularizer is not None]
+
+    # -- calling --------------------------------------------------------------------------
+    def build(self, input_shape: tuple) -> None:
+        """Create the weights for inputs of ``input_shape`` (batch dimension None)."""
+
+    def call(self, inputs: Any, training: bool | None = None) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define call()")
+
+    def _ensure_built(self, input_shape: Any) -> None:
+        if not self.built:
+            self.build(input_shape)
+            object.__setattr__(self, "built", True)
+            object.__setattr__(self, "input_spec_shape", input_shape)
+
+    def __call__(self, inputs: Any, training: bool | None = None, **kwargs: Any) -> Any:
+        if _is_symbolic(inputs):
+            return self._call_symbolic(inputs, **kwargs)
+        inputs = _as_tensors(inputs)
+        self._ensure_built(_shape_of(inputs))
+        return self.call(inputs, training=training, **kwargs) if kwargs else self.call(inputs, training=training)
+
+    def forward(self, inputs: Any, training: bool | None = None) -> Any:
+        return self(inputs, training=training)
+
+    def _call_symbolic(self, inputs: Any, **kwargs: Any) -> KerasTensor:
+        shapes = _shape_of(inputs)
+        self._ensure_built(shapes)
+        examples = [example_batch(t.shape, t.dtype) for t in inputs] if isinstance(inputs, list) \
+            else example_batch(inputs.shape, inputs.dtype)
+        with no_grad():
+            out = self.call(examples, training=False, **kwargs)
+        shape = (None, *out.shape[1:])
+        object.__setattr__(self, "output_shape_", shape)
+        sources = inputs if isinstance(inputs, list) else [inputs]
+        return KerasTensor(shape, out.dtype, history=(self, sources), name=self.name)
+
+    @property
+    def output_shape(self) -> tuple | None:
+        return self.output_shape_
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        out = self._call_symbolic(KerasTensor(input_shape))
+        return out.shape
+
+    # -- configuration ---------------------------------------------------------------------
+    def get_config(self) -> dict:
+        config = {"name": self.name, "trainable": self._trainable}
+        if self.batch_input_shape is not None:
+            config["input_shape"] = list(self.batch_input_shape[1:])
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict) -> Layer:
+        return cls(**config)
+
+    def extra_repr(self) -> str:
+        return f"name={self.name!r}"
+
+
+def _is_symbolic(inputs: Any) -> bool:
+    if isinstance(inputs, KerasTensor):
+        return True
+    return isinstance(inputs, (list, tuple)) and any(isinstance(t, KerasTensor) for t in inputs)
+
+
+def _as_tensors(inputs: Any) -> Any:
+    if isinstance(inputs, (list, tuple)):
+        return [_as_tensors(t) for t in inputs]
+    if isinstance(inputs, Tensor):
+        return inputs
+    return Tensor(np.asarray(inputs))  # floating data becomes float32, as Keras layers compute
+
+
+def _shape_of(inputs: Any) -> Any:
+    if isinstance(inputs, (list, tuple)):
+        return [(None, *t.shape[1:]) for t in inputs]
+    return (None, *inputs.shape[1:])
+
+
+def check_last_dim(layer: Layer, x: Tensor, expected: int) -> None:
+    """The clear error every layer gives for input of the wrong width."""
+    if x.ndim == 0 or x.shape[-1] != expected:
+        raise ShapeError(
+            f"{type(layer).__name__} layer {layer.name!r} expected input with last dimension "
+            f"{expected}, got shape {x.shape}"
+        )

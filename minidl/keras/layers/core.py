@@ -1,0 +1,135 @@
+"""Core Keras layers: Input, Dense, Activation, Flatten, Reshape, Dropout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ... import functional as F
+from ...autograd import Tensor
+from ...errors import ShapeError
+from .. import activations, initializers, regularizers
+from .base import KerasTensor, Layer, check_last_dim, unique_name
+
+
+class InputLayer(Layer):
+    """Marks the model input; ``shape`` excludes the batch dimension."""
+
+    def __init__(self, shape: Any = None, batch_size: int | None = None, dtype: Any = "float32",
+                 name: str | None = None, input_shape: Any = None, **kwargs: Any) -> None:
+        shape = shape if shape is not None else input_shape
+        if shape is None:
+            raise ValueError("Input needs shape=, e.g. Input(shape=(28, 28, 1))")
+        shape = tuple(shape) if isinstance(shape, (list, tuple)) else (shape,)
+        if any(n is not None and (not isinstance(n, (int, np.integer)) or n < 1) for n in shape):
+            raise ValueError(f"Input shape must hold positive ints or None, got {shape}")
+        super().__init__(name=name or unique_name("input_layer"), input_shape=shape, **kwargs)
+        object.__setattr__(self, "dtype_", np.dtype(dtype))
+        object.__setattr__(self, "output_shape_", (None, *shape))
+        self.output = KerasTensor((None, *shape), dtype, history=None, name=self.name)
+        object.__setattr__(self, "built", True)
+
+    def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
+        return inputs
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "shape": list(self.batch_input_shape[1:]), "dtype": str(self.dtype_)}
+
+
+def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = "float32",
+          name: str | None = None) -> KerasTensor:
+    """A symbolic input for the functional API: ``x = Input(shape=(784,))``."""
+    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name).output
+
+
+class Dense(Layer):
+    """y = activation(x W + b), W of shape (input_dim, units)."""
+
+    def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, **kwargs: Any) -> None:
+        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
+            raise ValueError(f"Dense units must be a positive int, got {units!r}")
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+
+    def build(self, input_shape: tuple) -> None:
+        if input_shape[-1] is None:
+            raise ShapeError(f"Dense layer {self.name!r} needs a known last input dimension, got {input_shape}")
+        self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer,
+                        self.kernel_regularizer)
+        if self.use_bias:
+            self.add_weight("bias", (self.units,), self.bias_initializer, self.bias_regularizer)
+
+    def call(self, x: Tensor, training: bool | None = None) -> Tensor:
+        check_last_dim(self, x, self.kernel.shape[0])
+        return self.activation(F.linear(x, self.kernel, self.bias if self.use_bias else None))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "units": self.units,
+                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer)}
+
+
+class Activation(Layer):
+    def __init__(self, activation: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+
+    def call(self, x: Tensor, training: bool | None = None) -> Tensor:
+        return self.activation(x)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "activation": activations.serialize(self.activation)}
+
+
+class Flatten(Layer):
+    """(N, d1, d2, ...) -> (N, d1·d2·...)."""
+
+    def call(self, x: Tensor, training: bool | None = None) -> Tensor:
+        return x.reshape(x.shape[0], -1)
+
+
+class Reshape(Layer):
+    """Reshape each example to ``target_shape`` (one entry may be -1)."""
+
+    def __init__(self, target_shape: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.target_shape = tuple(target_shape)
+
+    def call(self, x: Tensor, training: bool | None = None) -> Tensor:
+        per_example = int(np.prod(x.shape[1:]))
+        known = int(np.prod([n for n in self.target_shape if n != -1]))
+        if (-1 not in self.target_shape and known != per_example) or (known == 0 or per_example % known):
+            raise ShapeError(f"Reshape layer {self.name!r} cannot reshape examples of shape "
+                             f"{x.shape[1:]} into {self.target_shape}")
+        return x.reshape(x.shape[0], *self.target_shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "target_shape": list(self.target_shape)}
+
+
+class Dropout(Layer):
+    """Drops a fraction ``rate`` of the inputs while training (inverted dropout)."""
+
+    def __init__(self, rate: float, seed: int | None = None, **kwargs: Any) -> None:
+        if not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+            raise ValueError(f"Dropout rate must be a number in [0, 1), got {rate!r}")
+        super().__init__(**kwargs)
+        self.rate = float(rate)
+
+    def call(self, x: Tensor, training: bool | None = None) -> Tensor:
+        return F.dropout(x, self.rate, training=bool(training))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "rate": self.rate}
