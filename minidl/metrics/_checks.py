@@ -104,7 +104,7 @@ def as_labels(x: Any, name: str) -> np.ndarray:
         check_finite(arr, name)
         if np.any(arr != np.round(arr)):
             raise ValueError(
-                f"{name} holds non-integer values such as {arr[arr != np.round(arr)][0]!r}: "
+                f"{name} holds non-integer values such as {arr[arr != np.round(arr)][0].item()!r}: "
                 "expected class labels. Threshold scores (e.g. p >= 0.5) or take argmax "
                 "of probabilities first"
             )

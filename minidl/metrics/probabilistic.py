@@ -41,7 +41,7 @@ def log_loss(
     t = as_labels(y_true, "y_true")
     check_same_length(t, p, "y_true", "y_prob")
     if p.max() > 1 or p.min() < 0:
-        bad = p.max() if p.max() > 1 else p.min()
+        bad = float(p.max() if p.max() > 1 else p.min())
         raise ValueError(
             f"y_prob contains {bad!r}, outside [0, 1]: expected probabilities "
             "(apply sigmoid or softmax to logits first)"
@@ -51,7 +51,7 @@ def log_loss(
         classes = np.unique(t)
         if len(classes) < 2:
             raise ValueError(
-                f"y_true contains only one label ({classes[0]!r}); pass labels= with all "
+                f"y_true contains only one label ({classes.tolist()[0]!r}); pass labels= with all "
                 "the classes so that log loss is defined"
             )
     else:
