@@ -7,6 +7,7 @@ from typing import Any
 from ..autograd import Function, Tensor
 from ..errors import ShapeError
 from .common import as_tensor
+from .elementwise import _pair
 
 
 class MatMul(Function):
@@ -22,12 +23,12 @@ class MatMul(Function):
 
     def backward(self, g):
         a, b = self.a, self.b
+        if b.ndim == 1:  # put back the axes NumPy dropped; b first, so 1-D @ 1-D works too
+            b = b.reshape(-1, 1)
+            g = g[..., None]
         if a.ndim == 1:
             a = a.reshape(1, -1)
             g = g[..., None, :]
-        if b.ndim == 1:
-            b = b.reshape(-1, 1)
-            g = g[..., None]
         ga = g @ b.swapaxes(-1, -2) if self.needs_grad[0] else None
         gb = a.swapaxes(-1, -2) @ g if self.needs_grad[1] else None
         if ga is not None and self.a.ndim == 1:
@@ -63,8 +64,7 @@ class Linear(Function):
 
 
 def matmul(a: Any, b: Any) -> Tensor:
-    a = as_tensor(a, b if isinstance(b, Tensor) else None)
-    b = as_tensor(b, a)
+    a, b = _pair(a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeError(f"matmul needs tensors with at least 1 dimension, got {a.shape} and {b.shape}")
     inner_a = a.shape[-1]

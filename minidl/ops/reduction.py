@@ -38,7 +38,8 @@ class Mean(Function):
         for axis in self.axes:
             n *= self.shape[axis]
         g = expand_reduced(g, self.shape, self.axes, self.keepdims)
-        return (get_array_module(g).broadcast_to(g / max(n, 1), self.shape),)
+        # n >= 1: mean() rejects empty reductions (and ``max`` here is this module's op)
+        return (get_array_module(g).broadcast_to(g / n, self.shape),)
 
 
 class MaxMin(Function):
