@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..autograd import Function, Tensor
+from ..backend import default_dtype, result_dtype
+from ..errors import ShapeError
 from .common import as_tensor
 
 # ---------------------------------------------------------------- arithmetic
@@ -94,7 +98,7 @@ class Abs(Function):
 
     def forward(self, a):
         self.a = a
-        return abs(a)
+        return _xp(a).abs(a)  # not ``abs``: this module's abs() is the Tensor op
 
     def backward(self, g):
         return (g * _xp(self.a).sign(self.a),)
@@ -244,29 +248,29 @@ def _xp(array: Any) -> Any:
 
 
 def add(a: Any, b: Any) -> Tensor:
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "add")
     return Add.apply(a, b)
 
 
 def sub(a: Any, b: Any) -> Tensor:
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "sub")
     return Sub.apply(a, b)
 
 
 def mul(a: Any, b: Any) -> Tensor:
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "mul")
     return Mul.apply(a, b)
 
 
 def div(a: Any, b: Any) -> Tensor:
-    a, b = _pair(a, b)
-    if a.dtype.kind != "f" and b.dtype.kind != "f":  # true division, as Python and NumPy
-        a = astype(a, "float32")
+    a, b = _pair(a, b, "div")
+    if a.dtype.kind != "f":  # true division, as Python and NumPy
+        a, b = astype(a, default_dtype()), astype(b, default_dtype())
     return Div.apply(a, b)
 
 
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 (mirrors the operator name)
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "pow")
     return Pow.apply(a, b)
 
 
@@ -299,12 +303,12 @@ def sigmoid(a: Tensor) -> Tensor:
 
 
 def maximum(a: Any, b: Any) -> Tensor:
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "maximum")
     return Maximum.apply(a, b)
 
 
 def minimum(a: Any, b: Any) -> Tensor:
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "minimum")
     return Minimum.apply(a, b)
 
 
@@ -323,6 +327,13 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
         like = Tensor(a)
     a, b = as_tensor(a, like), as_tensor(b, like)
     cond_data = cond.data if isinstance(cond, Tensor) else like.xp.asarray(cond)
+    try:
+        np.broadcast_shapes(cond_data.shape, a.shape, b.shape)
+    except ValueError:
+        raise ShapeError(
+            f"where: condition shape {tuple(cond_data.shape)} and value shapes {a.shape} and "
+            f"{b.shape} do not broadcast"
+        ) from None
     return Where.apply(a, b, cond=cond_data.astype(bool, copy=False))
 
 
@@ -340,12 +351,25 @@ def astype(a: Tensor, dtype: Any) -> Tensor:
     return out
 
 
-def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+def _pair(a: Any, b: Any, name: str | None = None) -> tuple[Tensor, Tensor]:
+    """Both operands as tensors of one dtype (the design's promotion rule, not NumPy's:
+    an integer tensor with a float32 tensor gives float32, not float64).  With the op's
+    ``name``, also check that the shapes broadcast, so the error names the op."""
     if isinstance(a, Tensor):
-        return a, as_tensor(b, a)
-    if isinstance(b, Tensor):
-        return as_tensor(a, b), b
-    return Tensor(a), Tensor(b)
+        b = as_tensor(b, a)
+    elif isinstance(b, Tensor):
+        a = as_tensor(a, b)
+    else:
+        a, b = Tensor(a), Tensor(b)
+    if name is not None and a.shape != b.shape:
+        try:
+            np.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise ShapeError(f"{name}: shapes {a.shape} and {b.shape} do not broadcast") from None
+    if a.dtype != b.dtype:
+        dtype = result_dtype(a.dtype, b.dtype)
+        a, b = astype(a, dtype), astype(b, dtype)
+    return a, b
 
 
 def _floating(a: Any) -> Tensor:
@@ -358,7 +382,7 @@ def _floating(a: Any) -> Tensor:
 
 def _compare(name: str):
     def compare(a: Any, b: Any) -> Tensor:
-        a, b = _pair(a, b)
+        a, b = _pair(a, b, compare.__name__)
         return Tensor._wrap(getattr(a.data, name)(b.data))
 
     compare.__name__ = name.strip("_")
