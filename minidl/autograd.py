@@ -347,12 +347,11 @@ def topological_order(root: Tensor) -> list[Function]:
 
 
 def _accumulate_leaf(leaf: Tensor, grad: Any) -> None:
-    if grad.dtype != leaf.data.dtype:
-        grad = grad.astype(leaf.data.dtype)
-    if leaf.grad is None:
-        leaf.grad = Tensor._wrap(grad)
-    else:  # out of place: ``grad`` may be shared with another input of the same op
-        leaf.grad = Tensor._wrap(leaf.grad.data + grad)
+    total = grad if leaf.grad is None else leaf.grad.data + grad
+    # always a fresh writable array of the leaf's dtype: ``grad`` may be a read-only
+    # broadcast view, shared with another input (Add hands one array to both) or a
+    # NumPy scalar (0-d arithmetic returns scalars, which are not ndarrays)
+    leaf.grad = Tensor._wrap(leaf.xp.array(total, dtype=leaf.data.dtype))
 
 
 def run_backward(root: Tensor, seed: Any, retain_graph: bool = False) -> None:
