@@ -110,23 +110,22 @@ class LogSoftmax(Function):
 
 
 def _erf(xp: Any):
+    """A vectorized erf for the array module: SciPy's or CuPy's, else ``math.erf`` per element.
+
+    SciPy is optional and slow to import, so it is imported on first use, not with minidl.
+    """
     if xp.__name__ == "numpy":
-        from math import erf
+        try:
+            from scipy.special import erf  # noqa: PLC0415
 
-        import numpy as np
+            return erf
+        except ImportError:  # pragma: no cover
+            import numpy as np  # noqa: PLC0415
 
-        return np.vectorize(erf, otypes=[np.float64]) if not _HAVE_SCIPY else _scipy_erf
+            return np.vectorize(math.erf, otypes=[np.float64])
     import cupyx.scipy.special  # noqa: PLC0415
 
     return cupyx.scipy.special.erf
-
-
-try:  # SciPy's erf is vectorized; the pure-Python fallback is slower but exact
-    from scipy.special import erf as _scipy_erf
-
-    _HAVE_SCIPY = True
-except ImportError:  # pragma: no cover
-    _HAVE_SCIPY = False
 
 
 # ---------------------------------------------------------------- user functions
