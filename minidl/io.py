@@ -24,6 +24,7 @@ from .errors import MinidlError
 FORMAT = "minidl-archive"
 VERSION = 1
 _META = "__minidl_meta__"
+_ZIP_SIGNATURE = b"PK\x03\x04"
 
 
 def write_archive(path: str | os.PathLike, arrays: dict[str, np.ndarray], meta: dict) -> None:
@@ -51,6 +52,11 @@ def read_archive(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"no such file: {path!r}")
+    with open(path, "rb") as handle:  # check the zip signature before NumPy guesses (pickle?)
+        signature = handle.read(4)
+    if signature != _ZIP_SIGNATURE:
+        what = "is empty" if not signature else "is not a zip archive"
+        raise MinidlError(f"{path!r} is not a minidl file: it {what} (mdl.save writes .npz archives)")
     try:
         with np.load(path, allow_pickle=False) as archive:
             if not hasattr(archive, "files") or _META not in archive.files:
