@@ -1,0 +1,25 @@
+"""The Keras-compatible facade: ``from minidl.keras import layers, models``.
+
+The course notebook runs by replacing ``tensorflow`` with ``minidl`` in its imports
+(``import minidl as tf`` makes ``tf.keras`` this package).  Defaults follow Keras 3.
+"""
+
+import importlib
+
+from . import activations, initializers, layers, losses, metrics, models, regularizers, utils
+from .layers import Input
+from .models import Model, Sequential
+
+_LAZY = {"optimizers", "callbacks", "datasets", "backend"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        if name == "backend":
+            return utils
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'minidl.keras' has no attribute {name!r}")
+
+
+__all__ = ["activations", "initializers", "layers", "losses", "metrics", "models", "regularizers",
+           "utils", "optimizers", "callbacks", "datasets", "Input", "Model", "Sequential"]

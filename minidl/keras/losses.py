@@ -1,0 +1,237 @@
+"""Keras losses: ``loss(y_true, y_pred, sample_weight=None)`` -> scalar Tensor (batch mean).
+
+Note the argument order: Keras puts the target first; ``minidl.functional`` (PyTorch
+style) puts the prediction first.  The maths is shared (:mod:`minidl.ops.loss`).
+
+When ``y_pred`` comes straight out of a softmax (``Dense(10, activation="softmax")``)
+and ``from_logits=False``, the categorical losses read the logits that fed the
+softmax and compute the cross-entropy from them: the same value, but stable and
+with a single fused kernel for forward and backward.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import functional as F
+from ..autograd import Tensor
+from ..ops.activation import Softmax
+from ..ops.elementwise import Sigmoid
+
+EPSILON = 1e-7  # Keras clips probabilities to [ε, 1 - ε] before taking logs
+
+
+class Loss:
+    name = "loss"
+
+    def __init__(self, name: str | None = None, **kwargs: Any) -> None:
+        kwargs.pop("reduction", None)
+        if kwargs:
+            raise TypeError(f"{type(self).__name__} got unexpected arguments: {sorted(kwargs)}")
+        self.name = name or self.name
+
+    def __call__(self, y_true: Any, y_pred: Tensor, sample_weight: Any = None) -> Tensor:
+        return self.call(y_true, y_pred, sample_weight)
+
+    def call(self, y_true: Any, y_pred: Tensor, sample_weight: Any) -> Tensor:
+        raise NotImplementedError
+
+    def check_targets(self, y_true: np.ndarray, output_shape: tuple) -> None:
+        """Catch the classic label/loss mix-ups before training starts."""
+
+    def get_config(self) -> dict:
+        return {"name": self.name}
+
+
+class MeanSquaredError(Loss):
+    name = "mean_squared_error"
+
+    def call(self, y_true, y_pred, sample_weight):
+        return F.mse_loss(y_pred, y_true, sample_weight=sample_weight)
+
+
+class MeanAbsoluteError(Loss):
+    name = "mean_absolute_error"
+
+    def call(self, y_true, y_pred, sample_weight):
+        return F.l1_loss(y_pred, y_true, sample_weight=sample_weight)
+
+
+class Huber(Loss):
+    name = "huber_loss"
+
+    def __init__(self, delta: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.delta = float(delta)
+
+    def call(self, y_true, y_pred, sample_weight):
+        return F.huber_loss(y_pred, y_true, self.delta, sample_weight=sample_weight)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "delta": self.delta}
+
+
+class BinaryCrossentropy(Loss):
+    name = "binary_crossentropy"
+
+    def __init__(self, from_logits: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.from_logits = bool(from_logits)
+
+    def call(self, y_true, y_pred, sample_weight):
+        if self.from_logits:
+            return F.binary_cross_entropy_with_logits(y_pred, y_true, sample_weight=sample_weight)
+        if isinstance(y_pred.creator, Sigmoid):  # read the logits behind the sigmoid
+            return F.binary_cross_entropy_with_logits(y_pred.creator.inputs[0], y_true,
+                                                      sample_weight=sample_weight)
+        return F.binary_cross_entropy(y_pred, y_true, EPSILON, sample_weight=sample_weight)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "from_logits": self.from_logits}
+
+
+class CategoricalCrossentropy(BinaryCrossentropy):
+    """Cross-entropy against one-hot (or probability) targets of shape (N, K)."""
+
+    name = "categorical_crossentropy"
+
+    def call(self, y_true, y_pred, sample_weight):
+        y_true = _array(y_true)
+        if y_true.ndim == y_pred.ndim - 1 or y_true.shape[-1:] != y_pred.shape[-1:]:
+            raise ValueError(
+                f"categorical_crossentropy expects one-hot targets of shape {y_pred.shape}, got "
+                f"shape {y_true.shape}; for integer class labels use sparse_categorical_crossentropy "
+                "(or convert the labels with keras.utils.to_categorical)"
+            )
+        return _softmax_cross_entropy(y_true.astype(np.float32, copy=False), y_pred,
+                                      self.from_logits, sample_weight)
+
+    def check_targets(self, y_true: np.ndarray, output_shape: tuple) -> None:
+        if y_true.ndim == 1 or (y_true.ndim >= 2 and y_true.shape[-1] == 1 and output_shape[-1] != 1):
+            raise ValueError(
+                f"categorical_crossentropy expects one-hot targets of shape (N, {output_shape[-1]}), "
+                f"got integer labels of shape {y_true.shape}; use "
+                "loss='sparse_categorical_crossentropy' or keras.utils.to_categorical(y)"
+            )
+
+
+class SparseCategoricalCrossentropy(BinaryCrossentropy):
+    """Cross-entropy against integer class labels of shape (N,) (or (N, 1))."""
+
+    name = "sparse_categorical_crossentropy"
+
+    def call(self, y_true, y_pred, sample_weight):
+        y_true = _array(y_true)
+        if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
+            y_true = y_true.reshape(y_true.shape[:-1])
+        if y_true.ndim != y_pred.ndim - 1:
+            raise ValueError(
+                f"sparse_categorical_crossentropy expects integer labels of shape {y_pred.shape[:-1]}, "
+                f"got shape {y_true.shape}; for one-hot targets use categorical_crossentropy"
+            )
+        labels = y_true.astype(np.int64, copy=False)
+        if y_true.dtype.kind == "f" and not np.array_equal(labels, y_true):
+            raise ValueError("sparse_categorical_crossentropy expects integer class labels, got "
+                             "non-integer values; for one-hot targets use categorical_crossentropy")
+        return _softmax_cross_entropy(labels, y_pred, self.from_logits, sample_weight)
+
+    def check_targets(self, y_true: np.ndarray, output_shape: tuple) -> None:
+        k = output_shape[-1]
+        if y_true.ndim >= 2 and y_true.shape[-1] == k and k > 1:
+            raise ValueError(
+                f"sparse_categorical_crossentropy expects integer labels of shape (N,), got one-hot "
+                f"targets of shape {y_true.shape}; use loss='categorical_crossentropy' instead"
+            )
+        if y_true.size and (y_true.min() < 0 or y_true.max() >= k):
+            raise ValueError(f"labels must be in [0, {k}) for a model with {k} outputs, got "
+                             f"values from {y_true.min()} to {y_true.max()}")
+
+
+def _softmax_cross_entropy(target: np.ndarray, y_pred: Tensor, from_logits: bool, sample_weight: Any):
+    if from_logits:
+        return F.cross_entropy(y_pred, target, sample_weight=sample_weight)
+    if isinstance(y_pred.creator, Softmax) and y_pred.creator.axis in (-1, y_pred.ndim - 1):
+        return F.cross_entropy(y_pred.creator.inputs[0], target, sample_weight=sample_weight)
+    # probabilities from elsewhere: renormalise and clip as Keras, then -Σ t log p
+    p = (y_pred / y_pred.sum(axis=-1, keepdims=True)).clip(EPSILON, 1 - EPSILON)
+    if target.dtype.kind in "iu":
+        target = np.eye(y_pred.shape[-1], dtype=np.float32)[target]
+    return _weighted(-(p.log() * Tensor(target)).sum(axis=-1), sample_weight)
+
+
+def _weighted(per_sample: Tensor, sample_weight: Any) -> Tensor:
+    if sample_weight is None:
+        return per_sample.mean()
+    return (per_sample * Tensor(np.asarray(sample_weight, dtype=per_sample.dtype))).sum() / per_sample.shape[0]
+
+
+def _array(y: Any) -> np.ndarray:
+    return y.numpy() if isinstance(y, Tensor) else np.asarray(y)
+
+
+def mean_squared_error(y_true: Any, y_pred: Tensor) -> Tensor:
+    return MeanSquaredError()(y_true, y_pred)
+
+
+def mean_absolute_error(y_true: Any, y_pred: Tensor) -> Tensor:
+    return MeanAbsoluteError()(y_true, y_pred)
+
+
+def binary_crossentropy(y_true: Any, y_pred: Tensor, from_logits: bool = False) -> Tensor:
+    return BinaryCrossentropy(from_logits)(y_true, y_pred)
+
+
+def categorical_crossentropy(y_true: Any, y_pred: Tensor, from_logits: bool = False) -> Tensor:
+    return CategoricalCrossentropy(from_logits)(y_true, y_pred)
+
+
+def sparse_categorical_crossentropy(y_true: Any, y_pred: Tensor, from_logits: bool = False) -> Tensor:
+    return SparseCategoricalCrossentropy(from_logits)(y_true, y_pred)
+
+
+mse, mae = mean_squared_error, mean_absolute_error
+_BY_NAME = {
+    "mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,
+    "mae": MeanAbsoluteError, "mean_absolute_error": MeanAbsoluteError,
+    "huber": Huber, "huber_loss": Huber,
+    "binary_crossentropy": BinaryCrossentropy, "bce": BinaryCrossentropy,
+    "categorical_crossentropy": CategoricalCrossentropy,
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+}
+_CLASSES = {cls.__name__.lower(): cls for cls in set(_BY_NAME.values())}
+
+
+def get(identifier: Any) -> Loss:
+    """A loss object from a name ("mse", "categorical_crossentropy", ...) or an object."""
+    if isinstance(identifier, Loss):
+        return identifier
+    if isinstance(identifier, str):
+        key = identifier.lower()
+        cls = _BY_NAME.get(key) or _CLASSES.get(key)
+        if cls is not None:
+            return cls()
+    elif isinstance(identifier, dict) and str(identifier.get("class_name", "")).lower() in _CLASSES:
+        return _CLASSES[identifier["class_name"].lower()](**identifier.get("config", {}))
+    elif callable(identifier):
+        return _FunctionLoss(identifier)
+    raise ValueError(f"unknown loss {identifier!r}; valid names are: {', '.join(sorted(_BY_NAME))}")
+
+
+class _FunctionLoss(Loss):
+    """Wraps a user function ``fn(y_true, y_pred) -> Tensor``."""
+
+    def __init__(self, fn: Any) -> None:
+        super().__init__(name=getattr(fn, "__name__", "loss"))
+        self.fn = fn
+
+    def call(self, y_true, y_pred, sample_weight):
+        value = self.fn(Tensor(_array(y_true)), y_pred)
+        return _weighted(value, sample_weight) if value.ndim else value
+
+
+def serialize(loss: Loss) -> dict:
+    if isinstance(loss, _FunctionLoss):
+        raise ValueError(f"cannot save a model compiled with the custom loss function {loss.name!r}")
+    return {"class_name": type(loss).__name__, "config": loss.get_config()}

@@ -1,0 +1,97 @@
+"""Keras training metrics: accuracy (categorical, sparse or binary), mae, mse.
+
+During ``fit`` each metric is averaged over the samples seen so far in the epoch.
+They work on NumPy arrays of predictions (no autograd needed).  For evaluation
+reports with precision, recall, ROC... see :mod:`minidl.metrics`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+
+def categorical_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Per sample: 1 if argmax of the prediction equals argmax of the one-hot target."""
+    return (np.argmax(y_pred, -1) == np.argmax(y_true, -1)).astype(np.float64)
+
+
+def sparse_categorical_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Per sample: 1 if argmax of the prediction equals the integer label."""
+    labels = y_true.reshape(y_pred.shape[:-1]) if y_true.size == np.prod(y_pred.shape[:-1]) else y_true
+    return (np.argmax(y_pred, -1) == labels).astype(np.float64)
+
+
+def binary_accuracy(y_true: np.ndarray, y_pred: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """Per sample: the fraction of outputs on the right side of ``threshold``."""
+    hits = (y_pred.reshape(y_true.shape) > threshold) == (y_true > 0.5)
+    return hits.reshape(len(hits), -1).mean(axis=1)
+
+
+def mean_absolute_error(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    diff = np.abs(y_pred.reshape(y_true.shape) - y_true)
+    return diff.reshape(len(diff), -1).mean(axis=1)
+
+
+def mean_squared_error(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    diff = (y_pred.reshape(y_true.shape) - y_true) ** 2
+    return diff.reshape(len(diff), -1).mean(axis=1)
+
+
+_BY_NAME: dict[str, tuple[str, Callable]] = {
+    "categorical_accuracy": ("categorical_accuracy", categorical_accuracy),
+    "sparse_categorical_accuracy": ("sparse_categorical_accuracy", sparse_categorical_accuracy),
+    "binary_accuracy": ("binary_accuracy", binary_accuracy),
+    "mae": ("mae", mean_absolute_error), "mean_absolute_error": ("mean_absolute_error", mean_absolute_error),
+    "mse": ("mse", mean_squared_error), "mean_squared_error": ("mean_squared_error", mean_squared_error),
+}
+
+
+class Mean:
+    """A running, sample-weighted mean (the value shown in the progress bar)."""
+
+    def __init__(self, name: str, fn: Callable | None = None) -> None:
+        self.name, self.fn = name, fn
+        self.reset_state()
+
+    def reset_state(self) -> None:
+        self.total, self.count = 0.0, 0.0
+
+    def update(self, values: np.ndarray, weight: float = 1.0) -> None:
+        self.total += float(np.sum(values)) * weight
+        self.count += np.size(values) * weight
+
+    def update_from(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
+        self.update(self.fn(y_true, y_pred))
+
+    def result(self) -> float:
+        return self.total / self.count if self.count else 0.0
+
+
+def get(identifier: Any, loss_name: str, output_shape: tuple) -> Mean:
+    """A metric tracker for a name in ``compile(metrics=[...])``.
+
+    ``"accuracy"`` chooses the right kind as Keras does: sparse for
+    sparse_categorical_crossentropy, binary for binary_crossentropy or a single
+    output, categorical otherwise.
+    """
+    if callable(identifier) and not isinstance(identifier, str):
+        name = getattr(identifier, "__name__", "metric")
+        return Mean(name, lambda t, p: np.asarray(identifier(t, p), dtype=np.float64))
+    if not isinstance(identifier, str):
+        raise ValueError(f"unknown metric {identifier!r}")
+    key = identifier.lower()
+    if key in ("accuracy", "acc"):
+        if "sparse" in loss_name:
+            fn = sparse_categorical_accuracy
+        elif "binary" in loss_name or (output_shape and output_shape[-1] == 1):
+            fn = binary_accuracy
+        else:
+            fn = categorical_accuracy
+        return Mean(identifier, fn)
+    if key in _BY_NAME:
+        return Mean(identifier, _BY_NAME[key][1])
+    valid = ", ".join(["accuracy", *sorted(_BY_NAME)])
+    raise ValueError(f"unknown metric {identifier!r}; valid names are: {valid}")

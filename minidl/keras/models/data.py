@@ -1,0 +1,109 @@
+"""Input checks and batching for ``fit``/``evaluate``/``predict``.
+
+Every problem with the data is reported here, before any computation, with a
+message that names it: mismatched lengths, NaN, wrong dtype, empty arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from ...autograd import Tensor
+from ...backend import default_dtype
+
+
+def as_input_array(x: Any, name: str = "x") -> np.ndarray | list[np.ndarray]:
+    """Model inputs as float arrays of the default dtype (a list for multi-input models)."""
+    if isinstance(x, (list, tuple)) and x and all(isinstance(a, (np.ndarray, Tensor)) for a in x):
+        return [as_input_array(a, f"{name}[{i}]") for i, a in enumerate(x)]
+    if x is None:
+        raise ValueError(f"{name} is required")
+    array = x.numpy() if isinstance(x, Tensor) else np.asarray(x)
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must hold numbers, got dtype {array.dtype}")
+    if array.ndim == 0:
+        raise ValueError(f"{name} must have a batch dimension, got a scalar")
+    if len(array) == 0:
+        raise ValueError(f"{name} is empty (0 samples)")
+    if array.dtype.kind == "f":
+        if not np.isfinite(array).all():
+            bad = "NaN" if np.isnan(array).any() else "infinite values"
+            raise ValueError(f"{name} contains {bad} (first at index "
+                             f"{tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])}); clean the data first")
+        return array.astype(default_dtype(), copy=False)
+    return array
+
+
+def as_target_array(y: Any, name: str = "y") -> np.ndarray:
+    array = y.numpy() if isinstance(y, Tensor) else np.asarray(y)
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must hold numbers, got dtype {array.dtype}")
+    if array.ndim == 0:
+        raise ValueError(f"{name} must have one entry per sample, got a scalar")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise ValueError(f"{name} contains NaN or infinite values; clean the labels first")
+    return array
+
+
+def num_samples(x: Any) -> int:
+    return len(x[0]) if isinstance(x, list) else len(x)
+
+
+def check_lengths(x: Any, y: Any, sample_weight: Any = None) -> None:
+    n = num_samples(x)
+    if isinstance(x, list) and any(len(a) != n for a in x):
+        raise ValueError(f"all inputs must have the same number of samples, got {[len(a) for a in x]}")
+    if y is not None and len(y) != n:
+        raise ValueError(f"x and y have different numbers of samples: x has {n}, y has {len(y)}")
+    if sample_weight is not None and len(sample_weight) != n:
+        raise ValueError(f"sample_weight has {len(sample_weight)} entries, expected one per sample ({n})")
+
+
+def take(x: Any, index: Any) -> Any:
+    return [a[index] for a in x] if isinstance(x, list) else x[index]
+
+
+def split_validation(x: Any, y: Any, sw: Any, fraction: float) -> tuple:
+    """Keras's validation_split: the *last* fraction of the samples, taken before shuffling."""
+    if not 0 <= fraction < 1:
+        raise ValueError(f"validation_split must be in [0, 1), got {fraction}")
+    n = num_samples(x)
+    n_val = int(n * fraction)
+    if n_val == 0 or n_val == n:
+        raise ValueError(f"validation_split={fraction} leaves no samples for "
+                         f"{'validation' if n_val == 0 else 'training'} with {n} samples")
+    cut = n - n_val
+    train = (take(x, slice(0, cut)), y[:cut], None if sw is None else sw[:cut])
+    val = (take(x, slice(cut, n)), y[cut:], None if sw is None else sw[cut:])
+    return train, val
+
+
+def class_weights_to_samples(y: np.ndarray, class_weight: dict) -> np.ndarray:
+    """One weight per sample from {class: weight}; labels may be integers or one-hot."""
+    labels = y.argmax(-1) if y.ndim >= 2 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+    labels = labels.astype(np.int64)
+    missing = sorted(set(np.unique(labels).tolist()) - set(int(k) for k in class_weight))
+    if missing:
+        raise ValueError(f"class_weight has no entry for classes {missing}")
+    lookup = np.zeros(int(max(int(k) for k in class_weight)) + 1, dtype=np.float32)
+    for k, w in class_weight.items():
+        lookup[int(k)] = w
+    return lookup[labels]
+
+
+def batch_slices(n: int, batch_size: int, order: np.ndarray | None) -> Iterator[Any]:
+    """Indices of each batch: slices in order, or chunks of a shuffled permutation."""
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        yield slice(start, stop) if order is None else order[start:stop]
+
+
+def check_batch_size(batch_size: Any, default: int = 32) -> int:
+    if batch_size is None:
+        return default
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    return int(batch_size)

@@ -1,0 +1,150 @@
+"""The functional API: ``Model(inputs, outputs)`` replays the recorded layer calls.
+
+Calling a layer on a ``KerasTensor`` records (layer, input tensors).  Walking back
+from the outputs gives the graph of calls; sorting it so that every call comes after
+the calls producing its inputs gives the order in which to run it on real data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...autograd import Tensor
+from ..layers.base import KerasTensor, Layer
+from ..layers.core import InputLayer
+from .model import Model
+
+
+class Functional(Model):
+    """A model defined by symbolic inputs and outputs (possibly with branches and merges)."""
+
+    def __init__(self, inputs: Any = None, outputs: Any = None, name: str | None = None, **kwargs: Any) -> None:
+        super().__init__(name=name, **kwargs)
+        inputs_list = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        outputs_list = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+        for t in inputs_list + outputs_list:
+            if not isinstance(t, KerasTensor):
+                raise TypeError(f"Model(inputs, outputs) expects symbolic tensors from layers.Input and "
+                                f"layer calls, got {type(t).__name__}")
+        for t in inputs_list:
+            if not isinstance(t.history[0], InputLayer):
+                raise ValueError("Model inputs must come from layers.Input(...)")
+        nodes = _sorted_nodes(outputs_list)
+        missing = [n for n in nodes if isinstance(n[0], InputLayer) and n[2] not in inputs_list]
+        if missing:
+            raise ValueError(f"output depends on input {missing[0][0].name!r}, which is not in `inputs`")
+        object.__setattr__(self, "_inputs", inputs_list)
+        object.__setattr__(self, "_outputs", outputs_list)
+        object.__setattr__(self, "_nodes", nodes)
+        object.__setattr__(self, "_single_input", not isinstance(inputs, (list, tuple)))
+        object.__setattr__(self, "_single_output", not isinstance(outputs, (list, tuple)))
+        for layer in _unique_layers(nodes):
+            setattr(self, f"layer_{len(self._modules)}", layer)
+        object.__setattr__(self, "built", True)
+        object.__setattr__(self, "input_spec_shape", inputs_list[0].shape if self._single_input
+                           else [t.shape for t in inputs_list])
+        object.__setattr__(self, "output_shape_", outputs_list[0].shape if self._single_output
+                           else [t.shape for t in outputs_list])
+
+    @property
+    def inputs(self) -> list[KerasTensor]:
+        return self._inputs
+
+    @property
+    def outputs(self) -> list[KerasTensor]:
+        return self._outputs
+
+    @property
+    def input_shape(self) -> Any:
+        return self.input_spec_shape
+
+    def _ensure_built(self, input_shape: Any) -> None:
+        pass
+
+    def call(self, inputs: Any, training: bool | None = None) -> Any:
+        given = inputs if isinstance(inputs, list) else [inputs]
+        if len(given) != len(self._inputs):
+            raise ValueError(f"model {self.name!r} expects {len(self._inputs)} inputs, got {len(given)}")
+        values: dict[int, Tensor] = {}
+        for t, x in zip(self._inputs, given):
+            _check_shape(self, t, x)
+            values[id(t)] = x
+        for layer, sources, out in self._nodes:
+            if isinstance(layer, InputLayer):
+                continue
+            args = [values[id(s)] for s in sources]
+            values[id(out)] = layer(args if len(args) > 1 or _takes_list(layer) else args[0],
+                                    training=training)
+        results = [values[id(t)] for t in self._outputs]
+        return results[0] if self._single_output else results
+
+    def get_config(self) -> dict:
+        layers = list(self._modules.values())
+        index = {id(layer): i for i, layer in enumerate(layers)}
+        tensor_ids: dict[int, int] = {}
+        nodes = []
+        for layer, sources, out in self._nodes:
+            tensor_ids[id(out)] = len(tensor_ids)
+            nodes.append([index[id(layer)], [tensor_ids[id(s)] for s in sources], tensor_ids[id(out)]])
+        return {
+            "name": self.name,
+            "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()} for layer in layers],
+            "nodes": nodes,
+            "inputs": [tensor_ids[id(t)] for t in self._inputs],
+            "outputs": [tensor_ids[id(t)] for t in self._outputs],
+            "single_input": self._single_input, "single_output": self._single_output,
+        }
+
+
+def _sorted_nodes(outputs: list[KerasTensor]) -> list[tuple[Layer, list[KerasTensor], KerasTensor]]:
+    """Layer calls in an order where each comes after the calls producing its inputs
+    (iterative depth-first search from the outputs)."""
+    order: list = []
+    done: set[int] = set()
+    stack: list[tuple[KerasTensor, bool]] = [(t, False) for t in reversed(outputs)]
+    while stack:
+        tensor, expanded = stack.pop()
+        if id(tensor) in done:
+            continue
+        layer, sources = tensor.history
+        if expanded:
+            done.add(id(tensor))
+            order.append((layer, list(sources), tensor))
+            continue
+        stack.append((tensor, True))
+        stack.extend((s, False) for s in sources if id(s) not in done)
+    return order
+
+
+def _unique_layers(nodes: list) -> list[Layer]:
+    seen: dict[int, Layer] = {}
+    for layer, _, _ in nodes:
+        seen.setdefault(id(layer), layer)
+    return list(seen.values())
+
+
+def _takes_list(layer: Layer) -> bool:
+    return getattr(layer, "takes_list", False)
+
+
+def _check_shape(model: Model, expected: KerasTensor, x: Tensor) -> None:
+    shape = expected.shape
+    if x.ndim != len(shape) or any(e is not None and e != s for e, s in zip(shape[1:], x.shape[1:])):
+        raise ValueError(f"input {expected.name!r} of model {model.name!r} expects shape {shape}, "
+                         f"got {x.shape}")
+
+
+def functional_from_config(config: dict, layers: list[Layer]) -> Functional:
+    """Rebuild a functional model: re-run the recorded calls on fresh symbolic tensors."""
+    tensors: dict[int, KerasTensor] = {}
+    for layer_index, sources, out in config["nodes"]:
+        layer = layers[layer_index]
+        if isinstance(layer, InputLayer):
+            tensors[out] = layer.output
+            continue
+        args = [tensors[s] for s in sources]
+        tensors[out] = layer(args if len(args) > 1 or _takes_list(layer) else args[0])
+    inputs = [tensors[i] for i in config["inputs"]]
+    outputs = [tensors[i] for i in config["outputs"]]
+    return Functional(inputs[0] if config.get("single_input", True) else inputs,
+                      outputs[0] if config.get("single_output", True) else outputs, name=config["name"])

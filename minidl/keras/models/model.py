@@ -1,0 +1,348 @@
+"""``Model``: compile, fit, evaluate, predict — the Keras training API.
+
+One training loop serves every model kind (Sequential, functional, subclassed).
+Each step is what a PyTorch-style loop would write by hand:
+
+    y_pred = model(x, training=True)            # forward, recording the graph
+    loss = loss_fn(y, y_pred) + Σ penalties     # plus kernel_regularizer terms
+    loss.backward()                             # reverse-mode autograd
+    optimizer.apply(trainable_weights)          # update with the gradients
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from ... import random
+from ...autograd import Tensor, no_grad
+from ...backend import to_numpy
+from ...errors import MinidlError
+from .. import losses as losses_module
+from .. import metrics as metrics_module
+from ..layers.base import Layer
+from . import data
+
+
+class Model(Layer):
+    """Base of all Keras models.  Subclass it and define ``call``, or use
+    ``Sequential`` / ``Model(inputs, outputs)``."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Model:
+        if cls is Model and ("inputs" in kwargs or (args and not isinstance(args[0], str))):
+            from .functional import Functional
+
+            return super().__new__(Functional)
+        return super().__new__(cls)
+
+    def __init__(self, *args: Any, name: str | None = None, **kwargs: Any) -> None:
+        if not hasattr(self, "_parameters"):
+            super().__init__(name=name, **kwargs)
+        object.__setattr__(self, "optimizer", None)
+        object.__setattr__(self, "loss", None)
+        object.__setattr__(self, "compiled_metrics", [])
+        object.__setattr__(self, "stop_training", False)
+        object.__setattr__(self, "history", None)
+        object.__setattr__(self, "_compile_config", None)
+
+    # -- structure -------------------------------------------------------------------------
+    @property
+    def layers(self) -> list[Layer]:
+        return [m for m in self._modules.values() if isinstance(m, Layer)]
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        if index is not None:
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"no layer named {name!r}; layers are {[layer.name for layer in self.layers]}")
+
+    def get_weights(self) -> list[np.ndarray]:
+        if not self.layers:
+            return super().get_weights()
+        return [w for layer in self.layers for w in layer.get_weights()]
+
+    def set_weights(self, weights: list[Any]) -> None:
+        if not self.layers:
+            return super().set_weights(weights)
+        expected = sum(len(layer.get_weights()) for layer in self.layers)
+        if len(weights) != expected:
+            raise ValueError(f"model {self.name!r} expects {expected} weight arrays, got {len(weights)}")
+        start = 0
+        for layer in self.layers:
+            n = len(layer.get_weights())
+            layer.set_weights(list(weights[start:start + n]))
+            start += n
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(f"model {self.name!r} is not built yet: call it on data or give input_shape")
+        return int(sum(layer.count_params() for layer in self.layers)) if self.layers \
+            else super().count_params()
+
+    def summary(self, print_fn: Any = None) -> None:
+        from .summary import summary_text
+
+        (print_fn or print)(summary_text(self))
+
+    # -- compile ----------------------------------------------------------------------------
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None,
+                loss_weights: Any = None, **kwargs: Any) -> None:
+        """Choose the optimizer, the loss and the metrics reported during training."""
+        from .. import optimizers
+
+        ignored = {"run_eagerly", "jit_compile", "steps_per_execution", "auto_scale_loss",
+                   "weighted_metrics"}
+        unknown = set(kwargs) - ignored
+        if unknown:
+            raise TypeError(f"compile() got unexpected arguments: {sorted(unknown)}")
+        if loss is None:
+            raise ValueError("compile() needs a loss, e.g. loss='sparse_categorical_crossentropy'")
+        object.__setattr__(self, "optimizer", optimizers.get(optimizer))
+        object.__setattr__(self, "loss", losses_module.get(loss))
+        if metrics is not None and not isinstance(metrics, (list, tuple)):
+            metrics = [metrics]
+        for m in metrics or []:  # fail now on unknown names, not after the first epoch
+            metrics_module.get(m, self.loss.name, (None, 2))
+        object.__setattr__(self, "_metric_ids", list(metrics or []))
+        custom_loss = isinstance(self.loss, losses_module._FunctionLoss)
+        object.__setattr__(self, "_compile_config", {
+            "loss": None if custom_loss else losses_module.serialize(self.loss),
+            "metrics": [m for m in self._metric_ids if isinstance(m, str)],
+        })
+
+    def _require_compiled(self, what: str) -> None:
+        if self.optimizer is None or self.loss is None:
+            raise MinidlError(f"you must call model.compile(optimizer, loss) before model.{what}()")
+
+    def _metric_trackers(self, output_shape: tuple) -> list[metrics_module.Mean]:
+        return [metrics_module.get(m, self.loss.name, output_shape) for m in self._metric_ids]
+
+    # -- one step ---------------------------------------------------------------------------------
+    def _forward(self, x: Any, training: bool) -> Tensor:
+        inputs = [Tensor._wrap(a) for a in x] if isinstance(x, list) else Tensor._wrap(x)
+        return self(inputs, training=training)
+
+    def _total_loss(self, y: np.ndarray, y_pred: Tensor, sample_weight: Any) -> Tensor:
+        loss = self.loss(y, y_pred, sample_weight)
+        for penalty in self.losses:
+            loss = loss + penalty
+        return loss
+
+    def train_step(self, x: Any, y: np.ndarray, sample_weight: Any = None) -> tuple[float, np.ndarray]:
+        """One optimisation step on one batch; returns (loss value, predictions)."""
+        params = self.trainable_weights
+        y_pred = self._forward(x, training=True)
+        loss = self._total_loss(y, y_pred, sample_weight)
+        for p in params:
+            p.grad = None
+        loss.backward()
+        self.optimizer.apply(params)
+        return float(loss.data), y_pred.data
+
+    def train_on_batch(self, x: Any, y: Any, sample_weight: Any = None) -> float | list[float]:
+        self._require_compiled("train_on_batch")
+        x, y = data.as_input_array(x), data.as_target_array(y)
+        data.check_lengths(x, y, sample_weight)
+        loss, y_pred = self.train_step(x, y, sample_weight)
+        trackers = self._metric_trackers(y_pred.shape)
+        for m in trackers:
+            m.update_from(y, y_pred)
+        return loss if not trackers else [loss, *[m.result() for m in trackers]]
+
+    # -- fit ----------------------------------------------------------------------------------------
+    def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
+            verbose: Any = "auto", callbacks: Any = None, validation_split: float = 0.0,
+            validation_data: Any = None, shuffle: bool = True, class_weight: dict | None = None,
+            sample_weight: Any = None, initial_epoch: int = 0, steps_per_epoch: int | None = None,
+            validation_batch_size: int | None = None, validation_freq: int = 1) -> Any:
+        """Train for ``epochs`` passes over (x, y); returns a ``History``."""
+        from ..callbacks import CallbackList, History
+
+        self._require_compiled("fit")
+        batch_size = data.check_batch_size(batch_size)
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+            raise ValueError(f"epochs must be a non-negative int, got {epochs!r}")
+        verbose = 1 if verbose == "auto" else int(verbose)
+        x, y = data.as_input_array(x), data.as_target_array(y)
+        sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)
+        data.check_lengths(x, y, sw)
+        if class_weight is not None:
+            weights = data.class_weights_to_samples(y, class_weight)
+            sw = weights if sw is None else sw * weights
+        val = None
+        if validation_data is not None:
+            val = _unpack_validation(validation_data)
+        elif validation_split:
+            (x, y, sw), val = data.split_validation(x, y, sw, validation_split)
+        output_shape = self._prepare(x, y)
+        history = History()
+        callback_list = CallbackList(callbacks, add_history=False, model=self)
+        callback_list.append(history)
+        n = data.num_samples(x)
+        steps = -(-n // batch_size)
+        if steps_per_epoch is not None:
+            steps = min(steps, int(steps_per_epoch))
+        callback_list.set_model(self)
+        callback_list.set_params({"epochs": epochs, "steps": steps, "verbose": verbose})
+        object.__setattr__(self, "stop_training", False)
+        self.train()
+        callback_list.on_train_begin()
+        for epoch in range(initial_epoch, epochs):
+            logs = self._fit_epoch(x, y, sw, batch_size, steps, shuffle, epoch, epochs, verbose,
+                                   callback_list, output_shape, val, validation_batch_size,
+                                   validation_freq)
+            callback_list.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        callback_list.on_train_end()
+        object.__setattr__(self, "history", history)
+        return history
+
+    def _fit_epoch(self, x, y, sw, batch_size, steps, shuffle, epoch, epochs, verbose, callback_list,
+                   output_shape, val, validation_batch_size, validation_freq) -> dict:
+        from ..progress import ProgressBar
+
+        callback_list.on_epoch_begin(epoch)
+        n = data.num_samples(x)
+        order = random.generator().permutation(n) if shuffle else None
+        loss_tracker = metrics_module.Mean("loss")
+        trackers = self._metric_trackers(output_shape)
+        bar = ProgressBar(steps, verbose, epoch=epoch, epochs=epochs)
+        started = time.perf_counter()
+        logs: dict = {}
+        for step, index in enumerate(data.batch_slices(n, batch_size, order)):
+            if step >= steps:
+                break
+            callback_list.on_train_batch_begin(step)
+            yb = y[index]
+            loss, y_pred = self.train_step(data.take(x, index), yb, None if sw is None else sw[index])
+            loss_tracker.update(loss, len(yb))
+            for m in trackers:
+                m.update_from(yb, y_pred)
+            logs = {"loss": loss_tracker.result(), **{m.name: m.result() for m in trackers}}
+            callback_list.on_train_batch_end(step, logs)
+            bar.update(step + 1, logs)
+            if self.stop_training:
+                break
+        if val is not None and (epoch + 1) % validation_freq == 0:
+            val_logs = self.evaluate(val[0], val[1], batch_size=validation_batch_size or batch_size,
+                                     verbose=0, sample_weight=val[2] if len(val) > 2 else None,
+                                     return_dict=True)
+            logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            self.train()
+        bar.finish(logs, time.perf_counter() - started)
+        return logs
+
+    def _prepare(self, x: Any, y: np.ndarray) -> tuple:
+        """Build the model on one sample, check input and label shapes; return the output shape."""
+        with no_grad():
+            probe = self._forward(data.take(x, slice(0, 1)), training=False)
+        output_shape = (None, *probe.shape[1:])
+        self.loss.check_targets(y, output_shape)
+        if y.ndim == len(output_shape) and y.shape[1:] != tuple(output_shape[1:]) and \
+                y.shape[1:] != (1,) and output_shape[1:] != (1,):
+            raise ValueError(f"the targets have shape {y.shape} but the model outputs "
+                             f"{output_shape}; check the last layer's units and the labels")
+        return output_shape
+
+    # -- evaluate / predict ------------------------------------------------------------------------
+    def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None,
+                 verbose: Any = "auto", sample_weight: Any = None, return_dict: bool = False,
+                 callbacks: Any = None, steps: int | None = None) -> Any:
+        """Loss and metrics on (x, y): ``[loss, *metrics]`` as floats (a float without metrics)."""
+        from ..progress import ProgressBar
+
+        self._require_compiled("evaluate")
+        batch_size = data.check_batch_size(batch_size)
+        verbose = 1 if verbose == "auto" else int(verbose)
+        x, y = data.as_input_array(x), data.as_target_array(y)
+        sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)
+        data.check_lengths(x, y, sw)
+        output_shape = self._prepare(x, y)
+        self.eval()
+        loss_tracker = metrics_module.Mean("loss")
+        trackers = self._metric_trackers(output_shape)
+        n = data.num_samples(x)
+        bar = ProgressBar(-(-n // batch_size), verbose)
+        started = time.perf_counter()
+        logs: dict = {}
+        with no_grad():
+            for step, index in enumerate(data.batch_slices(n, batch_size, None)):
+                yb = y[index]
+                y_pred = self._forward(data.take(x, index), training=False)
+                loss = self._total_loss(yb, y_pred, None if sw is None else sw[index])
+                loss_tracker.update(float(loss.data), len(yb))
+                for m in trackers:
+                    m.update_from(yb, y_pred.data)
+                logs = {"loss": loss_tracker.result(), **{m.name: m.result() for m in trackers}}
+                bar.update(step + 1, logs)
+        bar.finish(logs, time.perf_counter() - started)
+        self.train()
+        if return_dict:
+            return logs
+        values = [float(v) for v in logs.values()]
+        return values[0] if len(values) == 1 else values
+
+    def test_on_batch(self, x: Any, y: Any, sample_weight: Any = None) -> Any:
+        return self.evaluate(x, y, batch_size=data.num_samples(data.as_input_array(x)), verbose=0,
+                             sample_weight=sample_weight)
+
+    def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto",
+                steps: int | None = None, callbacks: Any = None) -> np.ndarray:
+        """Model outputs for ``x`` as a NumPy array, computed in batches in inference mode."""
+        from ..progress import ProgressBar
+
+        batch_size = data.check_batch_size(batch_size)
+        verbose = 1 if verbose == "auto" else int(verbose)
+        x = data.as_input_array(x)
+        n = data.num_samples(x)
+        was_training = self.training
+        self.eval()
+        outputs = []
+        bar = ProgressBar(-(-n // batch_size), verbose)
+        started = time.perf_counter()
+        with no_grad():
+            for step, index in enumerate(data.batch_slices(n, batch_size, None)):
+                outputs.append(to_numpy(self._forward(data.take(x, index), training=False).data))
+                bar.update(step + 1, {})
+        bar.finish({}, time.perf_counter() - started)
+        self.train(was_training)
+        return np.concatenate(outputs, axis=0)
+
+    def predict_on_batch(self, x: Any) -> np.ndarray:
+        return self.predict(x, batch_size=data.num_samples(data.as_input_array(x)), verbose=0)
+
+    # -- saving -------------------------------------------------------------------------------------
+    def save(self, filepath: str, overwrite: bool = True, **kwargs: Any) -> None:
+        """Save architecture, weights and optimizer state in one file (``.keras`` suggested)."""
+        from .saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath: str, overwrite: bool = True) -> None:
+        from .saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath: str) -> None:
+        from .saving import load_weights
+
+        load_weights(self, filepath)
+
+    def export(self, filepath: str, format: str = "onnx") -> None:  # noqa: A002 (Keras's name)
+        """Export for inference: ``format="onnx"`` writes an ONNX file (``pip install .[onnx]``)."""
+        from ... import onnx
+
+        onnx.export(self, filepath)
+
+
+def _unpack_validation(validation_data: Any) -> tuple:
+    if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
+        raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight)")
+    xv, yv = data.as_input_array(validation_data[0], "x_val"), data.as_target_array(validation_data[1], "y_val")
+    data.check_lengths(xv, yv)
+    return (xv, yv) if len(validation_data) == 2 else (xv, yv, validation_data[2])

@@ -1,0 +1,103 @@
+"""``Sequential``: a plain stack of layers, each feeding the next."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...autograd import Tensor
+from ..layers.base import KerasTensor, Layer
+from ..layers.core import InputLayer
+from .model import Model
+
+
+class Sequential(Model):
+    """``Sequential([layers...])`` or ``model.add(layer)``.  The input shape comes from
+    ``layers.Input(shape=...)`` first in the list, ``input_shape=`` on the first layer,
+    or the first batch the model sees."""
+
+    def __init__(self, layers: list | None = None, name: str | None = None, **kwargs: Any) -> None:
+        super().__init__(name=name, **kwargs)
+        object.__setattr__(self, "_input_layer", None)
+        for layer in layers or []:
+            self.add(layer)
+
+    def add(self, layer: Any) -> None:
+        if isinstance(layer, KerasTensor):  # layers.Input(...) placed in the list
+            layer = layer.history[0]
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add expects a Layer, got {type(layer).__name__}")
+        if isinstance(layer, InputLayer):
+            if self.layers or self._input_layer is not None:
+                raise ValueError("an Input can only come first in a Sequential model")
+            object.__setattr__(self, "_input_layer", layer)
+            self._build_from(layer.batch_input_shape)
+            return
+        names = {existing.name for existing in self.layers}
+        if layer.name in names:
+            raise ValueError(f"all layers must have unique names; {layer.name!r} is already in the model")
+        setattr(self, f"layer_{len(self._modules)}", layer)
+        if len(self.layers) == 1 and layer.batch_input_shape is not None:
+            self._build_from(layer.batch_input_shape)
+        elif self.built:  # extend the known shapes through the new layer
+            self._build_from(self.input_shape)
+
+    def pop(self) -> Layer:
+        if not self.layers:
+            raise ValueError("pop() on an empty Sequential model")
+        key = list(self._modules)[-1]
+        layer = self._modules.pop(key)
+        object.__delattr__(self, key)
+        return layer
+
+    def _build_from(self, batch_input_shape: tuple) -> None:
+        """Run shapes through the layers symbolically, building their weights."""
+        out = KerasTensor(batch_input_shape)
+        for layer in self.layers:
+            out = layer(out)
+        object.__setattr__(self, "built", True)
+        object.__setattr__(self, "input_spec_shape", tuple(batch_input_shape))
+        object.__setattr__(self, "output_shape_", out.shape)
+
+    @property
+    def input_shape(self) -> tuple | None:
+        return self.input_spec_shape
+
+    def build(self, input_shape: Any = None) -> None:
+        if input_shape is not None and self.layers:
+            self._build_from(tuple(input_shape))
+
+    def call(self, x: Tensor, training: bool | None = None) -> Tensor:
+        if self.input_spec_shape is not None:
+            _check_input(self, x)
+        for layer in self._modules.values():
+            x = layer(x, training=training)
+        return x
+
+    def _ensure_built(self, input_shape: Any) -> None:
+        if not self.built and self.layers:
+            self._build_from(input_shape)
+
+    def get_config(self) -> dict:
+        layers = [_layer_config(layer) for layer in self.layers]
+        if self._input_layer is not None:
+            layers.insert(0, _layer_config(self._input_layer))
+        return {"name": self.name, "layers": layers}
+
+
+def _layer_config(layer: Layer) -> dict:
+    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+
+
+def _check_input(model: Model, x: Any) -> None:
+    """Name the first layer and both shapes when the data does not fit the model."""
+    expected = model.input_spec_shape
+    shape = x.shape if not isinstance(x, list) else None
+    if shape is None:
+        return
+    ok = len(shape) == len(expected) and all(e is None or e == s for e, s in zip(expected[1:], shape[1:]))
+    if not ok:
+        first = model.layers[0].name if model.layers else model.name
+        raise ValueError(
+            f"input of layer {first!r} is incompatible with the model: expected shape "
+            f"{expected}, got {(None, *shape[1:])} (full input shape {shape})"
+        )
