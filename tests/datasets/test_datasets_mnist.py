@@ -60,8 +60,8 @@ def test_returns_copies_so_the_cache_stays_clean(data):
     x_train[:] = 0
     y_train[:] = 9
     (x_again, y_again), _ = load_data()
-    np.testing.assert_array_equal(x_again, data["x_train"])
-    np.testing.assert_array_equal(y_again, data["y_train"])
+    assert np.array_equal(x_again, data["x_train"])
+    assert np.array_equal(y_again, data["y_train"])
     assert not np.shares_memory(x_again, x_train)
 
 
