@@ -108,6 +108,7 @@ def as_labels(x: Any, name: str) -> np.ndarray:
                 "expected class labels. Threshold scores (e.g. p >= 0.5) or take argmax "
                 "of probabilities first"
             )
+        arr = arr.astype(np.int64)  # whole-number floats (e.g. float32 tensors) are class ids
     elif arr.dtype.kind == "c":
         raise TypeError(f"{name} must hold class labels, got complex numbers")
     return arr

@@ -276,3 +276,11 @@ def test_minidl_tensors_are_accepted():
     assert M.roc_auc(t, s) == pytest.approx(0.75)
     assert M.mse(mdl.tensor([1.0, 2.0]), mdl.tensor([1.0, 4.0])) == pytest.approx(2.0)
     np.testing.assert_array_equal(M.confusion_matrix(t, t), [[2, 0], [0, 2]])
+
+
+def test_whole_number_float_labels_are_class_ids():
+    t = np.array([0.0, 1.0, 2.0], dtype=np.float32)  # e.g. labels from a float32 tensor
+    p = [0, 1, 1]
+    assert M.accuracy(t, p) == pytest.approx(2 / 3)
+    report = M.classification_report(t, p, zero_division=0)
+    assert "           2       0.00" in report and "2.0" not in report
