@@ -1,0 +1,167 @@
+"""Keras recurrent layers: SimpleRNN and LSTM on (batch, time, features) input.
+
+The step maths lives in :mod:`minidl.nn.recurrent` (shared with ``nn.RNN``/``nn.LSTM``):
+
+    SimpleRNN:  hₜ = act(xₜ·kernel + hₜ₋₁·recurrent_kernel + bias)
+    LSTM:       i, f, c̃, o = split(xₜ·kernel + hₜ₋₁·recurrent_kernel + bias)   (Keras order i, f, c, o)
+                cₜ = σ(f)⊙cₜ₋₁ + σ(i)⊙act(c̃),   hₜ = σ(o)⊙act(cₜ)
+
+Weights have Keras's names and layouts: kernel (features, k·units), recurrent_kernel
+(units, k·units), bias (k·units,), with k = 1 (SimpleRNN) or 4 (LSTM).  PyTorch keeps
+the transposes, (k·units, features), and two biases whose sum is Keras's one bias.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ... import functional as F
+from ...autograd import Tensor
+from ...errors import ShapeError
+from ...nn.recurrent import check_sequence, lstm, simple_rnn
+from ...ops import ones, zeros
+from .. import activations, initializers, regularizers
+from .base import Layer
+
+
+class _RNN(Layer):
+    """What SimpleRNN and LSTM share: arguments, weights, dropout and the output options."""
+
+    gates = 1           # blocks of ``units`` columns in the kernels
+    state_names = ("h",)
+
+    def __init__(self, units: int, activation: Any = "tanh", use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", recurrent_initializer: Any = "orthogonal",
+                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None,
+                 recurrent_regularizer: Any = None, bias_regularizer: Any = None, dropout: float = 0.0,
+                 recurrent_dropout: float = 0.0, return_sequences: bool = False,
+                 return_state: bool = False, go_backwards: bool = False, **kwargs: Any) -> None:
+        name = type(self).__name__
+        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
+            raise ValueError(f"{name} units must be a positive int, got {units!r}")
+        if not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+            raise ValueError(f"{name} dropout must be a number in [0, 1), got {dropout!r}")
+        if recurrent_dropout != 0:
+            raise ValueError(f"{name}: recurrent_dropout is not supported by minidl (got "
+                             f"{recurrent_dropout!r}); expected 0.0. Use dropout= on the inputs instead")
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.dropout = float(dropout)
+        self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
+        self.go_backwards = bool(go_backwards)
+
+    def _bias_initial(self, shape: tuple, dtype: Any) -> Any:
+        return self.bias_initializer(shape, dtype)
+
+    def build(self, input_shape: tuple) -> None:
+        if len(input_shape) != 3 or input_shape[-1] is None:
+            raise ShapeError(f"{type(self).__name__} layer {self.name!r} expected 3-D input "
+                             f"(batch, time, features) with known features, got shape {input_shape}")
+        k = self.gates * self.units
+        self.add_weight("kernel", (input_shape[-1], k), self.kernel_initializer, self.kernel_regularizer)
+        self.add_weight("recurrent_kernel", (self.units, k), self.recurrent_initializer,
+                        self.recurrent_regularizer)
+        if self.use_bias:
+            self.add_weight("bias", (k,), self._bias_initial, self.bias_regularizer)
+
+    def _inputs(self, x: Tensor, training: bool | None) -> Tensor:
+        check_sequence(x, self.kernel.shape[0], f"{type(self).__name__} layer {self.name!r}")
+        if training and self.dropout > 0:
+            # One mask per sequence, the same at every time step (as Keras): drop features, not steps.
+            mask = F.dropout(ones(x.shape[0], 1, x.shape[2], dtype=x.dtype, device=x.device),
+                             self.dropout, training=True)
+            x = x * mask
+        return x[:, ::-1] if self.go_backwards else x
+
+    def _initial_states(self, x: Tensor, initial_state: Any) -> list[Tensor]:
+        """Zeros, or the user's ``initial_state`` (a list of (batch, units) arrays)."""
+        n = len(self.state_names)
+        if initial_state is None:
+            return [zeros(x.shape[0], self.units, dtype=x.dtype, device=x.device) for _ in range(n)]
+        states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+        if len(states) != n:
+            raise ValueError(f"{type(self).__name__} layer {self.name!r} expects {n} initial state(s) "
+                             f"({', '.join(self.state_names)}), got {len(states)}")
+        states = [s if isinstance(s, Tensor) else Tensor(np.asarray(s), dtype=x.dtype) for s in states]
+        for s in states:
+            if s.shape != (x.shape[0], self.units):
+                raise ShapeError(f"{type(self).__name__} layer {self.name!r}: initial state must have "
+                                 f"shape {(x.shape[0], self.units)}, got {s.shape}")
+        return states
+
+    def _outputs(self, sequence: Tensor, states: list[Tensor]) -> Any:
+        output = sequence if self.return_sequences else states[0]
+        return [output, *states] if self.return_state else output
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "units": self.units,
+                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "dropout": self.dropout, "return_sequences": self.return_sequences,
+                "return_state": self.return_state, "go_backwards": self.go_backwards}
+
+
+class SimpleRNN(_RNN):
+    """Fully connected RNN: hₜ = act(xₜ·kernel + hₜ₋₁·recurrent_kernel + bias).
+
+    Returns the last h (batch, units), or every hₜ (batch, time, units) with
+    ``return_sequences=True``; ``return_state=True`` adds the last h: [output, h].
+    """
+
+    def call(self, x: Tensor, training: bool | None = None, initial_state: Any = None) -> Any:
+        x = self._inputs(x, training)
+        (h0,) = self._initial_states(x, initial_state)
+        bias = self.bias if self.use_bias else None
+        sequence, h = simple_rnn(x, h0, self.kernel, self.recurrent_kernel, bias, self.activation)
+        return self._outputs(sequence, [h])
+
+
+class LSTM(_RNN):
+    """Long short-term memory (gates i, f, c, o in Keras's column order).
+
+    ``unit_forget_bias=True`` (Keras's default) starts the forget-gate bias at 1, so the
+    cell remembers by default early in training.  ``return_state=True`` gives [output, h, c].
+    """
+
+    gates = 4
+    state_names = ("h", "c")
+
+    def __init__(self, units: int, activation: Any = "tanh", recurrent_activation: Any = "sigmoid",
+                 use_bias: bool = True, unit_forget_bias: bool = True, **kwargs: Any) -> None:
+        super().__init__(units, activation=activation, use_bias=use_bias, **kwargs)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.unit_forget_bias = bool(unit_forget_bias)
+
+    def _bias_initial(self, shape: tuple, dtype: Any) -> Any:
+        bias = self.bias_initializer(shape, dtype).copy()
+        if self.unit_forget_bias:
+            bias[self.units:2 * self.units] = 1.0
+        return bias
+
+    def call(self, x: Tensor, training: bool | None = None, initial_state: Any = None) -> Any:
+        x = self._inputs(x, training)
+        h0, c0 = self._initial_states(x, initial_state)
+        bias = self.bias if self.use_bias else None
+        sequence, h, c = lstm(x, h0, c0, self.kernel, self.recurrent_kernel, bias, self.activation,
+                              self.recurrent_activation)
+        return self._outputs(sequence, [h, c])
+
+    def get_config(self) -> dict:
+        return {**super().get_config(),
+                "recurrent_activation": activations.serialize(self.recurrent_activation),
+                "unit_forget_bias": self.unit_forget_bias}
