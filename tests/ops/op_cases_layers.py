@@ -1,0 +1,205 @@
+"""Second half of the op table (see ``op_cases.py``): shape ops, indexing, matmul-based
+layers, softmax, convolution, pooling and losses."""
+
+from __future__ import annotations
+
+import numpy as np
+import op_reference as R
+from op_cases import Case, add, const, labels, mask, probs
+
+import minidl as mdl
+import minidl.functional as F
+
+# ----------------------------------------------------------------- shapes
+
+
+def _th_pad(widths):
+    flat = []
+    for lo, hi in reversed(widths):
+        flat += [lo, hi]
+    return flat
+
+
+add(
+    Case("reshape", lambda x: x.reshape(x.shape[-1], -1), lambda x: x.reshape(x.shape[-1], -1),
+         [((2, 3, 4),), ((6,),), ((3, 1),)], th=lambda t, x: x.reshape(x.shape[-1], -1)),
+    Case("reshape-0d", lambda x: mdl.reshape(x, (1, 1)), lambda x: x.reshape(1, 1), [((),)],
+         th=lambda t, x: x.reshape(1, 1)),
+    Case("transpose", lambda x: x.transpose(2, 0, 1), lambda x: x.transpose(2, 0, 1), [((2, 3, 4),)],
+         th=lambda t, x: x.permute(2, 0, 1)),
+    Case("T", lambda x: x.T, lambda x: x.T, [((2, 3),), ((2, 3, 4),), ((4,),)],
+         th=lambda t, x: x.permute(*reversed(range(x.ndim)))),
+    Case("flatten", mdl.flatten, lambda x: x.reshape(x.shape[0], -1), [((2, 3, 4),), ((2, 3),), ((4, 1, 1, 2),)],
+         th=lambda t, x: x.flatten(1)),
+    Case("expand_dims-0", lambda x: mdl.expand_dims(x, 0), lambda x: np.expand_dims(x, 0),
+         [((2, 3),), ((),)], th=lambda t, x: x.unsqueeze(0)),
+    Case("expand_dims-last", lambda x: x.expand_dims(-1), lambda x: np.expand_dims(x, -1),
+         [((2, 3),)], th=lambda t, x: x.unsqueeze(-1)),
+    Case("squeeze-axis", lambda x: x.squeeze(1), lambda x: x.squeeze(1), [((2, 1, 3),)],
+         th=lambda t, x: x.squeeze(1)),
+    Case("squeeze-all", mdl.squeeze, np.squeeze, [((1, 3, 1),), ((1,),)], th=lambda t, x: x.squeeze()),
+    Case("broadcast_to", lambda x: mdl.broadcast_to(x, (2, 3, 4)), lambda x: np.broadcast_to(x, (2, 3, 4)),
+         [((3, 1),), ((4,),), ((),)], th=lambda t, x: x.expand(2, 3, 4)),
+    Case("concatenate-last", lambda *xs: mdl.concatenate(xs, axis=-1), lambda *xs: np.concatenate(xs, -1),
+         [((2, 3), (2, 1), (2, 2)), ((3,), (1,))], th=lambda t, *xs: t.cat(xs, -1)),
+    Case("concatenate-0", lambda *xs: mdl.concatenate(xs), lambda *xs: np.concatenate(xs),
+         [((1, 3), (2, 3))], th=lambda t, *xs: t.cat(xs, 0)),
+    Case("stack-0", lambda *xs: mdl.stack(xs), lambda *xs: np.stack(xs), [((2, 3), (2, 3)), ((), (), ())],
+         th=lambda t, *xs: t.stack(xs)),
+    Case("stack-last", lambda *xs: mdl.stack(xs, axis=-1), lambda *xs: np.stack(xs, -1),
+         [((2, 3), (2, 3))], th=lambda t, *xs: t.stack(xs, -1)),
+    Case("pad", lambda x: mdl.pad(x, ((1, 0), (2, 1))), lambda x: np.pad(x, ((1, 0), (2, 1))),
+         [((2, 3),)], th=lambda t, x: t.nn.functional.pad(x, _th_pad(((1, 0), (2, 1))))),
+    Case("pad-int-value", lambda x: mdl.pad(x, 1, value=0.5), lambda x: np.pad(x, 1, constant_values=0.5),
+         [((2, 3),), ((3,),)], th=lambda t, x: t.nn.functional.pad(x, [1, 1] * x.ndim, value=0.5)),
+)
+
+# ----------------------------------------------------------------- indexing
+
+
+def _th_index(t, index):
+    if isinstance(index, tuple):
+        return tuple(_th_index(t, i) for i in index)
+    return t.as_tensor(index) if isinstance(index, (np.ndarray, list)) else index
+
+
+_INDEX = [
+    ("slice", (slice(1, None), slice(None, None, 2)), (3, 4)),
+    ("int", 1, (3, 4)),
+    ("newaxis-ellipsis", (None, Ellipsis, 0), (3, 4)),
+    ("int-array-repeated", np.array([0, 2, 0, 0]), (3, 4)),
+    ("int-arrays-repeated", (np.array([0, 0, 2, 0]), np.array([1, 1, 3, 1])), (3, 4)),
+    ("list-repeated", [1, 1, 0], (3, 4)),
+    ("array-and-slice", (np.array([1, 1]), slice(1, None)), (3, 4)),
+    ("bool-mask", mask((3, 4)), (3, 4)),
+    ("bool-rows", np.array([True, False, True]), (3, 4)),
+    ("0d", (), ()),
+]
+for _name, _index, _shape in _INDEX:
+    add(Case(f"getitem-{_name}", lambda x, i=_index: x[i], lambda x, i=_index: x[i], [(_shape,)],
+             th=lambda t, x, i=_index: x[_th_index(t, i)]))
+add(
+    Case("getitem-negative-step", lambda x: x[::-1, 1], lambda x: x[::-1, 1], [((3, 4),)],
+         th=lambda t, x: x.flip(0)[:, 1]),
+    Case("getitem-int-tensor", lambda x: x[mdl.tensor([2, 2, 1])], lambda x: x[[2, 2, 1]], [((3, 4),)],
+         th=lambda t, x: x[t.as_tensor([2, 2, 1])]),
+    Case("getitem-bool-tensor", lambda x: x[x > 0], lambda x: x[x > 0], [((3, 4),)],
+         th=lambda t, x: x[x > 0]),
+)
+
+# ----------------------------------------------------------------- matmul-based layers and softmax
+
+add(
+    Case("linear", F.linear, lambda x, w, b: x @ w + b, [((4, 3), (3, 2), (2,)), ((2, 4, 3), (3, 2), (2,)),
+                                                        ((3,), (3, 2), (2,))],
+         th=lambda t, x, w, b: t.nn.functional.linear(x, w.T, b)),
+    Case("linear-no-bias", F.linear, lambda x, w: x @ w, [((4, 3), (3, 2))],
+         th=lambda t, x, w: t.nn.functional.linear(x, w.T)),
+)
+for _name, _fn, _ref, _th in (("softmax", F.softmax, R.softmax, "softmax"),
+                              ("log_softmax", F.log_softmax, R.log_softmax, "log_softmax")):
+    add(Case(f"{_name}-last", _fn, _ref, [((2, 5),), ((3,),), ((2, 3, 4),), ((),)],
+             th=lambda t, x, n=_th: getattr(x, n)(-1) if x.ndim else None),
+        Case(f"{_name}-axis0", lambda x, f=_fn: f(x, axis=0), lambda x, r=_ref: r(x, 0), [((4, 3),)],
+             th=lambda t, x, n=_th: getattr(x, n)(0)))
+
+# ----------------------------------------------------------------- convolution and pooling
+
+_CONV = [  # (name, x shape, w shape, bias?, stride, padding)
+    ("valid-bias", (2, 4, 4, 3), (3, 3, 3, 2), True, 1, "valid"),
+    ("same", (1, 5, 4, 2), (3, 3, 2, 3), False, 1, "same"),
+    ("same-stride2-even", (1, 6, 6, 2), (3, 3, 2, 2), True, 2, "same"),
+    ("same-stride2-odd", (1, 5, 5, 1), (2, 2, 1, 2), False, 2, "same"),
+    ("int-pad-stride12", (1, 4, 5, 2), (2, 3, 2, 2), False, (1, 2), 1),
+    ("valid-stride2", (2, 5, 6, 2), (3, 2, 2, 1), True, 2, "valid"),
+    ("1x1", (2, 3, 3, 4), (1, 1, 4, 2), False, 1, "valid"),
+]
+for _name, _xs, _ws, _bias, _s, _p in _CONV:
+    _shapes = [(_xs, _ws, (_ws[3],))] if _bias else [(_xs, _ws)]
+    add(Case(f"conv2d-{_name}",
+             lambda x, w, b=None, s=_s, p=_p: F.conv2d(x, w, b, stride=s, padding=p),
+             lambda x, w, b=None, s=_s, p=_p: R.conv2d(x, w, b, stride=s, padding=p), _shapes,
+             th=lambda t, x, w, b=None, s=_s, p=_p: R.th_conv2d(t, x, w, b, s, p), f32=(1e-4, 1e-4)))
+
+_POOL = [  # (name, x shape, pool size, stride, padding)
+    ("2", (2, 4, 4, 3), 2, None, "valid"),
+    ("2-odd-input", (1, 5, 5, 2), 2, None, "valid"),
+    ("2-same", (1, 5, 5, 2), 2, None, "same"),
+    ("3-stride1-same", (1, 4, 5, 1), 3, 1, "same"),
+    ("3-stride2", (1, 7, 7, 1), 3, 2, "valid"),
+    ("2x3-stride21", (1, 4, 6, 2), (2, 3), (2, 1), "valid"),
+]
+for _name, _xs, _k, _s, _p in _POOL:
+    add(Case(f"max_pool2d-{_name}", lambda x, k=_k, s=_s, p=_p: F.max_pool2d(x, k, s, p),
+             lambda x, k=_k, s=_s, p=_p: R.pool2d(x, k, s, p, np.max), [(_xs,)],
+             th=lambda t, x, k=_k, s=_s, p=_p: R.th_pool2d(t, x, k, s, p, "max")),
+        Case(f"avg_pool2d-{_name}", lambda x, k=_k, s=_s, p=_p: F.avg_pool2d(x, k, s, p),
+             lambda x, k=_k, s=_s, p=_p: R.pool2d(x, k, s, p, np.mean), [(_xs,)],
+             th=lambda t, x, k=_k, s=_s, p=_p: R.th_pool2d(t, x, k, s, p, "avg")))
+
+# ----------------------------------------------------------------- losses (targets are constants)
+
+
+def _onehot(shape):
+    return np.eye(shape[-1])[labels(shape[0], shape[-1])]
+
+
+def _labels3(shape):
+    return labels(shape[0] * shape[1], shape[2]).reshape(shape[:2])
+
+
+def _weights(n):
+    return const((n,), "positive", seed=11)
+
+
+def _target01(shape):
+    return (const(shape, seed=13) > 0).astype(np.float64)
+
+
+add(
+    Case("cross_entropy-int", lambda z: F.cross_entropy(z, labels(*z.shape)),
+         lambda z: R.cross_entropy(z, labels(*z.shape)), [((4, 5),), ((1, 3),)],
+         th=lambda t, z: t.nn.functional.cross_entropy(z, t.as_tensor(labels(*z.shape)))),
+    Case("cross_entropy-onehot", lambda z: F.cross_entropy(z, _onehot(z.shape)),
+         lambda z: R.cross_entropy(z, _onehot(z.shape)), [((4, 5),)],
+         th=lambda t, z: t.nn.functional.cross_entropy(z, t.as_tensor(_onehot(tuple(z.shape))))),
+    Case("cross_entropy-probs", lambda z: F.cross_entropy(z, probs(z.shape)),
+         lambda z: R.cross_entropy(z, probs(z.shape)), [((3, 4),)],
+         th=lambda t, z: t.nn.functional.cross_entropy(z, t.as_tensor(probs(tuple(z.shape))))),
+    Case("cross_entropy-3d", lambda z: F.cross_entropy(z, _labels3(z.shape)),
+         lambda z: R.cross_entropy(z, _labels3(z.shape)), [((2, 3, 4),)],
+         th=lambda t, z: t.nn.functional.cross_entropy(
+             z.reshape(-1, z.shape[-1]), t.as_tensor(_labels3(tuple(z.shape))).reshape(-1))),
+    Case("cross_entropy-weighted",
+         lambda z: F.cross_entropy(z, labels(*z.shape), sample_weight=_weights(z.shape[0])),
+         lambda z: np.sum(_weights(z.shape[0]) * -R.log_softmax(z)[np.arange(len(z)), labels(*z.shape)])
+         / len(z), [((4, 3),)]),
+    Case("nll_loss", lambda lp: F.nll_loss(lp, labels(*lp.shape)),
+         lambda lp: R.nll_loss(lp, labels(*lp.shape)), [((4, 5),)],
+         th=lambda t, lp: t.nn.functional.nll_loss(lp, t.as_tensor(labels(*lp.shape)))),
+    Case("mse_loss", lambda p: F.mse_loss(p, const(p.shape)), lambda p: np.mean((p - const(p.shape)) ** 2),
+         [((4, 3),), ((5,),), ((2, 2, 3),)],
+         th=lambda t, p: t.nn.functional.mse_loss(p, t.as_tensor(const(tuple(p.shape))))),
+    Case("mse_loss-column", lambda p: F.mse_loss(p, const(p.shape[:1])),
+         lambda p: np.mean((p[:, 0] - const(p.shape[:1])) ** 2), [((4, 1),)]),
+    Case("l1_loss", lambda p: F.l1_loss(p, const(p.shape)), lambda p: np.mean(np.abs(p - const(p.shape))),
+         [((4, 3),), ((5,),)], th=lambda t, p: t.nn.functional.l1_loss(p, t.as_tensor(const(tuple(p.shape))))),
+)
+for _delta in (1.0, 0.5):
+    add(Case(f"huber_loss-delta={_delta}", lambda p, d=_delta: F.huber_loss(p, const(p.shape), delta=d),
+             lambda p, d=_delta: R.huber(p, const(p.shape), d), [((4, 3),), ((6,),)], "wide",
+             th=lambda t, p, d=_delta: t.nn.functional.huber_loss(p, t.as_tensor(const(tuple(p.shape))),
+                                                                  delta=d)))
+add(
+    Case("binary_cross_entropy", lambda p: F.binary_cross_entropy(p, _target01(p.shape)),
+         lambda p: R.bce(p, _target01(p.shape)), [((4, 1),), ((5,),)], "unit",
+         th=lambda t, p: t.nn.functional.binary_cross_entropy(p, t.as_tensor(_target01(tuple(p.shape))))),
+    Case("binary_cross_entropy-soft", lambda p: F.binary_cross_entropy(p, const(p.shape, "unit")),
+         lambda p: R.bce(p, const(p.shape, "unit")), [((3, 2),)], "unit",
+         th=lambda t, p: t.nn.functional.binary_cross_entropy(p, t.as_tensor(const(tuple(p.shape), "unit")))),
+    Case("binary_cross_entropy_with_logits",
+         lambda z: F.binary_cross_entropy_with_logits(z, _target01(z.shape)),
+         lambda z: R.bce_with_logits(z, _target01(z.shape)), [((4, 1),), ((5,),)], "wide",
+         th=lambda t, z: t.nn.functional.binary_cross_entropy_with_logits(
+             z, t.as_tensor(_target01(tuple(z.shape))))),
+)

@@ -1,0 +1,191 @@
+"""Every op of the table (``op_cases.py``): forward against a plain NumPy reference in
+float64 and float32, backward against finite differences (``mdl.gradcheck``, float64).
+
+Also here: Hypothesis-generated broadcasting for the binary ops, and proof that
+gradcheck itself fails on a wrong derivative.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+
+import hypothesis.extra.numpy as hnp
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from op_cases import CASES
+
+import minidl as mdl
+from minidl import Function, GradcheckError
+
+ALL = [pytest.param(c, i, id=f"{c.name}-{i}") for c in CASES for i in range(len(c.shapes))]
+DIFFERENTIABLE = [p for p in ALL if p.values[0].grad]
+
+
+def inputs(case, variant, dtype, requires_grad=False):
+    return [mdl.tensor(a, dtype=dtype, requires_grad=requires_grad) for a in case.arrays(variant)]
+
+
+def check_against(out, expected, rtol, atol, dtype):
+    expected = np.asarray(expected)
+    assert isinstance(out, mdl.Tensor), f"expected a Tensor, got {type(out).__name__}"
+    assert out.shape == expected.shape
+    if expected.dtype.kind == "f":
+        assert out.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(out.numpy(), expected, rtol=rtol, atol=atol)
+    else:  # bool (comparisons) or integer (argmax, astype) results are exact
+        assert out.dtype.kind == expected.dtype.kind, (out.dtype, expected.dtype)
+        np.testing.assert_array_equal(out.numpy(), expected)
+
+
+@pytest.mark.parametrize("case, variant", ALL)
+def test_forward_float64(case, variant):
+    out = case.fn(*inputs(case, variant, "float64"))
+    expected = case.ref(*case.arrays(variant))
+    if case.name.startswith("astype"):
+        return check_against(out, expected, 0, 0, expected.dtype)
+    check_against(out, expected, 1e-10, 1e-12, np.float64)
+
+
+@pytest.mark.parametrize("case, variant", ALL)
+def test_forward_float32(case, variant):
+    out = case.fn(*inputs(case, variant, "float32"))
+    expected = case.ref(*[a.astype(np.float32).astype(np.float64) for a in case.arrays(variant)])
+    if case.name.startswith("astype"):
+        return check_against(out, expected, 1e-6, 1e-6, expected.dtype)
+    rtol, atol = case.f32
+    check_against(out, expected, rtol, atol, np.float32)
+
+
+@pytest.mark.parametrize("case, variant", DIFFERENTIABLE)
+def test_gradcheck_float64(case, variant):
+    assert mdl.gradcheck(case.fn, *inputs(case, variant, "float64", requires_grad=True))
+
+
+@pytest.mark.parametrize("case, variant", ALL)
+def test_requires_grad_propagates(case, variant):
+    """Float results of grad inputs record a graph; bool/int results never do."""
+    ins = inputs(case, variant, "float64", requires_grad=True)
+    out = case.fn(*ins)
+    if out.dtype.kind == "f":  # a new node, or an input returned unchanged (flatten of 2-D)
+        assert out.requires_grad and (out.creator is not None or any(out is x for x in ins))
+    else:
+        assert not out.requires_grad and out.creator is None
+    with mdl.no_grad():
+        ins = inputs(case, variant, "float64", requires_grad=True)
+        out = case.fn(*ins)
+        assert out.creator is None and (not out.requires_grad or any(out is x for x in ins))
+
+
+# ----------------------------------------------------------------- Hypothesis: broadcasting
+
+BINARY = {
+    "add": (operator.add, operator.add), "sub": (operator.sub, operator.sub),
+    "mul": (operator.mul, operator.mul), "div": (operator.truediv, operator.truediv),
+    "pow": (operator.pow, operator.pow), "maximum": (mdl.maximum, np.maximum),
+    "minimum": (mdl.minimum, np.minimum),
+}
+_any = st.floats(-3, 3)
+_away = st.one_of(st.floats(0.5, 3), st.floats(-3, -0.5))
+_positive = st.floats(0.5, 3)
+_ints = st.integers(-3, 3).map(float)  # max/min: exact ties (split evenly) or far apart, no kinks
+ELEMENTS = {"div": (_any, _away), "pow": (_positive, st.floats(-2, 2)), "maximum": (_ints, _ints),
+            "minimum": (_ints, _ints)}
+
+
+@pytest.mark.parametrize("name", list(BINARY))
+@given(data=st.data())
+def test_binary_broadcasting(name, data):
+    fn, ref = BINARY[name]
+    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3))
+    elements = ELEMENTS.get(name, (_any, _any))
+    arrays = [data.draw(hnp.arrays(np.float64, s, elements=e)) for s, e in zip(shapes.input_shapes, elements)]
+    a, b = (mdl.tensor(x, dtype="float64", requires_grad=True) for x in arrays)
+    out = fn(a, b)
+    assert out.shape == shapes.result_shape
+    np.testing.assert_allclose(out.numpy(), ref(*arrays), rtol=1e-12, atol=1e-12)
+    out.backward(np.ones(out.shape))
+    assert a.grad.shape == a.shape and b.grad.shape == b.shape  # broadcasting undone
+    assert mdl.gradcheck(fn, mdl.tensor(arrays[0], requires_grad=True, dtype="float64"),
+                         mdl.tensor(arrays[1], requires_grad=True, dtype="float64"))
+
+
+@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3),
+       scalar=st.floats(-3, 3), swap=st.booleans())
+def test_binary_with_numpy_operands(shapes, scalar, swap):
+    """A NumPy array or scalar on either side gives the same values and the tensor's dtype."""
+    x = np.random.default_rng(0).standard_normal(shapes.input_shapes[0])
+    c = np.full(shapes.input_shapes[1], scalar)
+    t = mdl.tensor(x)  # float32
+    for op in (operator.add, operator.sub, operator.mul):
+        out = op(c, t) if swap else op(t, c)
+        assert out.dtype == np.float32
+        expected = op(c, x.astype(np.float32)) if swap else op(x.astype(np.float32), c)
+        np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-5)
+
+
+# ----------------------------------------------------------------- gradcheck can fail
+
+
+class WrongSquare(Function):
+    """z = a², with a deliberately wrong derivative (a instead of 2a)."""
+
+    def forward(self, a):
+        self.a = a
+        return a * a
+
+    def backward(self, g):
+        return (g * self.a,)
+
+
+class WrongSecond(Function):
+    """z = a·b, right for a, wrong (sign flipped) for b."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, g):
+        return g * self.b, -g * self.a
+
+
+def test_gradcheck_reports_a_wrong_derivative():
+    x = mdl.tensor([[0.5, -1.0], [2.0, 3.0]], dtype="float64", requires_grad=True)
+    with pytest.raises(GradcheckError) as info:
+        mdl.gradcheck(WrongSquare.apply, x)
+    message = str(info.value)
+    # the same weights gradcheck uses (seed 0): analytic w·a, numeric w·2a
+    w = np.random.default_rng(0).standard_normal((2, 2))
+    a = x.numpy()
+    analytic, numeric = w * a, 2 * w * a
+    worst = np.unravel_index(np.argmax(np.abs(analytic - numeric) - 1e-3 * np.abs(numeric)), a.shape)
+    assert "input 0" in message
+    assert f"index {tuple(map(int, worst))}" in message
+    found = dict(re.findall(r"(analytic|numeric) (-?[\d.e+-]+)", message))
+    assert float(found["analytic"]) == pytest.approx(analytic[worst], rel=1e-6)
+    assert float(found["numeric"]) == pytest.approx(numeric[worst], rel=1e-5)
+
+
+def test_gradcheck_names_the_wrong_input():
+    a = mdl.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    b = mdl.tensor([3.0, -4.0], dtype="float64", requires_grad=True)
+    with pytest.raises(GradcheckError, match="input 1"):
+        mdl.gradcheck(WrongSecond.apply, a, b)
+    assert a.grad is None and b.grad is None  # it checks copies, not the caller's tensors
+
+
+def test_gradcheck_fails_on_a_wrong_forward_of_a_right_backward():
+    """A small error (0.5% of the derivative) is above the tolerance and is caught."""
+
+    class Slightly(Function):
+        def forward(self, a):
+            self.a = a
+            return a * a
+
+        def backward(self, g):
+            return (g * 2.01 * self.a,)
+
+    with pytest.raises(GradcheckError):
+        mdl.gradcheck(Slightly.apply, mdl.tensor([1.0, 2.0, 3.0], dtype="float64", requires_grad=True))
