@@ -40,17 +40,15 @@ class _Merge(Layer):
 
     def _check_shapes(self, shapes: list[tuple]) -> None:
         """Shapes must agree; a size 1 may broadcast against a larger size (as Keras allows)."""
+        layer = f"{type(self).__name__} layer {self.name!r}"
+        if len({len(s) for s in shapes}) > 1:
+            raise ShapeError(f"{layer} expected inputs of the same rank, got shapes {list(shapes)}")
+        if len({s[0] if s else None for s in shapes}) > 1:  # sizes are concrete when called on data
+            raise ShapeError(f"{layer} expected inputs with the same batch size, got shapes {list(shapes)}")
         try:
             np.broadcast_shapes(*[tuple(1 if n is None else n for n in s) for s in shapes])
         except ValueError:
-            raise ShapeError(f"{type(self).__name__} layer {self.name!r} expected inputs of the same "
-                             f"shape, got shapes {list(shapes)}") from None
-        if len({s[0] if s else None for s in shapes}) > 1:  # sizes are concrete when called on data
-            raise ShapeError(f"{type(self).__name__} layer {self.name!r} expected inputs with the same "
-                             f"batch size, got shapes {list(shapes)}")
-        if len({len(s) for s in shapes}) > 1:
-            raise ShapeError(f"{type(self).__name__} layer {self.name!r} expected inputs of the same rank, "
-                             f"got shapes {list(shapes)}")
+            raise ShapeError(f"{layer} expected inputs of the same shape, got shapes {list(shapes)}") from None
 
     def build(self, input_shape: Any) -> None:
         self._check_count(input_shape)
