@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..autograd import Function, Tensor
 from ..errors import ShapeError
 from .common import as_tensor
@@ -76,9 +78,10 @@ def matmul(a: Any, b: Any) -> Tensor:
             f"dimension of the second ({inner_b})"
         )
     try:
-        return MatMul.apply(a, b)
-    except ValueError as error:  # batch axes that do not broadcast
-        raise ShapeError(f"matmul batch dimensions of {a.shape} and {b.shape} do not broadcast") from error
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise ShapeError(f"matmul batch dimensions of {a.shape} and {b.shape} do not broadcast") from None
+    return MatMul.apply(a, b)
 
 
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
