@@ -1,0 +1,166 @@
+"""Misuse: every mistake raises a clear exception of the right type whose message names
+the problem and what was expected (never a bare NumPy traceback from deep inside)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import minidl as mdl
+import minidl.functional as F
+from minidl import DeviceMismatchError, GraphError, MinidlError, ShapeError
+from minidl.autograd import Tensor
+
+
+class FakeCudaArray:
+    """Stands in for a CuPy array (anything that is not a NumPy ndarray lives on "cuda"),
+    so device mixing is checked without a GPU.  Ops must refuse it before computing."""
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
+        self.shape, self.dtype, self.ndim, self.size = array.shape, array.dtype, array.ndim, array.size
+
+
+def on_fake_cuda(shape):
+    return Tensor._wrap(FakeCudaArray(np.ones(shape, dtype=np.float32)))
+
+
+def x23():
+    return mdl.tensor(np.ones((2, 3)), requires_grad=True)
+
+
+def backward_twice():
+    y = (x23() * 2.0).sum()
+    y.backward()
+    y.backward()
+
+
+def truncated_file(tmp_path):
+    path = tmp_path / "model.npz"
+    mdl.save({"w": mdl.ones(50, 50), "b": np.arange(3)}, path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def foreign_file(tmp_path):
+    path = tmp_path / "notes.npz"
+    path.write_text("these are my notes, not a model")
+    return path
+
+
+def plain_npz(tmp_path):
+    path = tmp_path / "plain.npz"
+    np.savez(path, w=np.ones(3))
+    return path
+
+
+# (id, action (maybe taking tmp_path), exception type, fragments the message must contain)
+CASES = [
+    ("matmul-shapes", lambda: mdl.ones(2, 3) @ mdl.ones(4, 5), ShapeError, [r"\(2, 3\)", r"\(4, 5\)", "3", "4"]),
+    ("matmul-batch", lambda: mdl.ones(2, 2, 3) @ mdl.ones(3, 3, 4), ShapeError,
+     [r"\(2, 2, 3\)", r"\(3, 3, 4\)", "broadcast"]),
+    ("matmul-0d", lambda: mdl.tensor(2.0) @ mdl.ones(2), ShapeError, ["at least 1 dimension"]),
+    ("conv2d-rank", lambda: F.conv2d(mdl.ones(5, 5, 3), mdl.ones(3, 3, 3, 2)), ShapeError,
+     ["NHWC", "4 dimensions", r"\(5, 5, 3\)"]),
+    ("conv2d-kernel-rank", lambda: F.conv2d(mdl.ones(1, 5, 5, 3), mdl.ones(3, 3, 3)), ShapeError,
+     ["HWIO", r"\(3, 3, 3\)"]),
+    ("conv2d-channels", lambda: F.conv2d(mdl.ones(1, 5, 5, 3), mdl.ones(3, 3, 2, 4)), ShapeError,
+     ["2 channels", r"\(1, 5, 5, 3\)"]),
+    ("conv2d-bias", lambda: F.conv2d(mdl.ones(1, 5, 5, 3), mdl.ones(3, 3, 3, 4), mdl.ones(3)), ShapeError,
+     [r"\(4,\)", r"\(3,\)"]),
+    ("conv2d-padding", lambda: F.conv2d(mdl.ones(1, 5, 5, 3), mdl.ones(3, 3, 3, 2), padding="full"), ValueError,
+     ["padding", "'full'", "'valid'", "'same'"]),
+    ("conv2d-stride", lambda: F.conv2d(mdl.ones(1, 5, 5, 3), mdl.ones(3, 3, 3, 2), stride=0), ValueError,
+     ["stride", "positive"]),
+    ("conv2d-kernel-too-big", lambda: F.conv2d(mdl.ones(1, 2, 2, 3), mdl.ones(3, 3, 3, 2)), ValueError,
+     ["size 3", "size 2"]),
+    ("pool-padding", lambda: F.max_pool2d(mdl.ones(1, 4, 4, 1), 2, padding="full"), ValueError,
+     ["padding", "'full'"]),
+    ("pool-int-padding", lambda: F.avg_pool2d(mdl.ones(1, 4, 4, 1), 2, padding=1), ValueError,
+     ["'valid' or 'same'", "1"]),
+    ("pool-rank", lambda: F.max_pool2d(mdl.ones(4, 4, 1), 2), ShapeError, ["NHWC", r"\(4, 4, 1\)"]),
+    ("device-mix-add", lambda: mdl.ones(3) + on_fake_cuda((3,)), DeviceMismatchError, ["cpu", "cuda", "Add"]),
+    ("device-mix-matmul", lambda: mdl.ones(2, 3) @ on_fake_cuda((3, 2)), DeviceMismatchError,
+     ["cpu", "cuda", "MatMul"]),
+    ("device-mix-conv", lambda: F.conv2d(mdl.ones(1, 4, 4, 1), on_fake_cuda((3, 3, 1, 1))), DeviceMismatchError,
+     ["cpu", "cuda"]),
+    ("unknown-device", lambda: mdl.tensor([1.0], device="tpu"), ValueError, ["'tpu'", "cpu", "cuda"]),
+    ("grad-on-int", lambda: mdl.tensor([1, 2], requires_grad=True), TypeError, ["floating-point", "int64"]),
+    ("grad-on-bool", lambda: mdl.tensor([True]).requires_grad_(), TypeError, ["floating-point", "bool"]),
+    ("backward-twice", backward_twice, GraphError, ["second time", "retain_graph=True"]),
+    ("backward-non-scalar", lambda: (x23() * 2.0).backward(), GraphError, [r"\(2, 3\)", "explicit grad"]),
+    ("backward-grad-shape", lambda: (x23() * 2.0).backward(np.ones(3)), ValueError, [r"\(2, 3\)", r"\(3,\)"]),
+    ("backward-no-grad", lambda: mdl.ones(2).sum().backward(), GraphError, ["does not require grad"]),
+    ("reshape", lambda: x23().reshape(4, 2), ShapeError, [r"\(2, 3\)", "6 elements", r"\(4, 2\)"]),
+    ("reshape-two-unknowns", lambda: x23().reshape(-1, -1), ShapeError, [r"\(-1, -1\)"]),
+    ("axis-sum", lambda: x23().sum(axis=2), ValueError, ["axis 2", "2 dimensions"]),
+    ("axis-softmax", lambda: F.softmax(x23(), axis=-3), ValueError, ["axis -3", "2 dimensions"]),
+    ("axis-repeated", lambda: x23().mean(axis=(1, -1)), ValueError, ["repeated axis"]),
+    ("squeeze", lambda: x23().squeeze(0), ValueError, ["axis 0", r"\(2, 3\)", "not 1"]),
+    ("transpose", lambda: x23().transpose(0, 0), ValueError, ["permutation"]),
+    ("broadcast", lambda: x23() + mdl.ones(3, 2), ShapeError, ["add", r"\(2, 3\)", r"\(3, 2\)"]),
+    ("broadcast-numpy", lambda: x23() * np.ones(4), ShapeError, ["mul", r"\(2, 3\)", r"\(4,\)"]),
+    ("where-condition", lambda: mdl.where(np.ones(4, bool), x23(), 0.0), ShapeError, ["where", r"\(4,\)"]),
+    ("concatenate", lambda: mdl.concatenate([x23(), mdl.ones(3, 2)]), ShapeError,
+     [r"\(2, 3\)", r"\(3, 2\)", "axis 0"]),
+    ("stack", lambda: mdl.stack([x23(), mdl.ones(3, 2)]), ShapeError, [r"\(2, 3\)", r"\(3, 2\)"]),
+    ("linear", lambda: F.linear(x23(), mdl.ones(4, 2)), ShapeError, ["last dimension 4", r"\(2, 3\)"]),
+    ("ce-label-range", lambda: F.cross_entropy(x23(), np.array([0, 3])), ValueError, ["label 3", r"\[0, 3\)"]),
+    ("ce-negative-label", lambda: F.cross_entropy(x23(), np.array([-1, 0])), ValueError, ["label -1"]),
+    ("ce-onehot-shape", lambda: F.cross_entropy(x23(), np.eye(4)[[0, 1]]), ShapeError, [r"\(2, 3\)", r"\(2, 4\)"]),
+    ("ce-label-count", lambda: F.cross_entropy(x23(), np.array([0, 1, 2])), ShapeError, [r"\(2,\)", r"\(3,\)"]),
+    ("ce-1d-logits", lambda: F.cross_entropy(mdl.ones(3), np.array([0])), ShapeError, [r"\(N, K\)", r"\(3,\)"]),
+    ("nll-label-range", lambda: F.nll_loss(x23(), np.array([5, 0])), ValueError, ["label 5"]),
+    ("loss-target-shape", lambda: F.mse_loss(x23(), np.ones((3, 3))), ShapeError,
+     ["mse_loss", r"\(3, 3\)", r"\(2, 3\)"]),
+    ("huber-delta", lambda: F.huber_loss(x23(), np.ones((2, 3)), delta=0), ValueError, ["delta", "positive"]),
+    ("dropout-p-1", lambda: F.dropout(x23(), 1.0), ValueError, [r"\[0, 1\)", "1.0"]),
+    ("dropout-p-negative", lambda: F.dropout(x23(), -0.1), ValueError, [r"\[0, 1\)", "-0.1"]),
+    ("tensor-from-strings", lambda: mdl.tensor(["a", "b"]), TypeError, ["<U1", "expected numbers"]),
+    ("tensor-from-ragged", lambda: mdl.tensor([[1.0, 2.0], [3.0]]), TypeError, ["cannot make a tensor", "shape"]),
+    ("index-float-tensor", lambda: x23()[mdl.tensor([0.5])], IndexError, ["integer or bool", "float32"]),
+    ("index-out-of-range", lambda: x23()[5], IndexError, ["index 5", r"\(2, 3\)"]),
+    ("clip-bounds", lambda: x23().clip(1.0, 0.0), ValueError, ["lo <= hi", "lo=1.0", "hi=0.0"]),
+    ("astype-string", lambda: x23().astype("U3"), TypeError, ["dtype", "U3"]),
+    ("not-a-dtype", lambda: x23().astype("floaty"), TypeError, ["'floaty'", "float32"]),
+    ("var-ddof", lambda: mdl.tensor([1.0]).var(ddof=1), ValueError, ["ddof=1", "1"]),
+    ("max-of-empty", lambda: mdl.zeros(0).max(), ValueError, ["empty", r"\(0,\)"]),
+    ("item-of-many", lambda: x23().item(), ValueError, ["one element", r"\(2, 3\)"]),
+    ("manual-seed", lambda: mdl.manual_seed(-1), ValueError, ["non-negative", "-1"]),
+    ("gradcheck-no-grad-input", lambda: mdl.gradcheck(lambda a: a * 2, mdl.ones(2)), ValueError,
+     ["requires_grad=True"]),
+    ("load-missing", lambda p: mdl.load(p / "missing.npz"), FileNotFoundError, ["missing.npz"]),
+    ("load-truncated", lambda p: mdl.load(truncated_file(p)), MinidlError, ["model.npz", "truncated"]),
+    ("load-foreign", lambda p: mdl.load(foreign_file(p)), MinidlError, ["notes.npz", "not a minidl file"]),
+    ("load-plain-npz", lambda p: mdl.load(plain_npz(p)), MinidlError, ["plain.npz", "not a minidl file"]),
+    ("save-missing-folder", lambda p: mdl.save({"w": mdl.ones(2)}, p / "nope" / "m.npz"), FileNotFoundError,
+     ["nope", "does not exist"]),
+    ("save-unknown-object", lambda p: mdl.save({"f": object()}, p / "m.npz"), TypeError, ["object", "tensors"]),
+]
+
+
+@pytest.mark.parametrize("action, error, fragments", [pytest.param(*c[1:], id=c[0]) for c in CASES])
+def test_misuse_raises_a_clear_error(action, error, fragments, tmp_path):
+    with pytest.raises(error) as info:
+        action(tmp_path) if action.__code__.co_argcount else action()
+    message = str(info.value)
+    for fragment in fragments:
+        assert re.search(fragment, message), f"{fragment!r} not in: {message}"
+
+
+def test_requesting_cuda_without_a_gpu_is_a_clear_error():
+    if mdl.cuda.is_available():
+        pytest.skip("a GPU is available here")
+    with pytest.raises(RuntimeError, match="'cuda'.*not available"):
+        mdl.tensor([1.0], device="cuda")
+    with pytest.raises(RuntimeError, match="'cuda'"):
+        mdl.ones(2).to("cuda")
+
+
+def test_failed_saves_leave_nothing_behind(tmp_path):
+    with pytest.raises(TypeError):
+        mdl.save({"f": object()}, tmp_path / "m.npz")
+    assert list(tmp_path.iterdir()) == []
