@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from op_cases import CASES
 
 import minidl as mdl
+import minidl.functional as F
 from minidl import Function, GradcheckError
 
 ALL = [pytest.param(c, i, id=f"{c.name}-{i}") for c in CASES for i in range(len(c.shapes))]
@@ -189,3 +190,132 @@ def test_gradcheck_fails_on_a_wrong_forward_of_a_right_backward():
 
     with pytest.raises(GradcheckError):
         mdl.gradcheck(Slightly.apply, mdl.tensor([1.0, 2.0, 3.0], dtype="float64", requires_grad=True))
+
+
+# ----------------------------------------------------------------- documented semantics
+
+
+def test_max_and_min_reductions_split_ties_evenly():
+    x = mdl.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]], dtype="float64", requires_grad=True)
+    x.max(axis=1).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
+    y = mdl.tensor([4.0, 1.0, 1.0, 5.0], dtype="float64", requires_grad=True)
+    y.min().backward()
+    np.testing.assert_allclose(y.grad.numpy(), [0, 0.5, 0.5, 0])
+
+
+def test_elementwise_maximum_splits_ties_in_half():
+    a = mdl.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    b = mdl.tensor([1.0, 3.0], dtype="float64", requires_grad=True)
+    mdl.maximum(a, b).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [0.5, 0.0])
+    np.testing.assert_array_equal(b.grad.numpy(), [0.5, 1.0])
+
+
+def test_max_pool_routes_the_gradient_to_the_first_maximum():
+    x = mdl.tensor(np.array([[1.0, 1.0], [1.0, 0.0]]).reshape(1, 2, 2, 1), requires_grad=True)
+    F.max_pool2d(x, 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy().reshape(2, 2), [[1.0, 0.0], [0.0, 0.0]])
+
+
+@pytest.mark.parametrize("size, k, expected_pads", [(6, 3, (0, 1)), (5, 3, (1, 1)), (5, 2, (0, 1)), (4, 2, (0, 0))])
+def test_same_padding_with_stride_2_puts_the_extra_row_at_the_bottom_right(size, k, expected_pads):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((1, size, size, 2))
+    w = rng.standard_normal((k, k, 2, 3))
+    out = F.conv2d(mdl.tensor(x, dtype="float64"), mdl.tensor(w, dtype="float64"), stride=2, padding="same")
+    assert out.shape == (1, -(-size // 2), -(-size // 2), 3)  # ceil(size / stride), as TensorFlow
+    top, bottom = expected_pads
+    padded = np.pad(x, ((0, 0), (top, bottom), (top, bottom), (0, 0)))
+    valid = F.conv2d(mdl.tensor(padded, dtype="float64"), mdl.tensor(w, dtype="float64"), stride=2)
+    np.testing.assert_allclose(out.numpy(), valid.numpy(), rtol=1e-12)
+    pooled = F.max_pool2d(mdl.tensor(x, dtype="float64"), k, stride=2, padding="same")
+    assert pooled.shape == (1, -(-size // 2), -(-size // 2), 2)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cross_entropy_is_finite_for_huge_logits(dtype):
+    logits = np.array([[1e4, -1e4, 0.0], [0.0, 1e4, 1e4]])
+    for target in (np.array([0, 1]), np.eye(3)[[0, 1]]):
+        z = mdl.tensor(logits, dtype=dtype, requires_grad=True)
+        loss = F.cross_entropy(z, target)
+        loss.backward()
+        # row 0: log-sum-exp = 1e4 -> loss 0; row 1: log-sum-exp = 1e4 + log 2 -> loss log 2
+        assert loss.item() == pytest.approx(np.log(2) / 2, rel=1e-5)
+        np.testing.assert_allclose(z.grad.numpy(), [[0, 0, 0], [0, -0.25, 0.25]], atol=1e-6)
+    z = mdl.tensor(logits, dtype=dtype, requires_grad=True)
+    loss = F.cross_entropy(z, np.array([1, 0]))  # the worst labels: losses 2e4 and 1e4 + log 2
+    loss.backward()
+    assert loss.item() == pytest.approx((2e4 + 1e4 + np.log(2)) / 2, rel=1e-5)
+    assert np.isfinite(z.grad.numpy()).all()
+
+
+def test_extreme_inputs_stay_finite_and_warning_free():
+    x = mdl.tensor([-1e4, -50.0, 0.0, 50.0, 1e4], requires_grad=True)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        outs = [mdl.sigmoid(x), F.softplus(x), F.log_softmax(x), F.elu(x), mdl.tanh(x),
+                F.binary_cross_entropy_with_logits(x, np.array([1.0, 0.0, 1.0, 0.0, 1.0]))]
+        sum(o.sum() for o in outs).backward()
+    for o in outs:
+        assert np.isfinite(o.numpy()).all()
+    assert np.isfinite(x.grad.numpy()).all()
+    np.testing.assert_array_equal(mdl.sigmoid(x).numpy()[[0, 4]], [0.0, 1.0])
+
+
+def test_dropout_statistics_and_scaling():
+    mdl.manual_seed(0)
+    p = 0.3
+    y = F.dropout(mdl.ones(200, 500), p).numpy()
+    dropped = (y == 0).mean()
+    assert abs(dropped - p) < 0.01  # 100,000 Bernoulli draws: std 0.0015
+    np.testing.assert_allclose(y[y != 0], 1 / (1 - p), rtol=1e-6)  # inverted dropout keeps E[y] = x
+    assert abs(y.mean() - 1.0) < 0.02
+    assert y.dtype == np.float32
+
+
+def test_dropout_gradient_is_the_mask_over_keep_probability():
+    mdl.manual_seed(1)
+    p = 0.4
+    x = mdl.tensor(np.random.default_rng(1).uniform(0.5, 1.5, (30, 20)), dtype="float64", requires_grad=True)
+    y = F.dropout(x, p)
+    w = np.random.default_rng(2).standard_normal(x.shape)
+    y.backward(w)
+    keep = y.numpy() != 0
+    assert 0.3 < 1 - keep.mean() < 0.5
+    np.testing.assert_allclose(y.numpy(), x.numpy() * keep / (1 - p))
+    np.testing.assert_allclose(x.grad.numpy(), w * keep / (1 - p))
+
+
+def test_dropout_is_the_identity_when_not_training_or_p_is_zero():
+    x = mdl.tensor([1.0, 2.0], requires_grad=True)
+    assert F.dropout(x, 0.5, training=False) is x
+    assert F.dropout(x, 0.0) is x
+
+
+def test_indexing_gradient_scatter_adds_repeated_indices():
+    x = mdl.tensor([1.0, 2.0, 3.0], dtype="float64", requires_grad=True)
+    x[[0, 0, 0, 2]].sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 0.0, 1.0])
+    m = mdl.tensor(np.zeros((2, 3)), dtype="float64", requires_grad=True)
+    m[np.array([1, 1, 0]), np.array([2, 2, 2])].sum().backward()
+    np.testing.assert_array_equal(m.grad.numpy(), [[0, 0, 1], [0, 0, 2]])
+    keep = np.array([[True, False, True], [False, False, True]])
+    m.zero_grad()
+    (m[keep] * 5.0).sum().backward()
+    np.testing.assert_array_equal(m.grad.numpy(), 5.0 * keep)
+
+
+@pytest.mark.parametrize("make, dtype", [
+    (lambda: mdl.tensor([1.0]) * 2.0, "float32"),
+    (lambda: np.array([2.0]) + mdl.tensor([1.0]), "float32"),
+    (lambda: mdl.tensor([1.0]) - np.float64(2.0), "float32"),
+    (lambda: mdl.tensor([1.0], dtype="float64") * mdl.tensor([1.0]), "float64"),
+    (lambda: mdl.tensor([1, 2]) * 0.5, "float32"),
+    (lambda: mdl.tensor([1, 2]) + mdl.tensor([1.0, 2.0]), "float32"),
+    (lambda: mdl.tensor([1, 2]) / mdl.tensor([2, 2]), "float32"),
+    (lambda: mdl.tensor([1, 2]) + 1, "int64"),
+    (lambda: mdl.tensor([1, 2]) @ mdl.tensor([1.0, 2.0]), "float32"),
+    (lambda: mdl.tensor([1.5, 2.0]) > 1, "bool"),
+])
+def test_dtype_promotion(make, dtype):
+    assert make().dtype == np.dtype(dtype)
