@@ -133,12 +133,13 @@ class Orthogonal(Initializer):
 
 _BY_NAME = {
     "zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal": RandomNormal,
-    "random_uniform": RandomUniform, "truncated_normal": TruncatedNormal,
+    "random_uniform": RandomUniform, "uniform": RandomUniform, "normal": RandomNormal,
+    "truncated_normal": TruncatedNormal,
     "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform,
     "glorot_normal": GlorotNormal, "he_normal": HeNormal, "he_uniform": HeUniform,
     "lecun_normal": LecunNormal, "lecun_uniform": LecunUniform, "orthogonal": Orthogonal,
 }
-_CLASS_TO_NAME = {cls: name for name, cls in _BY_NAME.items()}
+_CLASS_TO_NAME = {cls: name for name, cls in reversed(_BY_NAME.items())}
 xavier_uniform = GlorotUniform
 
 

@@ -60,17 +60,18 @@ class BatchNormFunction(Function):
 
 def batch_norm(x: Tensor, gamma: Tensor, beta: Tensor, running_mean: Any, running_var: Any,
                training: bool, momentum: float, eps: float, new_weight: bool = True,
-               unbiased_running_var: bool = True) -> Tensor:
+               unbiased_running_var: bool = True, check_batch: bool = True) -> Tensor:
     """Normalise ``x`` over all axes but the last; update the running arrays in place.
 
     ``new_weight=True``: running = (1-m)·running + m·batch (PyTorch);
-    ``False``: running = m·running + (1-m)·batch (Keras).
+    ``False``: running = m·running + (1-m)·batch (Keras).  ``check_batch=False`` allows a
+    batch with one value per channel (Keras accepts it: the output is then β).
     """
     if x.ndim < 2 or x.shape[-1] != gamma.shape[0]:
         raise ShapeError(
             f"BatchNorm expected input with {gamma.shape[0]} channels in the last axis, got shape {x.shape}"
         )
-    if training and x.size // x.shape[-1] < 2:
+    if check_batch and training and x.size // x.shape[-1] < 2:
         raise ValueError(f"BatchNorm needs more than one value per channel in training, got shape {x.shape}")
 
     def update(mean: Any, var: Any, m: int) -> None:

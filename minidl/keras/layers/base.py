@@ -115,8 +115,10 @@ class Layer(Module):
         return [p for p in self.parameters() if p.trainable and self._trainable]
 
     @property
-    def non_trainable_weights(self) -> list[Parameter]:
-        return [p for p in self.parameters() if not (p.trainable and self._trainable)]
+    def non_trainable_weights(self) -> list[Any]:
+        """Frozen parameters, then state arrays such as BatchNorm's moving statistics."""
+        frozen = [p for p in self.parameters() if not (p.trainable and self._trainable)]
+        return frozen + [getattr(self, name) for name in self._state_names()]
 
     def get_weights(self) -> list[np.ndarray]:
         return [to_numpy(p.data).copy() for p in self.parameters()] + self._state_arrays()
@@ -134,7 +136,8 @@ class Layer(Module):
         for p, w in zip(params, weights):
             p.data[...] = p.xp.asarray(np.asarray(w), dtype=p.dtype)
         for name, w in zip(state, weights[len(params):]):
-            getattr(self, name)[...] = np.asarray(w)
+            buffer = getattr(self, name)
+            buffer[...] = Tensor._wrap(buffer).xp.asarray(np.asarray(w), dtype=buffer.dtype)
 
     def _state_names(self) -> list[str]:
         """Non-parameter arrays saved with the weights (BatchNorm moving statistics)."""

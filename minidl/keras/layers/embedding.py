@@ -18,14 +18,6 @@ from .. import initializers, regularizers
 from .base import Layer
 
 
-def _initializer(identifier: Any) -> Any:
-    # Keras accepts the short names "uniform" and "normal" for RandomUniform / RandomNormal.
-    aliases = {"uniform": "random_uniform", "normal": "random_normal"}
-    if isinstance(identifier, str):
-        identifier = aliases.get(identifier.lower(), identifier)
-    return initializers.get(identifier)
-
-
 class Embedding(Layer):
     """A table of ``input_dim`` vectors of length ``output_dim``; (batch, ...) ids -> (batch, ..., output_dim)."""
 
@@ -42,7 +34,7 @@ class Embedding(Layer):
             kwargs["input_shape"] = (input_length,)  # Keras 2's way of giving the sequence length
         super().__init__(**kwargs)
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
-        self.embeddings_initializer = _initializer(embeddings_initializer)
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
 
     def build(self, input_shape: tuple) -> None:

@@ -25,6 +25,7 @@ from .base import Layer
 class _Merge(Layer):
     """Checks that the input is a list of tensors whose shapes can be combined."""
 
+    takes_list = True  # the functional API passes a list even for one input
     min_inputs = 1
     max_inputs: int | None = None
 

@@ -100,7 +100,8 @@ class BatchNormalization(Layer):
         beta = self.beta if self.center else Tensor(x.xp.zeros(channels, dtype=x.dtype))
         y = batch_norm(x, gamma, beta, self.moving_mean, self.moving_variance,
                        training=bool(training) and self.trainable, momentum=self.momentum,
-                       eps=self.epsilon, new_weight=False, unbiased_running_var=False)
+                       eps=self.epsilon, new_weight=False, unbiased_running_var=False,
+                       check_batch=False)
         return y if perm is None else y.transpose(list(np.argsort(perm)))
 
     def get_config(self) -> dict:
