@@ -21,8 +21,12 @@ import os
 from types import ModuleType
 from typing import Any
 
-from minidl.kernels import reference
-from minidl.kernels.reference import pad_amounts
+from minidl.kernels.threads import configure_threads
+
+configure_threads()  # before NumPy/Numba load below (a no-op if minidl/__init__ did it)
+
+from minidl.kernels import reference  # noqa: E402
+from minidl.kernels.reference import pad_amounts  # noqa: E402
 
 KERNEL_NAMES = (
     "im2col",
@@ -64,7 +68,7 @@ def get_kernels(xp: Any = None) -> ModuleType:
     """The kernel module for an array module or array: gpu_cupy for CuPy, else the CPU one."""
     name = getattr(xp, "__name__", None) or type(xp).__module__
     if name.split(".")[0] == "cupy":
-        from minidl.kernels import gpu_cupy
+        from minidl.kernels import gpu_cupy  # noqa: PLC0415 (CuPy only when asked)
 
         return gpu_cupy
     return _cpu

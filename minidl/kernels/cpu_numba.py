@@ -1,17 +1,396 @@
-"""Numba CPU kernels (placeholder: re-exports the reference until the compiled versions land)."""
+"""Numba CPU kernels: the same functions as :mod:`minidl.kernels.reference`, compiled.
 
-from minidl.kernels.reference import (  # noqa: F401
-    avgpool2d_backward,
-    avgpool2d_forward,
-    bias_grad,
-    col2im,
-    conv2d_backward,
-    conv2d_forward,
-    im2col,
-    maxpool2d_backward,
-    maxpool2d_forward,
+Each public function checks its arguments in Python, allocates the output, and
+hands plain arrays to a compiled loop (the ``_name`` functions).  The loops:
+
+- never let two threads write the same element: ``prange`` runs over images or
+  over output rows, and the backward passes of im2col and of the pools are
+  written as *gathers* (each input pixel adds up the windows that cover it)
+  instead of scatters, so no atomics or ``np.add.at`` are needed;
+- add up in a fixed order, so a run is bitwise reproducible for a given input;
+- use ``cache=True``: the first import compiles (a few seconds), later ones load
+  the machine code from ``__pycache__``.
+
+Matrix products stay in NumPy (``@`` calls BLAS, which is already near peak).
+Numba compiles one version per dtype; float32 and float64 both work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numba import njit, prange
+
+from minidl.kernels.reference import (
+    Pads,
+    _check_conv,
+    _check_pool_pads,
+    _out_size,
+    check_target,
     pad_amounts,
-    relu_backward,
-    relu_forward,
-    softmax_cross_entropy,
 )
+
+__all__ = [
+    "pad_amounts", "im2col", "col2im", "conv2d_forward", "conv2d_backward",
+    "maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward", "avgpool2d_backward",
+    "softmax_cross_entropy", "relu_forward", "relu_backward", "bias_grad",
+]  # fmt: skip
+
+# Below this many elements a parallel loop costs more to start than it saves.
+_PARALLEL_MIN = 1 << 15
+
+
+def _c(a: Any) -> np.ndarray:
+    """A C-contiguous array (one compiled signature per dtype, fast inner loops)."""
+    return np.ascontiguousarray(a)
+
+
+def _covering(p: int, k: int, s: int, before: int, out: int) -> tuple[int, int]:
+    """Output indices ``[lo, hi)`` whose window (start ``o*s - before``, size ``k``) covers ``p``."""
+    first = p + before - k + 1  # o*s >= first  <=>  o >= ceil(first / s)
+    lo = 0 if first <= 0 else (first + s - 1) // s
+    hi = min(out, (p + before) // s + 1)
+    return lo, hi
+
+
+_covering_nb = njit(cache=True, inline="always")(_covering)
+
+
+# ----------------------------------------------------------------------------- im2col
+@njit(cache=True, parallel=True)
+def _im2col(x, kh, kw, sh, sw, top, left, oh, ow, cols):  # pragma: no cover (compiled)
+    n, h, w, c = x.shape
+    for r in prange(n * oh):  # one output row (image b, row y) per iteration
+        b = r // oh
+        y = r % oh
+        for xo in range(ow):
+            row = r * ow + xo
+            for i in range(kh):
+                hi = y * sh - top + i
+                for j in range(kw):
+                    wi = xo * sw - left + j
+                    col = (i * kw + j) * c
+                    if 0 <= hi < h and 0 <= wi < w:
+                        for ch in range(c):
+                            cols[row, col + ch] = x[b, hi, wi, ch]
+                    else:
+                        for ch in range(c):
+                            cols[row, col + ch] = 0
+    return cols
+
+
+@njit(cache=True, parallel=True)
+def _col2im(d, kh, kw, sh, sw, top, left, oh, ow, dx):  # pragma: no cover (compiled)
+    n, h, w, c = dx.shape
+    for r in prange(n * h):  # one input row per iteration: a gather, so no write races
+        b = r // h
+        hi = r % h
+        ylo, yhi = _covering_nb(hi, kh, sh, top, oh)
+        for wi in range(w):
+            xlo, xhi = _covering_nb(wi, kw, sw, left, ow)
+            for ch in range(c):
+                dx[b, hi, wi, ch] = 0
+            for y in range(ylo, yhi):
+                i = hi + top - y * sh
+                for xo in range(xlo, xhi):
+                    j = wi + left - xo * sw
+                    row = (b * oh + y) * ow + xo
+                    col = (i * kw + j) * c
+                    for ch in range(c):
+                        dx[b, hi, wi, ch] += d[row, col + ch]
+    return dx
+
+
+def im2col(x: Any, kh: int, kw: int, sh: int, sw: int, pads: Pads) -> np.ndarray:
+    """Rows of ``cols`` (N*OH*OW, kh*kw*C) are the flattened (i, j, c) windows of ``x``."""
+    n, h, w, c = x.shape
+    top, bottom, left, right = pads
+    oh, ow = _out_size(h, kh, sh, top, bottom), _out_size(w, kw, sw, left, right)
+    cols = np.empty((n * oh * ow, kh * kw * c), dtype=x.dtype)
+    return _im2col(_c(x), kh, kw, sh, sw, top, left, oh, ow, cols)
+
+
+def col2im(dcols: Any, x_shape: tuple, kh: int, kw: int, sh: int, sw: int, pads: Pads) -> Any:
+    """Adjoint of :func:`im2col`: ``dx`` (N, H, W, C) sums the window entries of each pixel."""
+    n, h, w, c = x_shape
+    top, bottom, left, right = pads
+    oh, ow = _out_size(h, kh, sh, top, bottom), _out_size(w, kw, sw, left, right)
+    dx = np.empty((n, h, w, c), dtype=dcols.dtype)
+    return _col2im(_c(dcols), kh, kw, sh, sw, top, left, oh, ow, dx)
+
+
+# ----------------------------------------------------------------------------- conv2d
+def conv2d_forward(x: Any, w: Any, b: Any, sh: int, sw: int, pads: Pads) -> tuple[Any, Any]:
+    """``y = im2col(x) @ W2d + b`` (N, OH, OW, O), and ``cols`` for the backward pass."""
+    _check_conv(x.shape, w)
+    kh, kw, c, o = w.shape
+    n, h, wd, _ = x.shape
+    oh = _out_size(h, kh, sh, pads[0], pads[1])
+    ow = _out_size(wd, kw, sw, pads[2], pads[3])
+    cols = im2col(x, kh, kw, sh, sw, pads)
+    y = cols @ w.reshape(kh * kw * c, o)
+    if b is not None:
+        y += b
+    return y.reshape(n, oh, ow, o), cols
+
+
+def conv2d_backward(
+    dy: Any,
+    x_shape: tuple,
+    cols: Any,
+    w: Any,
+    sh: int,
+    sw: int,
+    pads: Pads,
+    need_dx: bool,
+    need_dw: bool,
+    need_db: bool,
+) -> tuple[Any, Any, Any]:
+    """``dW = cols^T @ dY2d``, ``db = column sums of dY2d``, ``dx = col2im(dY2d @ W2d^T)``."""
+    _check_conv(x_shape, w)
+    kh, kw, c, o = w.shape
+    dy2d = _c(dy).reshape(-1, o)
+    dx = dw = db = None
+    if need_dw:
+        if cols is None:
+            raise ValueError("conv2d_backward needs the forward's cols to compute dw, got None")
+        dw = (cols.T @ dy2d).reshape(w.shape)
+    if need_db:
+        db = bias_grad(dy2d)
+    if need_dx:
+        dx = col2im(dy2d @ w.reshape(kh * kw * c, o).T, x_shape, kh, kw, sh, sw, pads)
+    return dx, dw, db
+
+
+@njit(cache=True, parallel=True)
+def _bias_grad(d, chunks):  # pragma: no cover (compiled)
+    m, o = d.shape
+    part = np.zeros((chunks, o), dtype=np.float64)
+    step = (m + chunks - 1) // chunks
+    for t in prange(chunks):  # fixed chunks, not threads: the sum order never changes
+        for r in range(t * step, min(m, (t + 1) * step)):
+            for k in range(o):
+                part[t, k] += d[r, k]
+    out = np.zeros(o, dtype=d.dtype)
+    for k in range(o):
+        acc = 0.0
+        for t in range(chunks):
+            acc += part[t, k]
+        out[k] = acc
+    return out
+
+
+def bias_grad(dy2d: Any) -> np.ndarray:
+    """Column sums of ``dy2d`` (M, O), added up in float64 in 16 fixed row chunks."""
+    return _bias_grad(_c(dy2d), 16)
+
+
+# ----------------------------------------------------------------------------- max pool
+@njit(cache=True, parallel=True)
+def _maxpool_fwd(x, ph, pw, sh, sw, top, left, y, am):  # pragma: no cover (compiled)
+    n, h, w, c = x.shape
+    oh, ow = y.shape[1], y.shape[2]
+    for r in prange(n * oh):
+        b = r // oh
+        yo = r % oh
+        h0 = max(yo * sh - top, 0)
+        h1 = min(yo * sh - top + ph, h)
+        for xo in range(ow):
+            w0 = max(xo * sw - left, 0)
+            w1 = min(xo * sw - left + pw, w)
+            base = ((b * h + h0) * w + w0) * c  # the first real element starts the search
+            for ch in range(c):
+                y[b, yo, xo, ch] = x[b, h0, w0, ch]
+                am[b, yo, xo, ch] = base + ch
+            for hi in range(h0, h1):
+                for wi in range(w0, w1):
+                    base = ((b * h + hi) * w + wi) * c
+                    for ch in range(c):
+                        v = x[b, hi, wi, ch]
+                        best = y[b, yo, xo, ch]
+                        # strict '>' keeps the first maximum; a NaN wins once, as np.argmax
+                        if v > best or (v != v and best == best):
+                            y[b, yo, xo, ch] = v
+                            am[b, yo, xo, ch] = base + ch
+    return y, am
+
+
+@njit(cache=True, parallel=True)
+def _maxpool_bwd(dy, am, dx):  # pragma: no cover (compiled)
+    n = dx.shape[0]
+    per_image = dx.size // n
+    per_out = dy.size // n
+    flat = dx.reshape(dx.size)
+    dyf = dy.reshape(dy.size)
+    amf = am.reshape(am.size)
+    for b in prange(n):  # argmax of image b points inside image b: no races between threads
+        flat[b * per_image : (b + 1) * per_image] = 0
+        for k in range(b * per_out, (b + 1) * per_out):
+            flat[amf[k]] += dyf[k]
+    return dx
+
+
+def maxpool2d_forward(x: Any, ph: int, pw: int, sh: int, sw: int, pads: Pads) -> tuple[Any, Any]:
+    """Window maxima ``y`` and the flat index into ``x`` of each first maximum (int64)."""
+    _check_pool_pads(ph, pw, pads)
+    n, h, w, c = x.shape
+    top, bottom, left, right = pads
+    oh, ow = _out_size(h, ph, sh, top, bottom), _out_size(w, pw, sw, left, right)
+    y = np.empty((n, oh, ow, c), dtype=x.dtype)
+    am = np.empty((n, oh, ow, c), dtype=np.int64)
+    return _maxpool_fwd(_c(x), ph, pw, sh, sw, top, left, y, am)
+
+
+def maxpool2d_backward(dy: Any, argmax: Any, x_shape: tuple) -> np.ndarray:
+    """``dx[argmax[k]] += dy[k]``; overlapping windows that share a maximum add up."""
+    dx = np.empty(x_shape, dtype=dy.dtype)
+    if dx.size == 0:
+        return dx
+    return _maxpool_bwd(_c(dy), _c(argmax), dx)
+
+
+# ----------------------------------------------------------------------------- avg pool
+@njit(cache=True, parallel=True)
+def _avgpool_fwd(x, ph, pw, sh, sw, top, left, y):  # pragma: no cover (compiled)
+    n, h, w, c = x.shape
+    oh, ow = y.shape[1], y.shape[2]
+    for r in prange(n * oh):
+        b = r // oh
+        yo = r % oh
+        h0 = max(yo * sh - top, 0)
+        h1 = min(yo * sh - top + ph, h)
+        for xo in range(ow):
+            w0 = max(xo * sw - left, 0)
+            w1 = min(xo * sw - left + pw, w)
+            for ch in range(c):
+                y[b, yo, xo, ch] = 0
+            for hi in range(h0, h1):
+                for wi in range(w0, w1):
+                    for ch in range(c):
+                        y[b, yo, xo, ch] += x[b, hi, wi, ch]
+            inv = 1.0 / ((h1 - h0) * (w1 - w0))
+            for ch in range(c):
+                y[b, yo, xo, ch] *= inv
+    return y
+
+
+@njit(cache=True, parallel=True)
+def _avgpool_bwd(dy, ph, pw, sh, sw, top, left, dx):  # pragma: no cover (compiled)
+    n, h, w, c = dx.shape
+    oh, ow = dy.shape[1], dy.shape[2]
+    for r in prange(n * h):  # gather over the windows that cover each input pixel
+        b = r // h
+        hi = r % h
+        ylo, yhi = _covering_nb(hi, ph, sh, top, oh)
+        for wi in range(w):
+            xlo, xhi = _covering_nb(wi, pw, sw, left, ow)
+            for ch in range(c):
+                dx[b, hi, wi, ch] = 0
+            for yo in range(ylo, yhi):
+                rows = min(yo * sh - top + ph, h) - max(yo * sh - top, 0)
+                for xo in range(xlo, xhi):
+                    cnt = rows * (min(xo * sw - left + pw, w) - max(xo * sw - left, 0))
+                    inv = 1.0 / cnt
+                    for ch in range(c):
+                        dx[b, hi, wi, ch] += dy[b, yo, xo, ch] * inv
+    return dx
+
+
+def avgpool2d_forward(x: Any, ph: int, pw: int, sh: int, sw: int, pads: Pads) -> np.ndarray:
+    """Mean of the real (unpadded) elements of each window."""
+    _check_pool_pads(ph, pw, pads)
+    n, h, w, c = x.shape
+    top, bottom, left, right = pads
+    oh, ow = _out_size(h, ph, sh, top, bottom), _out_size(w, pw, sw, left, right)
+    y = np.empty((n, oh, ow, c), dtype=x.dtype)
+    return _avgpool_fwd(_c(x), ph, pw, sh, sw, top, left, y)
+
+
+def avgpool2d_backward(
+    dy: Any, x_shape: tuple, ph: int, pw: int, sh: int, sw: int, pads: Pads
+) -> np.ndarray:
+    """Each window hands ``dy / count`` to every real element it covers."""
+    _check_pool_pads(ph, pw, pads)
+    dx = np.empty(x_shape, dtype=dy.dtype)
+    return _avgpool_bwd(_c(dy), ph, pw, sh, sw, pads[0], pads[2], dx)
+
+
+# ----------------------------------------------------------------------------- losses
+@njit(cache=True)
+def _softmax_ce(z, labels, probs, use_labels, want_grad, grad):  # pragma: no cover (compiled)
+    n, k = z.shape
+    total = 0.0
+    for r in range(n):
+        m = z[r, 0]
+        for j in range(1, k):
+            m = max(m, z[r, j])
+        s = 0.0
+        for j in range(k):
+            s += np.exp(z[r, j] - m)
+        lse = np.log(s)
+        tsum = 1.0
+        if use_labels:
+            total += lse - (z[r, labels[r]] - m)
+        else:
+            tsum = 0.0
+            for j in range(k):
+                tsum += probs[r, j]
+                total -= probs[r, j] * (z[r, j] - m - lse)
+        if want_grad:
+            for j in range(k):
+                grad[r, j] = (np.exp(z[r, j] - m) / s) * tsum
+                if not use_labels:
+                    grad[r, j] -= probs[r, j]
+            if use_labels:
+                grad[r, labels[r]] -= 1.0
+            for j in range(k):
+                grad[r, j] /= n
+    return total / max(n, 1)
+
+
+def softmax_cross_entropy(logits: Any, target: Any, want_grad: bool) -> tuple[Any, Any]:
+    """Mean softmax cross-entropy (0-d array, the logits' dtype) and ``(softmax - t) / N``."""
+    use_labels = check_target(logits, target)
+    z = _c(logits)
+    if use_labels:
+        labels, probs = _c(target).astype(np.int64, copy=False), np.zeros((1, 1), z.dtype)
+    else:
+        labels, probs = np.zeros(1, np.int64), _c(target).astype(z.dtype, copy=False)
+    grad = np.empty_like(z) if want_grad else np.empty((1, 1), z.dtype)
+    loss = _softmax_ce(z, labels, probs, use_labels, want_grad, grad)
+    return np.asarray(loss, dtype=z.dtype), (grad if want_grad else None)
+
+
+# ----------------------------------------------------------------------------- relu
+@njit(cache=True, parallel=True)
+def _relu_fwd(x, y):  # pragma: no cover (compiled)
+    for i in prange(x.size):
+        if x[i] < 0:  # NaN is not < 0, so it passes through as with np.maximum
+            y[i] = 0
+        else:
+            y[i] = x[i]
+    return y
+
+
+@njit(cache=True, parallel=True)
+def _relu_bwd(dy, y, dx):  # pragma: no cover (compiled)
+    for i in prange(dy.size):
+        dx[i] = dy[i] if y[i] > 0 else 0
+    return dx
+
+
+def relu_forward(x: Any) -> np.ndarray:
+    """``y = max(x, 0)``."""
+    if x.size < _PARALLEL_MIN:
+        return np.maximum(x, x.dtype.type(0))
+    x = _c(x)
+    return _relu_fwd(x.reshape(-1), np.empty(x.size, x.dtype)).reshape(x.shape)
+
+
+def relu_backward(dy: Any, y: Any) -> np.ndarray:
+    """``dx = dy where y > 0, else 0``."""
+    if dy.size < _PARALLEL_MIN:
+        return np.where(y > 0, dy, dy.dtype.type(0))
+    dy, y = _c(dy), _c(y)
+    return _relu_bwd(dy.reshape(-1), y.reshape(-1), np.empty(dy.size, dy.dtype)).reshape(dy.shape)
