@@ -1,0 +1,180 @@
+"""Numba kernels against the NumPy reference, on random shapes, strides and paddings.
+
+Integer outputs (argmax) must match exactly; float ones to ~1e-5 in float32 (the
+two add up in different orders) and ~1e-12 in float64.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from minidl.kernels import reference as R
+
+numba = pytest.importorskip("numba")
+from minidl.kernels import cpu_numba as K  # noqa: E402
+
+DTYPES = [np.float32, np.float64]
+TOL = {np.float32: 2e-5, np.float64: 1e-12}
+
+
+def close(a, b, dtype):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    assert a.shape == b.shape
+    scale = max(1.0, float(np.abs(b).max(initial=0)))
+    np.testing.assert_allclose(a, b, rtol=TOL[dtype], atol=TOL[dtype] * scale)
+
+
+@st.composite
+def case(draw, pool=False):
+    """x (N, H, W, C) of ``dtype``, window, strides and padding amounts."""
+    dtype = draw(st.sampled_from(DTYPES))
+    n = draw(st.sampled_from([1, 1, 2, 3]))
+    h, w = draw(st.integers(1, 11)), draw(st.integers(1, 11))
+    c = draw(st.integers(1, 5))
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    sh, sw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    padding = draw(st.sampled_from(["valid", "same", 0, 1] if pool else ["valid", "same", 0, 1, 2]))
+    try:
+        top, bottom, _ = R.pad_amounts(h, kh, sh, padding)
+        left, right, _ = R.pad_amounts(w, kw, sw, padding)
+    except ValueError:
+        assume(False)
+    if pool:
+        assume(max(top, bottom) < kh and max(left, right) < kw)
+    seed = draw(st.integers(0, 2**16))
+    x = np.random.default_rng(seed).standard_normal((n, h, w, c)).astype(dtype)
+    if pool and draw(st.booleans()):  # coarse values: many ties inside windows
+        x = np.round(x).astype(dtype)
+    return x, kh, kw, sh, sw, (top, bottom, left, right)
+
+
+@given(case(), st.integers(1, 4), st.booleans())
+def test_conv_forward_and_backward(c, o, with_bias):
+    x, kh, kw, sh, sw, pads = c
+    dtype = x.dtype.type
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((kh, kw, x.shape[3], o)).astype(dtype)
+    b = rng.standard_normal(o).astype(dtype) if with_bias else None
+    y0, cols0 = R.conv2d_forward(x, w, b, sh, sw, pads)
+    y1, cols1 = K.conv2d_forward(x, w, b, sh, sw, pads)
+    np.testing.assert_array_equal(cols1, cols0)  # im2col is a pure copy
+    close(y1, y0, dtype)
+    assert y1.dtype == dtype and cols1.flags.c_contiguous
+    g = rng.standard_normal(y0.shape).astype(dtype)
+    want = R.conv2d_backward(g, x.shape, cols0, w, sh, sw, pads, True, True, True)
+    got = K.conv2d_backward(g, x.shape, cols1, w, sh, sw, pads, True, True, True)
+    for a, b_ in zip(got, want):
+        assert a.dtype == dtype
+        close(a, b_, dtype)
+
+
+@given(case())
+def test_col2im(c):
+    x, kh, kw, sh, sw, pads = c
+    cols = R.im2col(x, kh, kw, sh, sw, pads)
+    d = np.random.default_rng(1).standard_normal(cols.shape).astype(x.dtype)
+    close(K.col2im(d, x.shape, kh, kw, sh, sw, pads), R.col2im(d, x.shape, kh, kw, sh, sw, pads), x.dtype.type)
+
+
+@given(case(pool=True))
+def test_maxpool(c):
+    x, ph, pw, sh, sw, pads = c
+    y0, am0 = R.maxpool2d_forward(x, ph, pw, sh, sw, pads)
+    y1, am1 = K.maxpool2d_forward(x, ph, pw, sh, sw, pads)
+    np.testing.assert_array_equal(y1, y0)
+    np.testing.assert_array_equal(am1, am0)  # same first-maximum rule
+    g = np.random.default_rng(2).standard_normal(y0.shape).astype(x.dtype)
+    close(K.maxpool2d_backward(g, am1, x.shape), R.maxpool2d_backward(g, am0, x.shape), x.dtype.type)
+
+
+@given(case(pool=True))
+def test_avgpool(c):
+    x, ph, pw, sh, sw, pads = c
+    dtype = x.dtype.type
+    y0 = R.avgpool2d_forward(x, ph, pw, sh, sw, pads)
+    close(K.avgpool2d_forward(x, ph, pw, sh, sw, pads), y0, dtype)
+    g = np.random.default_rng(3).standard_normal(y0.shape).astype(dtype)
+    want = R.avgpool2d_backward(g, x.shape, ph, pw, sh, sw, pads)
+    close(K.avgpool2d_backward(g, x.shape, ph, pw, sh, sw, pads), want, dtype)
+
+
+def test_maxpool_nan_and_minus_inf_follow_the_reference():
+    x = np.array([1.0, np.nan, 3.0, np.nan, -np.inf, -np.inf, -np.inf, -np.inf, 2.0])
+    x = x.reshape(1, 3, 3, 1)
+    for pads in [(0, 0, 0, 0), (1, 1, 1, 1)]:
+        y0, am0 = R.maxpool2d_forward(x, 2, 2, 1, 1, pads)
+        y1, am1 = K.maxpool2d_forward(x, 2, 2, 1, 1, pads)
+        np.testing.assert_array_equal(y1, y0)
+        np.testing.assert_array_equal(am1, am0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kind", ["labels", "probabilities"])
+def test_softmax_cross_entropy(dtype, kind):
+    rng = np.random.default_rng(5)
+    for n, k in [(1, 1), (1, 3), (7, 10), (64, 10), (5, 200)]:
+        z = (rng.standard_normal((n, k)) * 4).astype(dtype)
+        t = rng.integers(0, k, n) if kind == "labels" else rng.dirichlet(np.ones(k), n).astype(dtype)
+        loss0, g0 = R.softmax_cross_entropy(z, t, True)
+        loss1, g1 = K.softmax_cross_entropy(z, t, True)
+        assert loss1.shape == () and loss1.dtype == dtype and g1.dtype == dtype
+        close(loss1, loss0, dtype)
+        close(g1, g0, dtype)
+        loss2, none = K.softmax_cross_entropy(z, t, False)
+        assert none is None and loss2 == loss1
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softmax_cross_entropy_stable_and_checked(dtype):
+    z = np.array([[1e4, 0.0, -1e4], [-1e4, -1e4, 1e4]], dtype=dtype)
+    loss, grad = K.softmax_cross_entropy(z, np.array([1, 2]), True)
+    assert float(loss) == pytest.approx(5e3) and np.all(np.isfinite(grad))
+    with pytest.raises(ValueError, match=r"label 3 .*K=3"):
+        K.softmax_cross_entropy(z, np.array([0, 3]), True)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(5, 3), (64, 26, 26, 32), (1000, 129)])
+def test_relu_and_bias_grad(dtype, shape):
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal(shape).astype(dtype)
+    x.flat[:3] = [np.nan, 0.0, -0.0]
+    y = K.relu_forward(x)
+    np.testing.assert_array_equal(y, R.relu_forward(x))
+    g = rng.standard_normal(shape).astype(dtype)
+    np.testing.assert_array_equal(K.relu_backward(g, y), R.relu_backward(g, y))
+    g2 = g.reshape(-1, shape[-1])
+    want = g2.astype(np.float64).sum(axis=0)
+    np.testing.assert_allclose(K.bias_grad(g2), want, rtol=TOL[dtype], atol=TOL[dtype] * np.abs(g2).sum(0).max())
+    assert K.bias_grad(g2).dtype == dtype
+
+
+def test_non_contiguous_inputs_are_accepted():
+    x = np.random.default_rng(7).standard_normal((2, 6, 5, 3)).transpose(0, 2, 1, 3)
+    np.testing.assert_array_equal(K.im2col(x, 2, 2, 1, 1, (0,) * 4), R.im2col(x, 2, 2, 1, 1, (0,) * 4))
+    y, am = K.maxpool2d_forward(x, 2, 2, 2, 2, (0,) * 4)
+    np.testing.assert_array_equal(y, R.maxpool2d_forward(x, 2, 2, 2, 2, (0,) * 4)[0])
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def test_dispatch_follows_minidl_kernels_variable():
+    path = os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH", "")) if p)
+    code = "import minidl.kernels as k, numpy as np; print(k.ACTIVE, k.get_kernels(np).__name__, k.im2col.__module__)"
+    for value, want in [("numpy", "numpy minidl.kernels.reference minidl.kernels.reference"),
+                        ("numba", "numba minidl.kernels.cpu_numba minidl.kernels.cpu_numba")]:
+        env = dict(os.environ, MINIDL_KERNELS=value, PYTHONPATH=path)
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.split() == want.split()
+    env = dict(os.environ, MINIDL_KERNELS="fortran", PYTHONPATH=path)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0 and "expected 'numba' or 'numpy'" in out.stderr
