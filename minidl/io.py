@@ -91,7 +91,13 @@ def load(path: str | os.PathLike) -> Any:
     arrays, header = read_archive(path)
     if "tree" not in header:
         raise MinidlError(f"{os.fspath(path)!r} holds a model, not a saved object; use load_model")
-    return _unflatten(header["tree"], arrays)
+    try:
+        return _unflatten(header["tree"], arrays)
+    except (KeyError, TypeError, AttributeError) as error:  # a description that does not fit
+        raise MinidlError(
+            f"corrupted minidl file {os.fspath(path)!r}: its description does not match its arrays "
+            f"({type(error).__name__}: {error})"
+        ) from None
 
 
 def _flatten(obj: Any, arrays: dict[str, np.ndarray]) -> Any:
