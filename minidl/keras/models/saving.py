@@ -122,7 +122,7 @@ def load_model(filepath: str, custom_objects: dict | None = None, compile: bool 
 
         object.__setattr__(model, "loss", losses.get(meta["compile_config"]["loss"]))
         state = _join_state(opt_meta.get("state", {"value": None}), arrays)
-        if state and hasattr(optimizer, "load_state_dict"):
+        if state and state.get("variables") and hasattr(optimizer, "load_state_dict"):  # trained before
             optimizer.build(model.trainable_weights)
             optimizer.load_state_dict(state)
     return model
