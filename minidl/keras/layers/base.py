@@ -48,7 +48,7 @@ class KerasTensor:
     def __init__(self, shape: tuple, dtype: Any = "float32", history: Any = None, name: str = "") -> None:
         self.shape = tuple(shape)
         self.dtype = np.dtype(dtype)
-        self.history = history  # (layer, [input KerasTensors]) or None for an Input
+        self.history = history  # (layer, [input KerasTensors], output index or None)
         self.name = name
 
     @property
@@ -184,10 +184,15 @@ class Layer(Module):
             else example_batch(inputs.shape, inputs.dtype)
         with no_grad():
             out = self.call(examples, training=False, **kwargs)
+        sources = inputs if isinstance(inputs, list) else [inputs]
+        if isinstance(out, (list, tuple)):  # several outputs, e.g. LSTM(return_state=True)
+            shapes = [(None, *o.shape[1:]) for o in out]
+            object.__setattr__(self, "output_shape_", shapes)
+            return [KerasTensor(shape, o.dtype, history=(self, sources, i), name=f"{self.name}:{i}")
+                    for i, (shape, o) in enumerate(zip(shapes, out))]
         shape = (None, *out.shape[1:])
         object.__setattr__(self, "output_shape_", shape)
-        sources = inputs if isinstance(inputs, list) else [inputs]
-        return KerasTensor(shape, out.dtype, history=(self, sources), name=self.name)
+        return KerasTensor(shape, out.dtype, history=(self, sources, None), name=self.name)
 
     @property
     def output_shape(self) -> tuple | None:

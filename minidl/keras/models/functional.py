@@ -69,12 +69,15 @@ class Functional(Model):
         for t, x in zip(self._inputs, given):
             _check_shape(self, t, x)
             values[id(t)] = x
-        for layer, sources, out in self._nodes:
+        calls: dict[tuple, Any] = {}  # a layer with several outputs runs once per call
+        for layer, sources, out, index in self._nodes:
             if isinstance(layer, InputLayer):
                 continue
-            args = [values[id(s)] for s in sources]
-            values[id(out)] = layer(args if len(args) > 1 or _takes_list(layer) else args[0],
-                                    training=training)
+            key = (id(layer), *(id(s) for s in sources))
+            if key not in calls:
+                args = [values[id(s)] for s in sources]
+                calls[key] = layer(args if len(args) > 1 or _takes_list(layer) else args[0], training=training)
+            values[id(out)] = calls[key] if index is None else calls[key][index]
         results = [values[id(t)] for t in self._outputs]
         return results[0] if self._single_output else results
 
@@ -83,9 +86,10 @@ class Functional(Model):
         index = {id(layer): i for i, layer in enumerate(layers)}
         tensor_ids: dict[int, int] = {}
         nodes = []
-        for layer, sources, out in self._nodes:
+        for layer, sources, out, output_index in self._nodes:
             tensor_ids[id(out)] = len(tensor_ids)
-            nodes.append([index[id(layer)], [tensor_ids[id(s)] for s in sources], tensor_ids[id(out)]])
+            nodes.append([index[id(layer)], [tensor_ids[id(s)] for s in sources], tensor_ids[id(out)],
+                          output_index])
         return {
             "name": self.name,
             "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()} for layer in layers],
@@ -97,7 +101,7 @@ class Functional(Model):
 
 
 def _sorted_nodes(outputs: list[KerasTensor]) -> list[tuple[Layer, list[KerasTensor], KerasTensor]]:
-    """Layer calls in an order where each comes after the calls producing its inputs
+    """(layer, inputs, output, output index) of each call, each after the calls producing its inputs
     (iterative depth-first search from the outputs)."""
     order: list = []
     done: set[int] = set()
@@ -106,10 +110,10 @@ def _sorted_nodes(outputs: list[KerasTensor]) -> list[tuple[Layer, list[KerasTen
         tensor, expanded = stack.pop()
         if id(tensor) in done:
             continue
-        layer, sources = tensor.history
+        layer, sources, index = tensor.history
         if expanded:
             done.add(id(tensor))
-            order.append((layer, list(sources), tensor))
+            order.append((layer, list(sources), tensor, index))
             continue
         stack.append((tensor, True))
         stack.extend((s, False) for s in sources if id(s) not in done)
@@ -118,7 +122,7 @@ def _sorted_nodes(outputs: list[KerasTensor]) -> list[tuple[Layer, list[KerasTen
 
 def _unique_layers(nodes: list) -> list[Layer]:
     seen: dict[int, Layer] = {}
-    for layer, _, _ in nodes:
+    for layer, *_ in nodes:
         seen.setdefault(id(layer), layer)
     return list(seen.values())
 
@@ -137,13 +141,17 @@ def _check_shape(model: Model, expected: KerasTensor, x: Tensor) -> None:
 def functional_from_config(config: dict, layers: list[Layer]) -> Functional:
     """Rebuild a functional model: re-run the recorded calls on fresh symbolic tensors."""
     tensors: dict[int, KerasTensor] = {}
-    for layer_index, sources, out in config["nodes"]:
+    calls: dict[tuple, Any] = {}
+    for layer_index, sources, out, output_index in config["nodes"]:
         layer = layers[layer_index]
         if isinstance(layer, InputLayer):
             tensors[out] = layer.output
             continue
-        args = [tensors[s] for s in sources]
-        tensors[out] = layer(args if len(args) > 1 or _takes_list(layer) else args[0])
+        key = (layer_index, *sources)
+        if key not in calls:
+            args = [tensors[s] for s in sources]
+            calls[key] = layer(args if len(args) > 1 or _takes_list(layer) else args[0])
+        tensors[out] = calls[key] if output_index is None else calls[key][output_index]
     inputs = [tensors[i] for i in config["inputs"]]
     outputs = [tensors[i] for i in config["outputs"]]
     return Functional(inputs[0] if config.get("single_input", True) else inputs,
