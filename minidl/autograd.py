@@ -92,14 +92,8 @@ class Tensor:
     __array_ufunc__ = None  # make ``ndarray + Tensor`` call Tensor.__radd__
     __hash__ = object.__hash__  # == is elementwise, but tensors stay usable as dict keys
 
-    def __init__(
-        self,
-        data: Any,
-        requires_grad: bool = False,
-        dtype: Any = None,
-        device: str | None = None,
-        copy: bool = False,
-    ) -> None:
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
+                 device: str | None = None, copy: bool = False) -> None:
         self.data = _to_array(data, dtype, device, copy)
         self.grad: Tensor | None = None
         self.creator: Function | None = None
@@ -113,9 +107,7 @@ class Tensor:
         """Fast constructor for arrays the engine made itself (no checks, no copy)."""
         t = object.__new__(cls)
         t.data = data
-        t.grad = None
-        t.creator = None
-        t.name = None
+        t.grad = t.creator = t.name = None
         t.requires_grad = False
         return t
 
@@ -158,9 +150,6 @@ class Tensor:
             raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
         return self.data.reshape(()).item()
 
-    def tolist(self) -> Any:
-        return self.numpy().tolist()
-
     def detach(self) -> Tensor:
         """A tensor sharing the same data but cut from the graph."""
         return Tensor._wrap(self.data)
@@ -171,29 +160,12 @@ class Tensor:
 
         return to_device(self, backend.check_device(device))
 
-    def cpu(self) -> Tensor:
-        return self.to("cpu")
-
     def __repr__(self) -> str:
         body = np.array2string(self.numpy(), separator=", ", precision=4, threshold=50)
         extra = f", dtype={self.dtype}" if self.dtype != backend.default_dtype() else ""
         extra += ", device='cuda'" if self.device == "cuda" else ""
         extra += ", requires_grad=True" if self.requires_grad else ""
         return f"tensor({body}{extra})"
-
-    def __len__(self) -> int:
-        if self.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
-
-    def __bool__(self) -> bool:
-        return bool(self.data)
-
-    def __float__(self) -> float:
-        return float(self.item())
-
-    def __int__(self) -> int:
-        return int(self.item())
 
     # -- autograd -----------------------------------------------------------------
     def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
@@ -202,23 +174,17 @@ class Tensor:
         ``grad`` is dL/d(self); it may be omitted only when ``self`` has one element.
         """
         if not self.requires_grad:
-            raise GraphError(
-                "backward() called on a tensor that does not require grad; "
-                "create the inputs with requires_grad=True"
-            )
+            raise GraphError("backward() called on a tensor that does not require grad; "
+                             "create the inputs with requires_grad=True")
         if grad is None:
             if self.data.size != 1:
-                raise GraphError(
-                    f"backward() on a tensor of shape {self.shape} needs an explicit grad of the "
-                    "same shape (implicit grad=1 only works for one-element tensors)"
-                )
+                raise GraphError(f"backward() on a tensor of shape {self.shape} needs an explicit grad of "
+                                 "the same shape (implicit grad=1 only works for one-element tensors)")
             seed = self.xp.ones_like(self.data)
         else:
             seed = grad.data if isinstance(grad, Tensor) else self.xp.asarray(grad, self.dtype)
             if tuple(seed.shape) != self.shape:
-                raise ValueError(
-                    f"backward(grad) needs grad of shape {self.shape}, got {tuple(seed.shape)}"
-                )
+                raise ValueError(f"backward(grad) needs grad of shape {self.shape}, got {tuple(seed.shape)}")
         run_backward(self, seed, retain_graph)
 
     def zero_grad(self) -> None:

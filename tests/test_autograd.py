@@ -233,3 +233,12 @@ def test_integer_and_bool_tensors_cannot_require_grad(data):
 def test_backward_on_a_constant_is_an_error():
     with pytest.raises(GraphError, match="does not require grad"):
         (mdl.tensor([1.0]) * 2.0).sum().backward()
+
+
+def test_python_conversions():
+    x = mdl.tensor([[1.5, 2.0]])
+    assert len(x) == 1 and x.tolist() == [[1.5, 2.0]] and x.cpu().shape == (1, 2)
+    assert float(x[0, 0]) == 1.5 and int(x[0, 1]) == 2 and bool(x[0, 0]) and x[0, 1].item() == 2.0
+    assert isinstance(np.asarray(x), np.ndarray) and np.asarray(x, dtype=np.float64).dtype == np.float64
+    with pytest.raises(TypeError, match="0-d"):
+        len(mdl.tensor(1.0))

@@ -103,6 +103,18 @@ def _bind_tensor_methods() -> None:
     Tensor.T = property(lambda self: transpose(self), doc="The tensor with its axes reversed.")
     Tensor.float = lambda self: astype(self, "float32")
     Tensor.double = lambda self: astype(self, "float64")
+    Tensor.cpu = lambda self: self.to("cpu")
+    Tensor.tolist = lambda self: self.numpy().tolist()
+    Tensor.__len__ = _length
+    Tensor.__bool__ = lambda self: bool(self.data)
+    Tensor.__float__ = lambda self: float(self.item())
+    Tensor.__int__ = lambda self: int(self.item())
+
+
+def _length(self: Tensor) -> int:
+    if self.ndim == 0:
+        raise TypeError("len() of a 0-d tensor")
+    return self.data.shape[0]
 
 
 _bind_tensor_methods()
