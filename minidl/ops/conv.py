@@ -14,6 +14,7 @@ from ..autograd import Function, Tensor
 from ..backend import get_array_module
 from ..errors import ShapeError
 from .common import as_tensor
+from .elementwise import astype
 
 
 class Conv2d(Function):
@@ -69,6 +70,8 @@ def conv2d(
 ) -> Tensor:
     """Convolve NHWC ``x`` with an HWIO kernel ``w`` (kh, kw, in_channels, out_channels)."""
     x = as_tensor(x, w)
+    if x.dtype.kind != "f":  # integer images (e.g. uint8 pixels) take the kernel's float dtype
+        x = astype(x, w.dtype)
     if x.ndim != 4:
         raise ShapeError(f"conv2d expects NHWC input with 4 dimensions, got shape {x.shape}")
     if w.ndim != 4:

@@ -9,7 +9,7 @@ import numpy as np
 from ..autograd import Function, Tensor
 from ..errors import ShapeError
 from .common import as_tensor
-from .elementwise import _pair
+from .elementwise import _pair, astype
 
 
 class MatMul(Function):
@@ -87,6 +87,8 @@ def matmul(a: Any, b: Any) -> Tensor:
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x @ weight + bias`` with weight of shape (in, out) (PyTorch stores (out, in))."""
     x = as_tensor(x, weight)
+    if x.dtype.kind != "f":  # integer features take the weight's float dtype
+        x = astype(x, weight.dtype)
     if weight.ndim != 2:
         raise ShapeError(f"linear expects a 2-D weight (in, out), got shape {weight.shape}")
     if x.ndim == 0 or x.shape[-1] != weight.shape[0]:

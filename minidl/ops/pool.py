@@ -10,6 +10,7 @@ from ..backend import get_array_module
 from ..errors import ShapeError
 from .common import as_tensor
 from .conv import conv_geometry, pair
+from .elementwise import _floating
 
 
 class MaxPool2d(Function):
@@ -58,5 +59,5 @@ def max_pool2d(x: Any, pool_size: Any = 2, stride: Any = None, padding: str = "v
 
 def avg_pool2d(x: Any, pool_size: Any = 2, stride: Any = None, padding: str = "valid") -> Tensor:
     """Average pooling; with ``"same"`` padding the border windows average only real pixels."""
-    x = as_tensor(x)
+    x = _floating(x)  # the mean of integers is not an integer
     return AvgPool2d.apply(x, **_pool_args(x, pool_size, stride, padding, "avg_pool2d"))

@@ -122,7 +122,8 @@ class ToDevice(Function):
 
 def reshape(a: Tensor, *shape: Any) -> Tensor:
     a = as_tensor(a)
-    new_shape = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
+    one_sequence = len(shape) == 1 and not isinstance(shape[0], (int, np.integer))
+    new_shape = tuple(shape[0]) if one_sequence else shape
     resolved = _resolve_shape(new_shape, a.shape, a.size)
     if resolved == a.shape:
         return a
@@ -160,7 +161,7 @@ def flatten(a: Tensor, start_axis: int = 1) -> Tensor:
 
 def transpose(a: Tensor, *axes: Any) -> Tensor:
     a = as_tensor(a)
-    if len(axes) == 1 and not isinstance(axes[0], int):
+    if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
         axes = tuple(axes[0]) if axes[0] is not None else ()
     if not axes:
         axes = tuple(reversed(range(a.ndim)))

@@ -316,6 +316,25 @@ def test_indexing_gradient_scatter_adds_repeated_indices():
     (lambda: mdl.tensor([1, 2]) + 1, "int64"),
     (lambda: mdl.tensor([1, 2]) @ mdl.tensor([1.0, 2.0]), "float32"),
     (lambda: mdl.tensor([1.5, 2.0]) > 1, "bool"),
+    (lambda: F.linear(mdl.tensor([[1, 2]]), mdl.ones(2, 3)), "float32"),
+    (lambda: F.conv2d(mdl.tensor(np.ones((1, 3, 3, 1), np.uint8)), mdl.ones(2, 2, 1, 1)), "float32"),
+    (lambda: F.avg_pool2d(mdl.tensor(np.ones((1, 2, 2, 1), np.int64)), 2), "float32"),
+    (lambda: F.max_pool2d(mdl.tensor(np.ones((1, 2, 2, 1), np.int64)), 2), "int64"),
+    (lambda: mdl.zeros_like(mdl.ones(2, dtype="float64")), "float64"),
+    (lambda: mdl.ones_like(mdl.tensor([1, 2])), "int64"),
 ])
 def test_dtype_promotion(make, dtype):
     assert make().dtype == np.dtype(dtype)
+
+
+def test_numpy_integers_are_accepted_as_sizes_and_axes():
+    x = mdl.ones(2, 3)
+    n = np.prod(x.shape)  # a NumPy integer, as layers compute sizes
+    assert x.reshape(n).shape == (6,) and x.reshape(np.int64(3), -1).shape == (3, 2)
+    assert x.transpose(np.int64(1), np.int64(0)).shape == (3, 2)
+    assert x.sum(axis=np.int64(1)).shape == (2,) and mdl.zeros(np.int64(2)).shape == (2,)
+
+
+def test_average_pooling_of_integers_is_a_true_mean():
+    x = mdl.tensor(np.arange(16).reshape(1, 4, 4, 1))
+    np.testing.assert_array_equal(F.avg_pool2d(x, 2).numpy().ravel(), [2.5, 4.5, 10.5, 12.5])
