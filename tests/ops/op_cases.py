@@ -4,7 +4,7 @@ Each case names the minidl call (``fn``, on Tensors), a plain NumPy reference
 (``ref``, on float64 arrays; see ``op_reference.py``), the input shapes to try
 (broadcasting pairs, size-1 axes and 0-d where they make sense), how to draw the
 input values, and optionally the same op in PyTorch (``th(torch, *tensors)``).
-The tests in ``test_op_table.py`` (forward, gradcheck, float32), ``test_torch_compare.py``
+The tests in ``test_op_table.py`` (forward, gradcheck, float32), ``test_ops_vs_torch.py``
 and ``test_gpu.py`` all read this one table.
 
 Inputs are drawn from a generator seeded by the case name (CRC-32, stable across

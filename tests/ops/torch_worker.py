@@ -1,6 +1,6 @@
 """Run the op table in PyTorch and save what it computes: ``python torch_worker.py OUT.npz``.
 
-Started by ``test_torch_compare.py`` in a subprocess (PyTorch and TensorFlow must
+Started by ``test_ops_vs_torch.py`` in a subprocess (PyTorch and TensorFlow must
 not share a process).  For every case with a PyTorch twin and every variant it
 stores the float64 output under ``"<name>|<variant>|out"`` and, for differentiable
 cases, the gradient of ``sum(weights * output)`` for each input under ``...|grad<i>``,
