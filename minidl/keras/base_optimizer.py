@@ -73,7 +73,7 @@ class Optimizer:
                 _number(owner, key, value)
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.weight_decay = None if weight_decay is None else _number(owner, "weight_decay", weight_decay)
-        self.name = name or re.sub(r"(?<!^)(?=[A-Z][a-z])", "_", owner).lower()
+        self.name = name or owner.lower()
         self.learning_rate = learning_rate
         self.iterations = 0
         self.built = False
