@@ -78,11 +78,11 @@ class CallbackList:
         elif isinstance(callbacks, Callback) or not isinstance(callbacks, Iterable):
             callbacks = [callbacks]
         self.callbacks: list[Any] = []
+        self.model, self.params = None, {}
         for cb in callbacks:
             self.append(cb)
         if add_history and not any(isinstance(cb, History) for cb in self.callbacks):
             self.append(History())
-        self.model = model
         if model is not None:
             self.set_model(model)
         if params:
@@ -94,6 +94,10 @@ class CallbackList:
                 f"callbacks must be Callback objects (minidl.keras.callbacks.Callback), got {callback!r}"
             )
         self.callbacks.append(callback)
+        if self.model is not None:  # a late arrival sees the same model and params
+            callback.set_model(self.model)
+        if self.params:
+            callback.set_params(self.params)
         self._batch = {
             kind: [cb for cb in self.callbacks if _overrides(cb, *names)]
             for kind, names in (("train_begin", ("on_train_batch_begin", "on_batch_begin")),
