@@ -195,9 +195,8 @@ def _to_array(data: Any, dtype: Any, device: str | None, copy: bool) -> Any:
     """Turn user data into a backend array following the dtype policy of the design."""
     if isinstance(data, Tensor):
         data = data.data
-    if device is None:
-        is_array = hasattr(data, "__array_priority__") or hasattr(data, "__cuda_array_interface__")
-        device = backend.device_of(data) if is_array else backend.default_device()
+    if device is None and hasattr(data, "__cuda_array_interface__"):
+        device = "cuda"  # CuPy data stays where it is; anything else goes to the default device
     else:
         device = backend.check_device(device)
     if backend.device_of(data) != device and hasattr(data, "shape"):

@@ -44,16 +44,19 @@ cuda = _Cuda()
 
 
 def check_device(device: str | None) -> str:
-    """Validate a device name; ``None`` means the default device."""
+    """Validate a device name; ``None`` means the default device (checked as well)."""
     if device is None:
-        return default_device()
+        device = default_device()
     if not isinstance(device, str):
         raise TypeError(f"device must be a string such as 'cpu' or 'cuda', got {device!r}")
     name = device.split(":")[0].lower()
     if name not in DEVICES:
         raise ValueError(f"unknown device {device!r}; expected one of {DEVICES}")
     if name == "cuda" and not cuda.is_available():
-        raise RuntimeError("device 'cuda' was requested but CuPy or a CUDA device is not available")
+        raise RuntimeError(
+            "device 'cuda' was requested (by device= or MINIDL_DEVICE) but CuPy or a CUDA device "
+            "is not available; install minidl[gpu] on a machine with a GPU, or use 'cpu'"
+        )
     return name
 
 

@@ -76,3 +76,10 @@ def test_same_seed_same_dropout_on_cuda():
     mdl.manual_seed(3)
     b = F.dropout(x, 0.5).numpy()
     assert a.tobytes() == b.tobytes()
+
+
+def test_minidl_device_puts_new_tensors_on_the_gpu(monkeypatch):
+    monkeypatch.setenv("MINIDL_DEVICE", "cuda")
+    for t in (mdl.zeros(2), mdl.randn(2), mdl.tensor(np.ones(2)), mdl.tensor([1.0])):
+        assert t.device == "cuda"
+    assert mdl.tensor([1.0], device="cpu").device == "cpu"

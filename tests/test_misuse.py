@@ -164,3 +164,18 @@ def test_failed_saves_leave_nothing_behind(tmp_path):
     with pytest.raises(TypeError):
         mdl.save({"f": object()}, tmp_path / "m.npz")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_default_device_from_the_environment(monkeypatch):
+    monkeypatch.setenv("MINIDL_DEVICE", "tpu")
+    with pytest.raises(ValueError, match="MINIDL_DEVICE='tpu'.*cpu.*cuda"):
+        mdl.zeros(2)
+    monkeypatch.setenv("MINIDL_DEVICE", "cpu")
+    assert mdl.randn(2).device == "cpu" and mdl.tensor(np.ones(2)).device == "cpu"
+    if mdl.cuda.is_available():
+        return
+    monkeypatch.setenv("MINIDL_DEVICE", "cuda")  # creation functions follow the default device
+    for make in (lambda: mdl.zeros(2), lambda: mdl.randn(2), lambda: mdl.tensor(np.ones(2))):
+        with pytest.raises(RuntimeError, match="'cuda'.*MINIDL_DEVICE"):
+            make()
+    assert mdl.tensor([1.0], device="cpu").device == "cpu"  # an explicit device wins
