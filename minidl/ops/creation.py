@@ -40,12 +40,12 @@ def full(shape: Any, value: float, dtype: Any = None, device: str | None = None)
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     dtype = dtype or t.dtype  # passed on, or the float policy would turn float64 into float32
-    return Tensor(t.xp.zeros(t.shape, dtype=dtype), dtype=dtype, requires_grad=requires_grad)
+    return Tensor(t.xp.zeros(t.shape, dtype=dtype), requires_grad, dtype, t.device)
 
 
 def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     dtype = dtype or t.dtype
-    return Tensor(t.xp.ones(t.shape, dtype=dtype), dtype=dtype, requires_grad=requires_grad)
+    return Tensor(t.xp.ones(t.shape, dtype=dtype), requires_grad, dtype, t.device)
 
 
 def randn(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False) -> Tensor:
