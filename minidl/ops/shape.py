@@ -36,7 +36,7 @@ class Transpose(Function):
         return a.transpose(self.axes)
 
     def backward(self, g):
-        return (g.transpose(np.argsort(self.axes)),)
+        return (g.transpose(tuple(np.argsort(self.axes).tolist())),)
 
 
 class BroadcastTo(Function):
@@ -57,7 +57,7 @@ class Concatenate(Function):
         return backend.get_array_module(arrays[0]).concatenate(arrays, axis=self.axis)
 
     def backward(self, g):
-        bounds = np.cumsum(self.sizes)[:-1]
+        bounds = np.cumsum(self.sizes)[:-1].tolist()
         return tuple(backend.get_array_module(g).split(g, bounds, axis=self.axis))
 
 
@@ -269,8 +269,8 @@ def _normalize_index(index: Any, like: Tensor) -> tuple[Any, bool]:
     for item in items:
         if isinstance(item, Tensor):
             item = item.data
-        elif isinstance(item, list):
-            item = like.xp.asarray(item)
+        elif isinstance(item, list) or (isinstance(item, np.ndarray) and like.device == "cuda"):
+            item = like.xp.asarray(item)  # index arrays live with the data
         if hasattr(item, "dtype") and getattr(item, "ndim", 0) >= 0 and hasattr(item, "shape"):
             if item.dtype.kind not in "iub":
                 raise IndexError(f"tensors used as indices must be integer or bool, got {item.dtype}")
