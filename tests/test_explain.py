@@ -171,3 +171,28 @@ def test_integrated_gradients_bad_input():
         explain.integrated_gradients(_mlp(), np.zeros((1, 5)), steps=0)
     with pytest.raises(ValueError, match="baseline"):
         explain.integrated_gradients(_mlp(), np.zeros((2, 5)), baseline=np.zeros(4))
+
+
+def test_pytorch_style_module_saliency_and_importance():
+    """nn.Module models work too (run in eval mode: dropout off), and are left as found."""
+    from minidl import nn
+
+    mdl.manual_seed(2)
+    net = nn.Sequential(nn.Linear(3, 6), nn.Tanh(), nn.Dropout(0.5), nn.Linear(6, 2))
+    net.train()
+    x = np.random.default_rng(6).normal(size=(3, 3))
+    got = explain.saliency(net, x, class_index=1)
+    assert net.training  # restored
+
+    def f(a):
+        net.eval()
+        with mdl.no_grad():
+            out = net(mdl.Tensor(a, dtype=np.float64)).numpy()[:, 1]
+        net.train()
+        return out
+
+    numeric = np.stack([(f(x + e) - f(x - e)) / 2e-6 for e in np.eye(3) * 1e-6], axis=1)
+    np.testing.assert_allclose(got, np.abs(numeric), rtol=1e-4, atol=1e-8)
+    y = net.eval()(mdl.tensor(x)).numpy().argmax(axis=1)
+    result = explain.permutation_importance(net, x, y, n_repeats=1, seed=0)
+    assert result.baseline_score == 1.0

@@ -126,6 +126,13 @@ def test_filters_from_layer(tmp_path):
         plot.filters(np.zeros((3, 3)))
 
 
+def test_filters_from_pytorch_style_conv():
+    conv = mdl.nn.Conv2d(2, 3, 3)  # weights HWIO, as Keras
+    fig = plot.filters(conv)
+    assert len(fig.axes) == 3
+    np.testing.assert_array_equal(fig.axes[1].images[0].get_array(), conv.weight.numpy()[:, :, 0, 1])
+
+
 def test_filters_rgb_and_max_filters():
     kernel = np.random.default_rng(3).normal(size=(3, 3, 3, 10))
     fig = plot.filters(kernel, max_filters=4)
