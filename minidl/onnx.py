@@ -301,9 +301,10 @@ def _model_nodes(model: Any) -> tuple[list, list, list]:
     from .keras.models.sequential import Sequential
 
     if isinstance(model, Functional):
-        ids = {id(out): i for i, (_, _, out) in enumerate(model._nodes)}
+        calls = [(layer, sources, out) for layer, sources, out, *_ in model._nodes]  # *_: output index
+        ids = {id(out): i for i, (_, _, out) in enumerate(calls)}
         nodes = [(layer, [ids[id(s)] for s in sources], ids[id(out)], out.shape)
-                 for layer, sources, out in model._nodes if not isinstance(layer, InputLayer)]
+                 for layer, sources, out in calls if not isinstance(layer, InputLayer)]
         return nodes, [(ids[id(t)], t.shape) for t in model.inputs], [ids[id(t)] for t in model.outputs]
     if not isinstance(model, Sequential):
         raise ExportError(f"{type(model).__name__} is a subclassed model: its structure is Python code; "
@@ -329,7 +330,7 @@ def _check_supported(nodes: list) -> None:
         elif hasattr(layer, "activation") and _activation_name(layer) not in ACTIVATIONS:
             problems.append(f"{layer.name!r} ({kind} with activation {_activation_name(layer)})")
     if problems:
-        raise ExportError(f"cannot export to ONNX: unsupported layer(s) {', '.join(problems)}. "
+        raise ExportError(f"cannot export to ONNX: unsupported layer(s) {', '.join(dict.fromkeys(problems))}. "
                           f"Supported layers: {', '.join(sorted([*CONVERTERS, *MERGES]))}; "
                           f"activations: {', '.join(sorted(ACTIVATIONS))}")
 
