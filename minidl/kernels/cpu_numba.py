@@ -3,10 +3,13 @@
 Each public function checks its arguments in Python, allocates the output, and
 hands plain arrays to a compiled loop (the ``_name`` functions).  The loops:
 
-- never let two threads write the same element: ``prange`` runs over images or
-  over output rows, and the backward passes of im2col and of the pools are
-  written as *gathers* (each input pixel adds up the windows that cover it)
-  instead of scatters, so no atomics or ``np.add.at`` are needed;
+- never let two threads write the same element: ``prange`` runs over output
+  rows in the forward passes and over whole images in the backward passes
+  (col2im and the pool backwards add overlapping windows into the image that
+  owns them), so no atomics or ``np.add.at`` are needed;
+- reach one pixel's C channels through a 1-D view (``px = img[h, w]``) and loop
+  ``for ch in range(c)``: a plain ``range`` index lets Numba skip its
+  negative-index check and LLVM vectorise, about 3x faster than ``a[r, col + ch]``;
 - add up in a fixed order, so a run is bitwise reproducible for a given input;
 - use ``cache=True``: the first import compiles (a few seconds), later ones load
   the machine code from ``__pycache__``.
@@ -46,59 +49,68 @@ def _c(a: Any) -> np.ndarray:
     return np.ascontiguousarray(a)
 
 
-def _covering(p: int, k: int, s: int, before: int, out: int) -> tuple[int, int]:
-    """Output indices ``[lo, hi)`` whose window (start ``o*s - before``, size ``k``) covers ``p``."""
-    first = p + before - k + 1  # o*s >= first  <=>  o >= ceil(first / s)
-    lo = 0 if first <= 0 else (first + s - 1) // s
-    hi = min(out, (p + before) // s + 1)
-    return lo, hi
-
-
-_covering_nb = njit(cache=True, inline="always")(_covering)
-
-
 # ----------------------------------------------------------------------------- im2col
 @njit(cache=True, parallel=True)
 def _im2col(x, kh, kw, sh, sw, top, left, oh, ow, cols):  # pragma: no cover (compiled)
     n, h, w, c = x.shape
+    run = kw * c  # one window row: kw pixels, contiguous in x when fully inside the image
+    xf = x.reshape(x.size)
     for r in prange(n * oh):  # one output row (image b, row y) per iteration
         b = r // oh
         y = r % oh
         for xo in range(ow):
-            row = r * ow + xo
+            row = cols[r * ow + xo]
+            w0 = xo * sw - left
+            inside = w0 >= 0 and w0 + kw <= w
             for i in range(kh):
                 hi = y * sh - top + i
-                for j in range(kw):
-                    wi = xo * sw - left + j
-                    col = (i * kw + j) * c
-                    if 0 <= hi < h and 0 <= wi < w:
-                        for ch in range(c):
-                            cols[row, col + ch] = x[b, hi, wi, ch]
-                    else:
-                        for ch in range(c):
-                            cols[row, col + ch] = 0
+                dst = row[i * run : (i + 1) * run]
+                if hi < 0 or hi >= h:
+                    for t in range(run):
+                        dst[t] = 0
+                elif inside:
+                    start = ((b * h + hi) * w + w0) * c
+                    src = xf[start : start + run]
+                    for t in range(run):
+                        dst[t] = src[t]
+                else:
+                    for j in range(kw):
+                        seg = dst[j * c : (j + 1) * c]
+                        if 0 <= w0 + j < w:
+                            src = x[b, hi, w0 + j]
+                            for ch in range(c):
+                                seg[ch] = src[ch]
+                        else:
+                            for ch in range(c):
+                                seg[ch] = 0
     return cols
 
 
 @njit(cache=True, parallel=True)
 def _col2im(d, kh, kw, sh, sw, top, left, oh, ow, dx):  # pragma: no cover (compiled)
     n, h, w, c = dx.shape
-    for r in prange(n * h):  # one input row per iteration: a gather, so no write races
-        b = r // h
-        hi = r % h
-        ylo, yhi = _covering_nb(hi, kh, sh, top, oh)
-        for wi in range(w):
-            xlo, xhi = _covering_nb(wi, kw, sw, left, ow)
-            for ch in range(c):
-                dx[b, hi, wi, ch] = 0
-            for y in range(ylo, yhi):
-                i = hi + top - y * sh
-                for xo in range(xlo, xhi):
-                    j = wi + left - xo * sw
-                    row = (b * oh + y) * ow + xo
-                    col = (i * kw + j) * c
-                    for ch in range(c):
-                        dx[b, hi, wi, ch] += d[row, col + ch]
+    for b in prange(n):  # threads own whole images, so two never add into the same pixel
+        img = dx[b]
+        for hi in range(h):
+            for wi in range(w):
+                px = img[hi, wi]
+                for ch in range(c):
+                    px[ch] = 0
+        for y in range(oh):  # rows of d in order: streaming reads, 2-3x faster than a gather
+            for xo in range(ow):
+                row = d[(b * oh + y) * ow + xo]
+                for i in range(kh):
+                    hi = y * sh - top + i
+                    if hi < 0 or hi >= h:
+                        continue
+                    for j in range(kw):
+                        wi = xo * sw - left + j
+                        if wi < 0 or wi >= w:
+                            continue
+                        dst = img[hi, wi]
+                        src = row[(i * kw + j) * c : (i * kw + j + 1) * c]
+                        for ch in range(c):
+                            dst[ch] += src[ch]
     return dx
 
 
@@ -169,9 +181,11 @@ def _bias_grad(d, chunks):  # pragma: no cover (compiled)
     part = np.zeros((chunks, o), dtype=np.float64)
     step = (m + chunks - 1) // chunks
     for t in prange(chunks):  # fixed chunks, not threads: the sum order never changes
+        acc = part[t]
         for r in range(t * step, min(m, (t + 1) * step)):
+            src = d[r]
             for k in range(o):
-                part[t, k] += d[r, k]
+                acc[k] += src[k]
     out = np.zeros(o, dtype=d.dtype)
     for k in range(o):
         acc = 0.0
@@ -199,20 +213,24 @@ def _maxpool_fwd(x, ph, pw, sh, sw, top, left, y, am):  # pragma: no cover (comp
         for xo in range(ow):
             w0 = max(xo * sw - left, 0)
             w1 = min(xo * sw - left + pw, w)
-            base = ((b * h + h0) * w + w0) * c  # the first real element starts the search
+            best = y[b, yo, xo]
+            where = am[b, yo, xo]
+            src = x[b, h0, w0]  # the first real element starts the search
+            base = ((b * h + h0) * w + w0) * c
             for ch in range(c):
-                y[b, yo, xo, ch] = x[b, h0, w0, ch]
-                am[b, yo, xo, ch] = base + ch
+                best[ch] = src[ch]
+                where[ch] = base + ch
             for hi in range(h0, h1):
                 for wi in range(w0, w1):
+                    src = x[b, hi, wi]
                     base = ((b * h + hi) * w + wi) * c
-                    for ch in range(c):
-                        v = x[b, hi, wi, ch]
-                        best = y[b, yo, xo, ch]
+                    for ch in range(c):  # branch-free selects: LLVM vectorises them
+                        v = src[ch]
+                        bv = best[ch]
                         # strict '>' keeps the first maximum; a NaN wins once, as np.argmax
-                        if v > best or (v != v and best == best):
-                            y[b, yo, xo, ch] = v
-                            am[b, yo, xo, ch] = base + ch
+                        take = (v > bv) | ((v != v) & (bv == bv))
+                        best[ch] = v if take else bv
+                        where[ch] = base + ch if take else where[ch]
     return y, am
 
 
@@ -263,15 +281,17 @@ def _avgpool_fwd(x, ph, pw, sh, sw, top, left, y):  # pragma: no cover (compiled
         for xo in range(ow):
             w0 = max(xo * sw - left, 0)
             w1 = min(xo * sw - left + pw, w)
+            acc = y[b, yo, xo]
             for ch in range(c):
-                y[b, yo, xo, ch] = 0
+                acc[ch] = 0
             for hi in range(h0, h1):
                 for wi in range(w0, w1):
+                    src = x[b, hi, wi]
                     for ch in range(c):
-                        y[b, yo, xo, ch] += x[b, hi, wi, ch]
+                        acc[ch] += src[ch]
             inv = 1.0 / ((h1 - h0) * (w1 - w0))
             for ch in range(c):
-                y[b, yo, xo, ch] *= inv
+                acc[ch] *= inv
     return y
 
 
@@ -279,21 +299,26 @@ def _avgpool_fwd(x, ph, pw, sh, sw, top, left, y):  # pragma: no cover (compiled
 def _avgpool_bwd(dy, ph, pw, sh, sw, top, left, dx):  # pragma: no cover (compiled)
     n, h, w, c = dx.shape
     oh, ow = dy.shape[1], dy.shape[2]
-    for r in prange(n * h):  # gather over the windows that cover each input pixel
-        b = r // h
-        hi = r % h
-        ylo, yhi = _covering_nb(hi, ph, sh, top, oh)
-        for wi in range(w):
-            xlo, xhi = _covering_nb(wi, pw, sw, left, ow)
-            for ch in range(c):
-                dx[b, hi, wi, ch] = 0
-            for yo in range(ylo, yhi):
-                rows = min(yo * sh - top + ph, h) - max(yo * sh - top, 0)
-                for xo in range(xlo, xhi):
-                    cnt = rows * (min(xo * sw - left + pw, w) - max(xo * sw - left, 0))
-                    inv = 1.0 / cnt
-                    for ch in range(c):
-                        dx[b, hi, wi, ch] += dy[b, yo, xo, ch] * inv
+    for b in prange(n):  # threads own whole images: no two add into the same pixel
+        img = dx[b]
+        for hi in range(h):
+            for wi in range(w):
+                px = img[hi, wi]
+                for ch in range(c):
+                    px[ch] = 0
+        for yo in range(oh):
+            h0 = max(yo * sh - top, 0)
+            h1 = min(yo * sh - top + ph, h)
+            for xo in range(ow):
+                w0 = max(xo * sw - left, 0)
+                w1 = min(xo * sw - left + pw, w)
+                inv = 1.0 / ((h1 - h0) * (w1 - w0))
+                src = dy[b, yo, xo]
+                for hi in range(h0, h1):
+                    for wi in range(w0, w1):
+                        dst = img[hi, wi]
+                        for ch in range(c):
+                            dst[ch] += src[ch] * inv
     return dx
 
 
