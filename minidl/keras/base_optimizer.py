@@ -216,9 +216,13 @@ class Optimizer:
                 item[3] = scale
         elif self.clipvalue:
             gclip = float(self.clipvalue)
-        decay = 1.0 - lr * self.weight_decay if self.weight_decay else 1.0
-        for item in work:
-            item[4] = decay if item[4] is True else 1.0
+        if self.weight_decay:  # item[4] says whether this variable decays
+            decay = 1.0 - lr * self.weight_decay
+            for item in work:
+                item[4] = decay if item[4] is True else 1.0
+        else:
+            for item in work:
+                item[4] = 1.0
         self._update_all(work, lr, gclip)
         self.iterations += 1
 

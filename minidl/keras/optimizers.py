@@ -57,7 +57,7 @@ class SGD(Optimizer):
     def _update_all(self, work: list, lr: float, gclip: float) -> None:
         m, nesterov = self.momentum, self.nesterov
         for p, g, slots, gscale, decay in work:
-            sgd_update(p, g, slots[0] if slots else None, lr, m, 0.0, nesterov, False, True,
+            sgd_update(p, g, slots[0] if slots else None, lr, m, 0.0, nesterov, True,
                        0.0, decay, gscale, gclip)  # fmt: skip
 
     def _own_config(self) -> dict[str, Any]:

@@ -57,8 +57,8 @@ class SGD(Optimizer):
             if slots is None:
                 slots = state[p] = {"momentum_buffer": None}
             buf = slots["momentum_buffer"]
-            first = momentum != 0.0 and buf is None
-            if first:
+            damp = dampening
+            if momentum != 0.0 and buf is None:  # first step: b = 0*momentum + 1*g = g exactly
                 buf = slots["momentum_buffer"] = self._zeros(p)
-            sgd_update(p.data, grad.data, buf, lr, momentum, dampening, nesterov, first, False,
-                       wd, 1.0, gscale, INF)  # fmt: skip
+                damp = 0.0
+            sgd_update(p.data, grad.data, buf, lr, momentum, damp, nesterov, False, wd, 1.0, gscale, INF)
