@@ -28,11 +28,9 @@ import numpy as np
 from . import backend
 from .errors import DeviceMismatchError, GraphError
 
-# ---------------------------------------------------------------- gradient mode
-
 
 class _GradMode(threading.local):
-    enabled = True
+    enabled = True  # graph recording on or off, one flag per thread (as PyTorch)
 
 
 _grad_mode = _GradMode()
@@ -311,18 +309,27 @@ def topological_order(root: Tensor) -> list[Function]:
     return order
 
 
-def _accumulate_leaf(leaf: Tensor, grad: Any) -> None:
-    total = grad if leaf.grad is None else leaf.grad.data + grad
-    # always a fresh writable array of the leaf's dtype: ``grad`` may be a read-only
-    # broadcast view, shared with another input (Add hands one array to both) or a
-    # NumPy scalar (0-d arithmetic returns scalars, which are not ndarrays)
-    leaf.grad = Tensor._wrap(leaf.xp.array(total, dtype=leaf.data.dtype))
+def _accumulate_leaf(leaf: Tensor, grad: Any, handed_out: set[int]) -> None:
+    """Add ``grad`` into ``leaf.grad``, a writable array of its own.  Copy only when ``grad`` is
+    a view, read-only, a NumPy scalar, or already given to another input (Add shares one)."""
+    if leaf.grad is not None:
+        total = leaf.grad.data + grad
+    elif (type(grad) is not np.ndarray and leaf.device == "cpu") or grad.base is not None \
+            or not getattr(grad.flags, "writeable", True) or id(grad) in handed_out:
+        total = leaf.xp.array(grad)
+    else:
+        total = grad
+    if total.dtype != leaf.data.dtype:
+        total = total.astype(leaf.data.dtype)
+    handed_out.add(id(total))
+    leaf.grad = Tensor._wrap(total)
 
 
 def run_backward(root: Tensor, seed: Any, retain_graph: bool = False) -> None:
     """Propagate ``seed`` = dL/d(root) to every leaf of the graph (the chain rule)."""
+    handed_out = {id(seed)}  # the seed may be the caller's array: never hand it out as is
     if root.creator is None:
-        _accumulate_leaf(root, seed)
+        _accumulate_leaf(root, seed, handed_out)
         return
     order = topological_order(root)
     pending: dict[int, Any] = {id(root.creator): seed}  # dL/d(output) of each function
@@ -338,7 +345,7 @@ def run_backward(root: Tensor, seed: Any, retain_graph: bool = False) -> None:
                     g = unbroadcast(g, t.data.shape)
                 creator = t.creator
                 if creator is None:
-                    _accumulate_leaf(t, g)
+                    _accumulate_leaf(t, g, handed_out)
                 else:
                     key = id(creator)
                     pending[key] = pending[key] + g if key in pending else g

@@ -31,12 +31,9 @@ class _Cuda:
 
     @staticmethod
     def is_available() -> bool:
-        cupy = _import_cupy()
-        if cupy is None:
-            return False
         try:
-            return cupy.cuda.runtime.getDeviceCount() > 0
-        except Exception:
+            return _import_cupy().cuda.runtime.getDeviceCount() > 0
+        except Exception:  # no CuPy (None has no .cuda), no driver or no device
             return False
 
 
