@@ -309,10 +309,7 @@ if _USE_NUMBA:
 
 
 # ----------------------------------------------------------------------------- dispatch
-_NONE = {}  # dtype -> empty array standing for an unused state slot in the compiled call
-
-
-def _fast(p: Any, g: Any) -> bool:
+def _fast(p: Array, g: Array) -> bool:
     """Use the compiled loop?  Only for C-contiguous NumPy arrays (else the reference)."""
     return (
         _USE_NUMBA
@@ -323,15 +320,8 @@ def _fast(p: Any, g: Any) -> bool:
     )
 
 
-def _slot(a: Any, like: np.ndarray) -> np.ndarray:
-    if a is not None:
-        return a
-    empty = _NONE.get(like.dtype)
-    if empty is None:
-        empty = _NONE[like.dtype] = np.empty(0, like.dtype)
-    return empty
-
-
+# A state array that an update does not use (None) is passed to the compiled loop as some
+# other array of the same dtype: that loop never reads it, and Numba needs an array there.
 def sgd_update(
     p: Array, g: Array, buf: Array | None, lr: float, momentum: float, dampening: float = 0.0,
     nesterov: bool = False, keras: bool = False,
@@ -339,7 +329,7 @@ def sgd_update(
 ) -> None:
     """In-place SGD step on ``p`` (and ``buf``); see :func:`sgd_reference` for the rules."""
     if _fast(p, g):
-        _sgd_nb(p, g, _slot(buf, p), lr, momentum, dampening, nesterov, keras,
+        _sgd_nb(p, g, p if buf is None else buf, lr, momentum, dampening, nesterov, keras,
                 wd, decay, gscale, gclip)  # fmt: skip
     else:
         sgd_reference(p, g, buf, lr, momentum, dampening, nesterov, keras,
@@ -353,7 +343,7 @@ def adam_update(
 ) -> None:
     """In-place Adam step on ``p``, ``m``, ``v`` (and ``vmax``); see :func:`adam_reference`."""
     if _fast(p, g):
-        _adam_nb(p, g, m, v, _slot(vmax, p), step_size, beta1, beta2, eps, bc2_sqrt, amsgrad,
+        _adam_nb(p, g, m, v, m if vmax is None else vmax, step_size, beta1, beta2, eps, bc2_sqrt, amsgrad,
                  wd, decay, gscale, gclip)  # fmt: skip
     else:
         adam_reference(p, g, m, v, vmax, step_size, beta1, beta2, eps, bc2_sqrt, amsgrad,
@@ -367,8 +357,8 @@ def rmsprop_update(
 ) -> None:
     """In-place RMSprop step; see :func:`rmsprop_reference`."""
     if _fast(p, g):
-        _rmsprop_nb(p, g, sq, _slot(gavg, p), _slot(buf, p), lr, rho, eps, momentum, centered,
-                    keras, wd, decay, gscale, gclip)  # fmt: skip
+        _rmsprop_nb(p, g, sq, sq if gavg is None else gavg, sq if buf is None else buf, lr, rho, eps,
+                    momentum, centered, keras, wd, decay, gscale, gclip)  # fmt: skip
     else:
         rmsprop_reference(p, g, sq, gavg, buf, lr, rho, eps, momentum, centered, keras,
                           wd, decay, gscale, gclip)  # fmt: skip
