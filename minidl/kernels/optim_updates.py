@@ -309,14 +309,19 @@ if _USE_NUMBA:
 
 
 # ----------------------------------------------------------------------------- dispatch
+_COMPILED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _fast(p: Array, g: Array) -> bool:
-    """Use the compiled loop?  Only for C-contiguous NumPy arrays (else the reference)."""
+    """Use the compiled loop?  For C-contiguous float32/float64 NumPy arrays (else the
+    reference, which handles any layout, float16, and CuPy)."""
     return (
         _USE_NUMBA
         and type(p) is np.ndarray
         and type(g) is np.ndarray
         and p.flags.c_contiguous
         and g.flags.c_contiguous
+        and p.dtype in _COMPILED_DTYPES
     )
 
 

@@ -138,3 +138,11 @@ def test_gradient_is_not_modified():
     g0 = g.copy()
     ou.adam_update(p, g, m, v, None, 0.1, 0.9, 0.999, 1e-8, 1.0, False, 0.1, 0.9, 2.0, 0.5)
     np.testing.assert_array_equal(g, g0)
+
+
+def test_float16_takes_the_reference_path():
+    p = np.ones(4, np.float16)
+    m, v = np.zeros(4, np.float16), np.zeros(4, np.float16)
+    ou.adam_update(p, np.ones(4, np.float16), m, v, None, 0.1, 0.9, 0.999, 1e-4, 1.0)
+    assert p.dtype == np.float16
+    np.testing.assert_allclose(p, 0.9, rtol=1e-3)  # first Adam step moves by step_size * sign(g)
