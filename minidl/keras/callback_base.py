@@ -79,6 +79,7 @@ class CallbackList:
             callbacks = [callbacks]
         self.callbacks: list[Any] = []
         self.model, self.params = None, {}
+        self._batch: dict[str, list] = {"train_begin": [], "train_end": []}
         for cb in callbacks:
             self.append(cb)
         if add_history and not any(isinstance(cb, History) for cb in self.callbacks):

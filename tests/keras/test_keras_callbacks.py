@@ -231,6 +231,9 @@ def test_callback_list_skips_batch_hooks_nobody_defines():
         def on_batch_end(self, batch, logs=None):
             self.batches += 1
 
+    empty = cbs.CallbackList()
+    empty.on_train_batch_begin(0)
+    empty.on_train_batch_end(0, {"loss": 1.0})
     cl = cbs.CallbackList([EpochOnly(), cbs.History()])
     assert cl._batch == {"train_begin": [], "train_end": []}
     old = OldStyle()
