@@ -51,11 +51,12 @@ def main(argv: list[str] | None = None) -> dict:
         cases = [replace(c, repeats={**c.repeats, mode: args.repeats or c.repeats[mode]},
                          units={**c.units, mode: args.units or c.units[mode]}) for c in cases]
 
+    started, t0 = datetime.now(timezone.utc), time.perf_counter()
+
     def log(msg: str) -> None:
         if not args.quiet:
-            print(msg, file=sys.stderr, flush=True)
+            print(f"[{time.perf_counter() - t0:4.0f} s] {msg}", file=sys.stderr, flush=True)
 
-    started, t0 = datetime.now(timezone.utc), time.perf_counter()
     info = machine.describe(args.threads)
     runner = Runner(mode, args.threads, log)
     try:

@@ -24,6 +24,8 @@ CLASSES = 10
 PREDICT_BATCH = 256
 #: Images in the inference case: the size of the MNIST test set.
 PREDICT_IMAGES = 10_000
+#: A predict warm-up sees both batch shapes of the real run (256 and the last 16).
+PREDICT_WARMUP = PREDICT_BATCH + PREDICT_IMAGES % PREDICT_BATCH
 #: Training examples in one MNIST epoch (case 1 in --full).
 EPOCH_SAMPLES = 60_000
 #: Elementwise ops in the autograd chain (case 4): pairs of y*a and y+b.

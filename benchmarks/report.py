@@ -131,7 +131,8 @@ def to_markdown(results: dict) -> str:
         lines += ["## Notes", "", *[f"- {n}" for n in results["notes"]], ""]
     lines += ["## Cases", ""]
     for case in results["cases"]:
-        lines += _case_table(case)
+        if case["rows"]:  # a case nobody ran is explained in the notes
+            lines += _case_table(case)
     lines += ["## Machine", "", *machine_lines(results.get("machine", {})), ""]
     return "\n".join(lines)
 

@@ -289,7 +289,7 @@ class Runner:
                 else:
                     self.log(f"[{case.id}] {row['framework']} {variant}: {row['error']}")
                 plan.append((w, row))
-        for r in range(case.repeats[self.mode]):
+        for r in range(case.repeats[self.mode] if plan else 0):
             for w, row in rotated(plan, r):
                 if row["status"] != "ok":
                     continue
@@ -308,9 +308,11 @@ class Runner:
 
     def _case_result(self, case: Case, rows: list[dict]) -> dict:
         if not rows:
-            self.notes.append(f"case {case.number} {case.id} skipped: no framework runs it here"
-                              + (" (needs CuPy and a CUDA device)" if case.device == "cuda"
-                                 else ""))
+            note = (f"case {case.number} (GPU) skipped: needs CuPy or PyTorch with a CUDA device"
+                    if case.device == "cuda" else
+                    f"case {case.number} {case.id} skipped: no framework runs it here")
+            if note not in self.notes:
+                self.notes.append(note)
         return {"id": case.id, "number": case.number, "title": case.title, "unit": case.unit,
                 "kind": case.kind, "device": case.device, "required": case.required,
                 "goal": case.goal, "rows": rows}

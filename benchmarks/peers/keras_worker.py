@@ -27,9 +27,6 @@ class _Model(P.Bench):
         super().__init__(case, variant, units)
         self.model = C.keras_model(keras.layers, keras.models, case.model)
 
-    def check(self) -> str:
-        return f"peer, not checked (Keras {self.variant})"
-
 
 class Fit(_Model):
     def __init__(self, case, variant, units):
@@ -55,6 +52,9 @@ class Predict(_Model):
     def __init__(self, case, variant, units):
         super().__init__(case, variant, units)
         self.x = C.images(C.PREDICT_IMAGES)
+
+    def warmup(self) -> None:
+        self.model.predict(self.x[:C.PREDICT_WARMUP], batch_size=C.PREDICT_BATCH, verbose=0)
 
     def run(self, units: int) -> None:
         for _ in range(units):

@@ -150,6 +150,9 @@ class Predict(_Model):
         self.check_forward(self.x[:64])
         return "ok: outputs match NumPy"
 
+    def warmup(self) -> None:
+        self.probabilities(self.x[:C.PREDICT_WARMUP])
+
     def run(self, units: int) -> None:
         for _ in range(units):
             self.probabilities(self.x)

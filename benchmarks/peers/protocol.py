@@ -84,7 +84,8 @@ class Bench:
         self.case, self.variant, self.units = case, variant, units  # units: most run() asks
 
     def check(self) -> str:
-        return "not checked (peer)"
+        """Prove the results right (minidl); peers return "" or a note on their settings."""
+        return ""
 
     def warmup(self) -> None:
         self.run(1)

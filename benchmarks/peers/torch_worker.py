@@ -42,8 +42,7 @@ class _Net(P.Bench):
         self.fwd = torch.compile(net) if variant == "compile" else net
 
     def check(self) -> str:
-        layout = "channels_last, " if self.case.model == "cnn" else ""
-        return f"peer, not checked ({layout}{self.variant})"
+        return "channels_last memory format" if self.case.model == "cnn" else ""
 
     def sync(self) -> None:
         if self.device == "cuda":
@@ -85,13 +84,19 @@ class Predict(_Net):
         self.x = _inputs(C.images(C.PREDICT_IMAGES), "cnn")
         self.net.eval()
 
+    def warmup(self) -> None:
+        self._predict(self.x[:C.PREDICT_WARMUP])
+
     def run(self, units: int) -> None:
-        b = C.PREDICT_BATCH
         for _ in range(units):
-            with torch.inference_mode():
-                outs = [torch.softmax(self.fwd(self.x[s:s + b].to(self.device)), dim=1)
-                        for s in range(0, len(self.x), b)]
-                torch.cat(outs).cpu().numpy()
+            self._predict(self.x)
+
+    def _predict(self, x):
+        b = C.PREDICT_BATCH
+        with torch.inference_mode():
+            outs = [torch.softmax(self.fwd(x[s:s + b].to(self.device)), dim=1)
+                    for s in range(0, len(x), b)]
+            return torch.cat(outs).cpu().numpy()
 
 
 class Chain(P.Bench):
