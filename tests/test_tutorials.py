@@ -177,7 +177,8 @@ def test_tutorial_runs_in_fast_mode_and_its_numbers_are_sane(path, tmp_path):
         run = subprocess.run([sys.executable, str(path)], cwd=tmp_path, env=env, capture_output=True,
                              text=True, timeout=TIMEOUT)
     except subprocess.TimeoutExpired as error:
-        pytest.fail(f"{path.name} did not finish in fast mode within {TIMEOUT} s\n{error.stdout or ''}")
+        output = error.stdout.decode(errors="replace") if isinstance(error.stdout, bytes) else (error.stdout or "")
+        pytest.fail(f"{path.name} did not finish in fast mode within {TIMEOUT} s; its output so far:\n{output[-3000:]}")
     tail = (run.stdout[-3000:] + "\n" + run.stderr[-3000:]).strip()
     assert run.returncode == 0, f"{path.name} exited with {run.returncode}:\n{tail}"
     results = {}

@@ -153,7 +153,7 @@ resultado("grad_relu_sobre_sigmoide", round(g_relu / g_sigmoide, 1))
 # En la figura, la derivada de la ReLU vale exactamente 1 para z > 0, mientras que la de la
 # sigmoide tiene un máximo de 0.25. Cada capa multiplica el gradiente por esa derivada (y por
 # los pesos), así que con 10 sigmoides el gradiente que llega a la primera capa es miles de
-# veces menor que con ReLU (en modo completo, unas 7 000 veces): esa capa apenas aprendería.
+# veces menor que con ReLU (en modo completo, unas 19 000 veces): esa capa apenas aprendería.
 
 # %% [markdown]
 # ## Lección 4.1.3 — Arquitectura del modelo
@@ -305,8 +305,8 @@ ax.set_title("Regresión: la activación de salida limita lo que se puede predec
 guardar_figura(fig, TUTORIAL, "salidas_regresion")
 
 # %% [markdown]
-# En modo completo: R² = 0.99 con salida lineal; con ReLU la red no puede bajar de 0 y el R²
-# cae a 0.61; con sigmoide queda encerrada en (0, 1) y el R² se queda en 0.39. Si el objetivo
+# En modo completo: R² = 0.995 con salida lineal; con ReLU la red no puede bajar de 0 y el R²
+# cae a 0.54; con sigmoide queda encerrada en (0, 1) y el R² se queda en 0.44. Si el objetivo
 # tiene un rango conocido y acotado se puede usar una activación en la salida, pero lo
 # habitual es dejarla lineal y, si los valores son grandes, **estandarizar el objetivo**.
 
@@ -372,7 +372,7 @@ print(f"precisión en test (lunas, Keras): {acc_l:.3f}")
 resultado("acc_binaria", acc_l)
 
 # %% [markdown]
-# En modo completo: 0.99 de precisión en las espirales y 0.97 en las lunas. Las
+# En modo completo: 1.00 de precisión en las espirales y 0.98 en las lunas. Las
 # probabilidades de una red recién entrenada suelen estar **mal calibradas** (demasiado seguras
 # o demasiado poco); si se van a usar como probabilidades de verdad, hay que comprobarlo
 # (Unidad 6). Y un error frecuente es combinar mal salida y pérdida (por ejemplo, aplicar
