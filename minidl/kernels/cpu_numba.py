@@ -133,6 +133,16 @@ def col2im(dcols: Any, x_shape: tuple, kh: int, kw: int, sh: int, sw: int, pads:
 
 
 # ----------------------------------------------------------------------------- conv2d
+@njit(cache=True, parallel=True)
+def _add_rows(y, b):  # pragma: no cover (compiled)
+    """``y[r, :] += b`` for every row, in place (the bias of a convolution)."""
+    for r in prange(y.shape[0]):
+        row = y[r]
+        for k in range(b.shape[0]):
+            row[k] += b[k]
+    return y
+
+
 def conv2d_forward(x: Any, w: Any, b: Any, sh: int, sw: int, pads: Pads) -> tuple[Any, Any]:
     """``y = im2col(x) @ W2d + b`` (N, OH, OW, O), and ``cols`` for the backward pass."""
     _check_conv(x.shape, w)
@@ -143,7 +153,10 @@ def conv2d_forward(x: Any, w: Any, b: Any, sh: int, sw: int, pads: Pads) -> tupl
     cols = im2col(x, kh, kw, sh, sw, pads)
     y = cols @ w.reshape(kh * kw * c, o)
     if b is not None:
-        y += b
+        if y.size >= _PARALLEL_MIN:
+            _add_rows(y, _c(b).astype(y.dtype, copy=False))
+        else:
+            y += b
     return y.reshape(n, oh, ow, o), cols
 
 
