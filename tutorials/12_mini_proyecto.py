@@ -85,7 +85,18 @@ fig.suptitle("Dos ejemplos de cada clase (8×8 píxeles)")
 guardar_figura(fig, TUTORIAL, "ejemplos")
 
 # %% [markdown]
-# → minidl/datasets/__init__.py
+# Por qué acompañar la exactitud con la F1 macro: imaginemos un modelo perfecto salvo que
+# **todos** los 8 los llama 3. Su exactitud sigue siendo alta (0.903), pero la F1 macro
+# baja a 0.868 y, sobre todo, el *recall* de la clase 8 es 0: para esa clase es inútil.
+
+# %%
+pred_ficticia = np.where(y == 8, 3, y)
+print(f"modelo ficticio: exactitud {metrics.accuracy(y, pred_ficticia):.3f}, "
+      f"F1 macro {metrics.f1(y, pred_ficticia, average='macro', zero_division=0):.3f}, "
+      f"recall de la clase 8: {metrics.recall(y, pred_ficticia, average=None, zero_division=0)[8]:.1f}")
+
+# %% [markdown]
+# → minidl/metrics/classification.py
 
 # %% [markdown]
 # ## Lección 12.1.2 — Preparación de datos
