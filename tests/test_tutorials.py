@@ -218,3 +218,19 @@ def test_tutorial_opens_as_a_notebook(path):
     in_file = [n for n, _ in LESSONS if n.split(".")[0] == str(unit)]
     assert sorted(headings) == sorted(in_file), (
         f"{path.name}: lesson headings in markdown cells {headings}, syllabus unit {unit} has {in_file}")
+
+
+def readme_table() -> str:
+    """The lesson table of tutorials/README.md as the tutorials define it today."""
+    rows = ["| Lección | Título | Tutorial (sección) | Módulos del motor |", "|---|---|---|---|"]
+    sections = lesson_sections()
+    for number, title in LESSONS:
+        section = sections.get(number, {"file": "?", "paths": []})
+        modules = ", ".join(f"`{p}`" for p in section["paths"])
+        link = f"[`{section['file']}`]({section['file']})"
+        rows.append(f"| {number} | {title} | {link} · «Lección {number} — {title}» | {modules} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":  # python tests/test_tutorials.py > tabla.md: regenerate the README table
+    print(readme_table())
