@@ -45,7 +45,7 @@ keras.utils.set_random_seed(0)  # pesos, dropout y barajado reproducibles
 # Las métricas resumen esos errores de maneras distintas:
 #
 # * **MAE** (error absoluto medio) `= media |y − ŷ|`: en las mismas unidades que `y`,
-#   fácil de explicar («nos equivocamos 0.27 de media»), poco sensible a casos raros.
+#   fácil de explicar («nos equivocamos 0.26 de media»), poco sensible a casos raros.
 # * **MSE** (error cuadrático medio) `= media (y − ŷ)²`: es la pérdida que se suele
 #   optimizar; al elevar al cuadrado castiga mucho los errores grandes. Sus unidades
 #   son las de `y` al cuadrado.

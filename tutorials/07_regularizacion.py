@@ -195,7 +195,7 @@ resultado("desacuerdo_n400", round(sensibilidad[400][2], 4))
 # 3. la red se vuelve **demasiado segura**: la confianza media con la que se equivoca
 #    en validación crece con las épocas (por eso la pérdida sube aunque la exactitud
 #    apenas cambie);
-# 4. los **pesos crecen**: la norma de los pesos aumenta sin parar.
+# 4. los **pesos crecen**: la norma de los pesos sigue aumentando.
 
 # %%
 EPOCAS = segun_modo(15, 60)
@@ -239,8 +239,8 @@ resultado("subida_val_loss_base", round(H["val_loss"][-1] - H["val_loss"][mejor]
 # Lectura (modo completo; figura `curvas_base.png`). Las cuatro señales aparecen:
 #
 # 1. la pérdida de validación es mínima en la **época 4** (0.368) y sube hasta 0.511 en
-#    la 60, mientras la de entrenamiento cae de 0.153 a 0.0001 (la red ya no aprende
-#    nada útil: afina su memoria);
+#    la 60, mientras la de entrenamiento sigue cayendo, de 0.153 en la época 4 a 0.0001
+#    (la red ya no aprende nada útil: afina su memoria);
 # 2. la exactitud de entrenamiento es del 100 % y la de validación se queda en 90.4 %;
 # 3. cuando se equivoca en validación, la red lo hace con una confianza media que pasa
 #    de 0.533 en la época 1 a **0.824** en la 60: errores cada vez más seguros, y de ahí
