@@ -111,12 +111,13 @@ def confusion_matrix(
     return np.divide(cm, denom, out=np.zeros(cm.shape), where=denom != 0)
 
 
-def _ratio(num: np.ndarray, den: np.ndarray, zero_division: str | float, what: str) -> np.ndarray:
+def _ratio(num: np.ndarray, den: np.ndarray, zero_division: str | float, what: str,
+           warn: bool = True) -> np.ndarray:
     """``num / den`` with the ``zero_division`` value where ``den == 0``."""
     fill = zero_division_value(zero_division)
     out = np.full(num.shape, fill, dtype=np.float64)
     np.divide(num, den, out=out, where=den != 0)
-    if zero_division == "warn" and np.any(den == 0):
+    if warn and zero_division == "warn" and np.any(den == 0):
         warn_undefined(
             f"{what} is ill-defined and set to 0.0 for {int(np.sum(den == 0))} label(s); "
             "use the zero_division parameter to control this"
@@ -157,6 +158,7 @@ def precision_recall_fscore_support(
     pos_label: Any = 1,
     average: str | None = None,
     zero_division: str | float = "warn",
+    warn_for: tuple[str, ...] = ("precision", "recall", "f-score"),
 ) -> tuple:
     """Precision, recall, F-beta and support per class, or averaged (see the module doc).
 
@@ -187,9 +189,12 @@ def precision_recall_fscore_support(
         tp, true_sum, pred_sum = (c.sum(keepdims=True) for c in (tp, true_sum, pred_sum))
 
     b2 = beta * beta
-    precision = _ratio(tp, pred_sum, zero_division, "Precision (no predicted samples)")
-    recall = _ratio(tp, true_sum, zero_division, "Recall (no true samples)")
-    fscore = _ratio((1 + b2) * tp, b2 * true_sum + pred_sum, zero_division, "F-score")
+    # like scikit-learn, warn only about the scores the caller asked for (``warn_for``)
+    precision = _ratio(tp, pred_sum, zero_division, "Precision (no predicted samples)",
+                       "precision" in warn_for)
+    recall = _ratio(tp, true_sum, zero_division, "Recall (no true samples)", "recall" in warn_for)
+    fscore = _ratio((1 + b2) * tp, b2 * true_sum + pred_sum, zero_division, "F-score",
+                    "f-score" in warn_for)
     if average is None:
         return precision, recall, fscore, true_sum
     weights = true_sum if average == "weighted" else None
@@ -212,7 +217,7 @@ def precision_score(
     """Precision ``TP / (TP + FP)``: of the samples predicted positive, the share that are."""
     return precision_recall_fscore_support(
         y_true, y_pred, labels=labels, pos_label=pos_label, average=average,
-        zero_division=zero_division,
+        zero_division=zero_division, warn_for=("precision",),
     )[0]
 
 
@@ -227,7 +232,7 @@ def recall_score(
     """Recall ``TP / (TP + FN)``: of the truly positive samples, the share that was found."""
     return precision_recall_fscore_support(
         y_true, y_pred, labels=labels, pos_label=pos_label, average=average,
-        zero_division=zero_division,
+        zero_division=zero_division, warn_for=("recall",),
     )[1]
 
 
@@ -243,7 +248,7 @@ def fbeta_score(
     """F-beta ``(1 + β²) P R / (β² P + R)``: recall counts β times as much as precision."""
     return precision_recall_fscore_support(
         y_true, y_pred, beta=beta, labels=labels, pos_label=pos_label, average=average,
-        zero_division=zero_division,
+        zero_division=zero_division, warn_for=("f-score",),
     )[2]
 
 

@@ -129,3 +129,13 @@ def test_non_numeric_and_ragged_input():
         M.mse(["a", "b"], [1.0, 2.0])
     with pytest.raises(TypeError, match="could not be converted"):
         M.mse([[1.0, 2.0], [3.0]], [1.0, 2.0])
+
+
+def test_recall_does_not_warn_about_precision():
+    import warnings
+
+    from minidl import metrics
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert metrics.recall([0, 1, 1], [0, 0, 0]) == 0.0
