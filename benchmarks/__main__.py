@@ -8,6 +8,7 @@ writes JSON + Markdown + PNG under benchmarks/results/. Progress goes to stderr.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from dataclasses import replace
@@ -59,19 +60,24 @@ def main(argv: list[str] | None = None) -> dict:
 
     info = machine.describe(args.threads)
     runner = Runner(mode, args.threads, log)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run `finally` on kill too
     try:
         runner.start(specs)
         case_results = runner.run_cases(cases)
-    finally:
-        runner.close()
+    except BaseException:
+        runner.close(kill=True)  # no orphaned workers after Ctrl-C or a crash
+        raise
+    runner.close()
     info["load average at end (1, 5, 15 min)"] = machine.load_average()
     if machine.busy():
         runner.notes.append(f"the machine was busy (load average {machine.load_average()} on "
                             f"{machine.usable_cores()} cores): other processes competed for "
-                            "the cores, so times are inflated and ratios less reliable")
+                            "the cores, so times are inflated and ratios less reliable "
+                            "(spinning thread pools suffer most; --threads 1 suffers less)")
     info["worker environment"] = {k: runner.env[k] for k in machine.ENV_KEYS if k in runner.env}
-    info["worker threads"] = {w.spec.key: w.ready.get("threads") for w in runner.workers}
-    info["worker versions"] = {w.spec.key: w.ready.get("versions") for w in runner.workers}
+    info["worker threads"] = {w.spec.key: (w.ready or {}).get("threads") for w in runner.workers}
+    info["worker versions"] = {w.spec.key: (w.ready or {}).get("versions")
+                               for w in runner.workers}
     results = {"schema": 1, "mode": mode, "started": started.isoformat(timespec="seconds"),
                "duration_s": time.perf_counter() - t0, "machine": info, "notes": runner.notes,
                "cases": [report.add_stats(c) for c in case_results]}

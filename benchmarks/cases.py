@@ -36,7 +36,7 @@ CHAIN_MUL, CHAIN_ADD = 1.0001, 0.001
 MEMORY_STEPS = 30
 
 #: Seconds one timed repeat may last before a worker runs fewer units.
-REPEAT_CAP_S = {"quick": 1.5, "full": 6.0}
+REPEAT_CAP_S = {"quick": 1.0, "full": 6.0}
 
 
 @dataclass(frozen=True)

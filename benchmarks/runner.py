@@ -137,14 +137,21 @@ class Worker:
             self.proc.kill()
             self.proc.wait()
 
-    def close(self) -> None:
+    def quit(self) -> None:
+        """Ask the worker to exit (without waiting)."""
         if self.proc.poll() is None:
             try:
                 self.proc.stdin.write('{"cmd": "quit"}\n')
                 self.proc.stdin.flush()
-                self.proc.wait(timeout=30)
-            except (OSError, subprocess.TimeoutExpired):
-                self.kill()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.quit()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.kill()
         self._log.close()
 
 
@@ -196,30 +203,40 @@ class Runner:
 
     # ---------------------------------------------------------------- workers
     def start(self, specs: list[Spec]) -> None:
-        """Start every worker at once (imports overlap), then wait for each to be ready."""
-        started = []
+        """Start every worker at once, so their imports overlap, and wait until all are ready.
+
+        Nothing runs while others import: thread pools that spin while they wait
+        (OpenMP, OpenBLAS, Numba) slow down many times over when a core is taken.
+        """
         for spec in specs:
             missing = missing_modules(spec)
             if missing:
                 self.notes.append(f"{spec.key} skipped: {', '.join(missing)} not installed "
                                   "(pip install -e .[bench])")
                 continue
-            started.append(Worker(spec, self.mode, self.env, self.log_dir))
-        for w in started:
-            try:
-                ready = w.wait_ready()
-            except WorkerError as exc:
-                self.notes.append(f"{w.spec.key} skipped: {exc}")
-                w.close()
-                continue
-            if ready.get("event") != "ready":
-                self.notes.append(f"{w.spec.key} skipped: {ready.get('reason', ready)}")
-                w.close()
-                continue
-            self.log(f"{w.spec.key} ready: {ready.get('versions')}")
-            self.workers.append(w)
+            self.workers.append(Worker(spec, self.mode, self.env, self.log_dir))
+        for w in list(self.workers):
+            self.ready(w)
 
-    def close(self) -> None:
+    def ready(self, worker: Worker) -> bool:
+        """Wait until `worker` has imported its framework; drop it (with a note) if it cannot."""
+        if worker.ready is None:
+            try:
+                worker.wait_ready()
+            except WorkerError as exc:
+                worker.ready = {"event": "failed", "reason": str(exc)}
+            if worker.ready.get("event") == "ready":
+                self.log(f"{worker.spec.key} ready: {worker.ready.get('versions')}")
+            else:
+                self.notes.append(f"{worker.spec.key} skipped: {worker.ready.get('reason')}")
+                worker.close()
+                self.workers.remove(worker)
+        return worker in self.workers
+
+    def close(self, kill: bool = False) -> None:
+        """Stop the workers: politely after a run, at once (`kill`) after an interruption."""
+        for w in self.workers:  # ask all first: they shut down in parallel
+            w.kill() if kill else w.quit()
         for w in self.workers:
             w.close()
 
@@ -241,26 +258,30 @@ class Runner:
 
     # ---------------------------------------------------------------- cases
     def memory(self, case: Case) -> dict:
-        """Case 5: each variant's first run in a process that has done nothing else."""
+        """Case 5, first thing in every worker: peak RSS of case 1's training.
+
+        Each variant needs a process that has run nothing else: the first variant
+        uses the framework's worker (which then keeps the trained model for case 1),
+        later variants get a fresh process of their own.
+        """
         rows = []
         for w in list(self.workers):
             for i, variant in enumerate(w.variants(case)):
-                # The main worker is fresh for its first variant; later ones get a new process.
-                fresh = w if i == 0 else Worker(w.spec, self.mode, self.env, self.log_dir)
+                proc = w if i == 0 else Worker(w.spec, self.mode, self.env, self.log_dir)
                 row = _row(w, variant)
                 rows.append(row)
-                if fresh is not w and self._ready_or_fail(fresh, row) is None:
+                if proc is not w and self._ready_or_fail(proc, row) is None:
                     continue
-                reply = self._call(fresh, row, {"cmd": "memory", "case": case.to_dict(),
-                                                "variant": variant})
+                reply = self._call(proc, row, {"cmd": "memory", "case": case.to_dict(),
+                                               "variant": variant})
                 if reply.get("ok"):
                     row.update(values=[reply["delta_mb"]], units=reply["steps"],
                                rss_after_import_mb=reply["rss_after_import_mb"],
                                peak_rss_mb=reply["peak_rss_mb"])
                     self.log(f"[{case.id}] {row['framework']} {variant}: "
                              f"{reply['delta_mb']:.0f} MB")
-                if fresh is not w:
-                    fresh.close()
+                if proc is not w:
+                    proc.close()
         return self._case_result(case, rows)
 
     def _ready_or_fail(self, worker: Worker, row: dict) -> dict | None:

@@ -33,7 +33,10 @@ class Fit(_Model):
         super().__init__(case, variant, units)
         self.model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
                            loss="categorical_crossentropy", metrics=["accuracy"])
-        x, y = C.train_data(case, units)
+        self.make_data()
+
+    def make_data(self) -> None:
+        x, y = C.train_data(self.case, self.units)
         self.x, self.y = x, C.one_hot(y)
 
     def warmup(self) -> None:

@@ -100,7 +100,10 @@ class _Model(P.Bench):
 class Train(_Model):
     def __init__(self, case, variant, units):
         super().__init__(case, variant, units)
-        self.x, y = C.train_data(case, units)
+        self.make_data()
+
+    def make_data(self) -> None:
+        self.x, y = C.train_data(self.case, self.units)
         self.y = C.one_hot(y) if self.keras else y
 
     def check(self) -> str:

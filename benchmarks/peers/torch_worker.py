@@ -54,10 +54,13 @@ class Train(_Net):
 
     def __init__(self, case, variant, units):
         super().__init__(case, variant, units)
-        x, y = C.train_data(case, units)
-        self.x, self.y = _inputs(x, case.model), torch.from_numpy(y)
+        self.make_data()
         self.opt = torch.optim.Adam(self.net.parameters(), lr=1e-3)
         self.loss_fn = torch.nn.CrossEntropyLoss()
+
+    def make_data(self) -> None:
+        x, y = C.train_data(self.case, self.units)
+        self.x, self.y = _inputs(x, self.case.model), torch.from_numpy(y)
 
     def warmup(self) -> None:
         for _ in range(2):
