@@ -1,4 +1,4 @@
-# comprobaciones: numpy_coincide>=1, pytorch_keras_lunas>=0.9, estilo_keras_lunas>=0.9, dependencias_ok>=1, huella_diferencias>=1, repro_diferencia<=0, repro_otra_semilla>0, repro_keras_diferencia<=0
+# comprobaciones: numpy_coincide>=1, estilo_pytorch_lunas>=0.9, estilo_keras_lunas>=0.9, dependencias_ok>=1, huella_diferencias>=1, repro_diferencia<=0, repro_otra_semilla>0, repro_keras_diferencia<=0
 # %% [markdown]
 # # Unidad 2 — Entorno de trabajo en Python para Deep Learning
 #
@@ -125,7 +125,7 @@ for _ in range(epocas):
 with mdl.no_grad():
     acc_torch = float(((red(mdl.tensor(X_te)).numpy()[:, 0] > 0) == y_te).mean())
 print(f"estilo PyTorch: precisión en test {acc_torch:.3f}")
-resultado("pytorch_keras_lunas", acc_torch)
+resultado("estilo_pytorch_lunas", acc_torch)
 
 # Estilo Keras: el bucle lo escribe fit().
 from minidl import keras
