@@ -177,6 +177,10 @@ def test_worker_protocol_times_checks_and_reports_errors(fake_worker):
     case = C.BY_ID["mlp_b64"].to_dict()
     ready = fake_worker.wait_ready(timeout=60)
     assert ready["event"] == "ready" and ready["rss_after_import_mb"] > 0
+    memory = fake_worker.request({"cmd": "memory", "case": C.BY_ID["cnn_memory"].to_dict(),
+                                  "variant": "sleep"}, timeout=60)
+    assert memory["ok"] and memory["steps"] == C.MEMORY_STEPS
+    assert memory["delta_mb"] >= 0 and memory["peak_rss_mb"] >= memory["rss_after_import_mb"]
     setup = fake_worker.request({"cmd": "setup", "case": case, "variant": "sleep"}, timeout=60)
     assert setup["ok"] and setup["check"] == "fake ok" and setup["units"] == 150  # 0.3 s < the 1 s cap
     run = fake_worker.request({"cmd": "run", "case_id": "mlp_b64", "variant": "sleep"})
