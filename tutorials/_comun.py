@@ -10,14 +10,17 @@ import os
 import sys
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # nunca abrir ventanas: las figuras se guardan como PNG
-
 CARPETA = Path(__file__).resolve().parent
 RAIZ = CARPETA.parent
 if str(RAIZ) not in sys.path:  # permite ejecutar los tutoriales sin instalar minidl
     sys.path.insert(0, str(RAIZ))
+
+import minidl  # noqa: E402,F401  (antes que NumPy/matplotlib: fija la política de hilos)
+
+# isort: split
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")  # nunca abrir ventanas: las figuras se guardan como PNG
 
 RAPIDO = os.environ.get("MINIDL_FAST", "0") not in ("", "0", "false", "False")
 SALIDA = Path(os.environ.get("MINIDL_TUTORIAL_OUT", CARPETA / "output"))

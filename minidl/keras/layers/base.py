@@ -9,6 +9,7 @@ can replay it.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -84,6 +85,24 @@ class Layer(Module):
             input_shape = tuple(input_shape) if isinstance(input_shape, (list, tuple)) else (input_shape,)
         object.__setattr__(self, "batch_input_shape", None if input_shape is None else (None, *input_shape))
         object.__setattr__(self, "output_shape_", None)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Make every subclass's ``build`` mark the layer as built, as Keras does, so that
+        ``layer.build(shape); layer.set_weights(w)`` is not undone by the first call."""
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is None or getattr(build, "_marks_built", False):
+            return
+
+        @functools.wraps(build)
+        def build_and_mark(self: Layer, input_shape: Any = None, *args: Any, **kw: Any) -> None:
+            build(self, input_shape, *args, **kw)
+            if input_shape is not None and not self.built:
+                object.__setattr__(self, "built", True)
+                object.__setattr__(self, "input_spec_shape", input_shape)
+
+        build_and_mark._marks_built = True
+        cls.build = build_and_mark
 
     # -- weights ----------------------------------------------------------------------
     def add_weight(self, name: str, shape: tuple, initializer: Any = "glorot_uniform",
