@@ -126,17 +126,28 @@ class Model(Layer):
         inputs = [Tensor._wrap(a) for a in x] if isinstance(x, list) else Tensor._wrap(x)
         return self(inputs, training=training)
 
-    def _total_loss(self, y: np.ndarray, y_pred: Tensor, sample_weight: Any) -> Tensor:
+    def _total_loss(self, y: np.ndarray, y_pred: Tensor, sample_weight: Any,
+                    regularized: list | None = None) -> Tensor:
+        """The compiled loss plus every kernel_regularizer penalty (as Keras reports it)."""
         loss = self.loss(y, y_pred, sample_weight)
-        for penalty in self.losses:
-            loss = loss + penalty
+        if regularized is None:
+            regularized = [p for p in self.parameters() if p.regularizer is not None]
+        for p in regularized:
+            loss = loss + p.regularizer(p)
         return loss
+
+    def _step_params(self) -> tuple[list, list]:
+        """(trainable parameters, regularized parameters), looked up once per fit()."""
+        cached = self.__dict__.get("_fit_params")
+        if cached is not None:
+            return cached
+        return self.trainable_weights, [p for p in self.parameters() if p.regularizer is not None]
 
     def train_step(self, x: Any, y: np.ndarray, sample_weight: Any = None) -> tuple[float, np.ndarray]:
         """One optimisation step on one batch; returns (loss value, predictions)."""
-        params = self.trainable_weights
+        params, regularized = self._step_params()
         y_pred = self._forward(x, training=True)
-        loss = self._total_loss(y, y_pred, sample_weight)
+        loss = self._total_loss(y, y_pred, sample_weight, regularized)
         for p in params:
             p.grad = None
         loss.backward()
@@ -191,13 +202,18 @@ class Model(Layer):
         object.__setattr__(self, "stop_training", False)
         self.train()
         callback_list.on_train_begin()
-        for epoch in range(initial_epoch, epochs):
-            logs = self._fit_epoch(x, y, sw, batch_size, steps, shuffle, epoch, epochs, verbose,
-                                   callback_list, output_shape, val, validation_batch_size,
-                                   validation_freq)
-            callback_list.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
+        object.__setattr__(self, "_fit_params", None)
+        object.__setattr__(self, "_fit_params", self._step_params())
+        try:
+            for epoch in range(initial_epoch, epochs):
+                logs = self._fit_epoch(x, y, sw, batch_size, steps, shuffle, epoch, epochs, verbose,
+                                       callback_list, output_shape, val, validation_batch_size,
+                                       validation_freq)
+                callback_list.on_epoch_end(epoch, logs)
+                if self.stop_training:
+                    break
+        finally:
+            object.__setattr__(self, "_fit_params", None)
         callback_list.on_train_end()
         object.__setattr__(self, "history", history)
         return history
