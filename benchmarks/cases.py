@@ -33,7 +33,7 @@ CHAIN_OPS = 1_000
 CHAIN_SHAPE = (16,)
 CHAIN_MUL, CHAIN_ADD = 1.0001, 0.001
 #: Training steps run (after imports) to measure the peak memory of case 1.
-MEMORY_STEPS = 30
+MEMORY_STEPS = 10
 
 #: Seconds one timed repeat may last before a worker runs fewer units.
 REPEAT_CAP_S = {"quick": 1.0, "full": 6.0}
