@@ -188,29 +188,19 @@ def conv2d_backward(
     return dx, dw, db
 
 
-@njit(cache=True, parallel=True)
-def _bias_grad(d, chunks):  # pragma: no cover (compiled)
-    m, o = d.shape
-    part = np.zeros((chunks, o), dtype=np.float64)
-    step = (m + chunks - 1) // chunks
-    for t in prange(chunks):  # fixed chunks, not threads: the sum order never changes
-        acc = part[t]
-        for r in range(t * step, min(m, (t + 1) * step)):
-            src = d[r]
-            for k in range(o):
-                acc[k] += src[k]
-    out = np.zeros(o, dtype=d.dtype)
-    for k in range(o):
-        acc = 0.0
-        for t in range(chunks):
-            acc += part[t, k]
-        out[k] = acc
-    return out
+@njit(cache=True)
+def _bias_grad(d):  # pragma: no cover (compiled)
+    acc = np.zeros(d.shape[1], dtype=np.float64)
+    for r in range(d.shape[0]):  # one pass over the rows, memory-bound: threads would not help
+        src = d[r]
+        for k in range(d.shape[1]):
+            acc[k] += src[k]
+    return acc.astype(d.dtype)
 
 
 def bias_grad(dy2d: Any) -> np.ndarray:
-    """Column sums of ``dy2d`` (M, O), added up in float64 in 16 fixed row chunks."""
-    return _bias_grad(_c(dy2d), 16)
+    """Column sums of ``dy2d`` (M, O), added up in float64 (exact enough for any M)."""
+    return _bias_grad(_c(dy2d))
 
 
 # ----------------------------------------------------------------------------- max pool

@@ -216,6 +216,9 @@ def maxpool2d_forward(x: Any, ph: int, pw: int, sh: int, sw: int, pads: Pads) ->
     # window offset k = i*pw + j  ->  position (h, w) in the unpadded image
     rows = xp.arange(oh).reshape(1, oh, 1, 1) * sh - top + k // pw
     colm = xp.arange(ow).reshape(1, 1, ow, 1) * sw - left + k % pw
+    # a padded position wins only when the whole window is -inf (it then is the window's
+    # top-left corner); the first real element, one clamp away, is the right answer
+    rows, colm = xp.maximum(rows, 0), xp.maximum(colm, 0)
     nn = xp.arange(n).reshape(n, 1, 1, 1)
     cc = xp.arange(c).reshape(1, 1, 1, c)
     argmax = ((nn * h + rows) * w + colm) * c + cc
