@@ -134,8 +134,8 @@ class Server:
             probe = max(1, units // 10)
             per_unit = _timed(bench.run, probe) / probe
             fit = math.floor(REPEAT_CAP_S[self.mode] / max(per_unit, 1e-9))
-            # Never below a fifth: per-call overheads (Keras fit) must stay amortized alike.
-            units = max(1, units // 5, min(units, fit))
+            # Never below the probe: a repeat as short as that is noisy enough.
+            units = max(probe, min(units, fit))
         if self.mode == "full":  # warm up at full length (allocator, caches, data pipelines)
             bench.run(units)
         self.benches[f"{case.id}/{variant}"] = (bench, units)
