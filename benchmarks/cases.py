@@ -72,7 +72,7 @@ class Case:
 
 def _train(id, number, title, model, batch, quick, full, device="cpu", **kw) -> Case:
     return Case(id, number, title, "train", model, batch, {"quick": quick, "full": full},
-                {"quick": 3, "full": 5}, device=device,
+                kw.pop("repeats", {"quick": 3, "full": 5}), device=device,
                 samples_per_unit=kw.pop("samples_per_unit", batch), **kw)
 
 
@@ -87,6 +87,7 @@ CASES: tuple[Case, ...] = (
     _train("cnn_train", 1, "course CNN training step, batch 64", "cnn", 64, 40, 200),
     _train("cnn_epoch", 1, f"course CNN, one epoch of {EPOCH_SAMPLES:,} images", "cnn", 64,
            1, 1, samples_per_unit=EPOCH_SAMPLES, unit="s/epoch", scale=1.0, modes=("full",),
+           repeats={"quick": 3, "full": 3},
            goal=None),
     _train("mlp_b64", 2, "MLP 784-256-128-10 training step, batch 64", "mlp", 64, 150, 600),
     _train("mlp_b1024", 2, "MLP 784-256-128-10 training step, batch 1024", "mlp", 1024, 15, 60,
