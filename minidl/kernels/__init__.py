@@ -12,6 +12,10 @@ The CPU implementation is chosen once, at import, from ``MINIDL_KERNELS``:
 also used when Numba is missing).  The chosen functions are re-exported here, so
 ``from minidl import kernels; kernels.im2col(...)`` runs the active one, and
 ``ACTIVE`` names it.  Arrays on the GPU go through :func:`get_kernels`.
+
+Importing this package also sets the thread policy (:mod:`.threads`: Numba and
+OpenBLAS share the cores without spinning against each other) and the allocator
+policy (:mod:`.memory`: large arrays freed in one step are reused by the next).
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ import os
 from types import ModuleType
 from typing import Any
 
+from minidl.kernels.memory import configure_memory
 from minidl.kernels.threads import configure_threads
 
 configure_threads()  # before NumPy/Numba load below (a no-op if minidl/__init__ did it)
+configure_memory()  # reuse freed arrays between steps (see memory.py)
 
 from minidl.kernels import reference  # noqa: E402
 from minidl.kernels.reference import pad_amounts  # noqa: E402
