@@ -11,8 +11,7 @@ hands plain arrays to a compiled loop (the ``_name`` functions).  The loops:
   ``for ch in range(c)``: a plain ``range`` index lets Numba skip its
   negative-index check and LLVM vectorise, about 3x faster than ``a[r, col + ch]``;
 - add up in a fixed order, so a run is bitwise reproducible for a given input;
-- use ``cache=True``: the first import compiles (a few seconds), later ones load
-  the machine code from ``__pycache__``.
+- use ``cache=True``: the first run compiles (seconds), later ones load ``__pycache__``.
 
 Matrix products stay in NumPy (``@`` calls BLAS, which is already near peak).
 Numba compiles one version per dtype; float32 and float64 both work.
@@ -25,23 +24,12 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
-from minidl.kernels.reference import (
-    Pads,
-    _check_conv,
-    _check_pool_pads,
-    _out_size,
-    check_target,
-    pad_amounts,
-)
+from minidl.kernels import reference
+from minidl.kernels.reference import Pads, _check_conv, _check_pool_pads, _out_size, check_target
 
-__all__ = [
-    "pad_amounts", "im2col", "col2im", "conv2d_forward", "conv2d_backward",
-    "maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward", "avgpool2d_backward",
-    "softmax_cross_entropy", "relu_forward", "relu_backward", "bias_grad",
-]  # fmt: skip
+pad_amounts = reference.pad_amounts  # pure Python: one version shared by every kernel module
 
-# Below this many elements a parallel loop costs more to start than it saves.
-_PARALLEL_MIN = 1 << 15
+_PARALLEL_MIN = 1 << 15  # below this many elements a parallel loop costs more than it saves
 
 
 def _c(a: Any) -> np.ndarray:
@@ -161,17 +149,9 @@ def conv2d_forward(x: Any, w: Any, b: Any, sh: int, sw: int, pads: Pads) -> tupl
 
 
 def conv2d_backward(
-    dy: Any,
-    x_shape: tuple,
-    cols: Any,
-    w: Any,
-    sh: int,
-    sw: int,
-    pads: Pads,
-    need_dx: bool,
-    need_dw: bool,
-    need_db: bool,
-) -> tuple[Any, Any, Any]:
+    dy: Any, x_shape: tuple, cols: Any, w: Any, sh: int, sw: int, pads: Pads,
+    need_dx: bool, need_dw: bool, need_db: bool,
+) -> tuple[Any, Any, Any]:  # fmt: skip
     """``dW = cols^T @ dY2d``, ``db = column sums of dY2d``, ``dx = col2im(dY2d @ W2d^T)``."""
     _check_conv(x_shape, w)
     kh, kw, c, o = w.shape
@@ -240,11 +220,8 @@ def _maxpool_fwd(x, ph, pw, sh, sw, top, left, y, am):  # pragma: no cover (comp
 @njit(cache=True, parallel=True)
 def _maxpool_bwd(dy, am, dx):  # pragma: no cover (compiled)
     n = dx.shape[0]
-    per_image = dx.size // n
-    per_out = dy.size // n
-    flat = dx.reshape(dx.size)
-    dyf = dy.reshape(dy.size)
-    amf = am.reshape(am.size)
+    per_image, per_out = dx.size // n, dy.size // n
+    flat, dyf, amf = dx.reshape(dx.size), dy.reshape(dy.size), am.reshape(am.size)
     for b in prange(n):  # argmax of image b points inside image b: no races between threads
         flat[b * per_image : (b + 1) * per_image] = 0
         for k in range(b * per_out, (b + 1) * per_out):
@@ -266,9 +243,7 @@ def maxpool2d_forward(x: Any, ph: int, pw: int, sh: int, sw: int, pads: Pads) ->
 def maxpool2d_backward(dy: Any, argmax: Any, x_shape: tuple) -> np.ndarray:
     """``dx[argmax[k]] += dy[k]``; overlapping windows that share a maximum add up."""
     dx = np.empty(x_shape, dtype=dy.dtype)
-    if dx.size == 0:
-        return dx
-    return _maxpool_bwd(_c(dy), _c(argmax), dx)
+    return _maxpool_bwd(_c(dy), _c(argmax), dx) if dx.size else dx
 
 
 # ----------------------------------------------------------------------------- avg pool

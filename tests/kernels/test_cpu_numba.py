@@ -180,3 +180,17 @@ def test_dispatch_follows_minidl_kernels_variable():
     env["MINIDL_KERNELS"] = "fortran"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode != 0 and "expected 'numba' or 'numpy'" in out.stderr
+
+
+def test_every_kernel_module_has_the_same_signatures():
+    import inspect
+
+    import minidl.kernels as k
+    from minidl.kernels import gpu_cupy  # importable without CuPy
+
+    def params(f):  # names, kinds and defaults (annotations may differ: Any vs np.ndarray)
+        return [(p.name, p.kind, p.default) for p in inspect.signature(f).parameters.values()]
+
+    for name in ("pad_amounts", *k.KERNEL_NAMES):
+        for module in (K, gpu_cupy):
+            assert params(getattr(module, name)) == params(getattr(R, name)), (module.__name__, name)
