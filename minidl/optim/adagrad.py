@@ -48,12 +48,7 @@ class Adagrad(Optimizer):
         eps = float(group["eps"])
         wd = float(group["weight_decay"])
         gscale = -1.0 if group["maximize"] else 1.0
-        state = self.state
-        for p in group["params"]:
-            grad = p.grad
-            if grad is None:
-                continue
-            slots = state.get(p) or self._init(p, group)
+        for p, grad, slots in self._params_with_grad(group, lambda p: self._init(p, group)):
             t = slots["step"] + 1
             slots["step"] = t
             clr = lr / (1.0 + (t - 1) * lr_decay)

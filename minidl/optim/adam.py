@@ -57,16 +57,13 @@ class Adam(Optimizer):
         gscale = -1.0 if group["maximize"] else 1.0
         wd = float(group["weight_decay"])
         coupled, decay = (0.0, 1.0 - lr * wd) if self._decoupled else (wd, 1.0)
-        state = self.state
-        for p in group["params"]:
-            grad = p.grad
-            if grad is None:
-                continue
-            slots = state.get(p)
-            if slots is None:
-                slots = state[p] = {"step": 0, "exp_avg": self._zeros(p), "exp_avg_sq": self._zeros(p)}
-                if amsgrad:
-                    slots["max_exp_avg_sq"] = self._zeros(p)
+        def new_slots(p: Any) -> dict[str, Any]:
+            slots = {"step": 0, "exp_avg": self._zeros(p), "exp_avg_sq": self._zeros(p)}
+            if amsgrad:
+                slots["max_exp_avg_sq"] = self._zeros(p)
+            return slots
+
+        for p, grad, slots in self._params_with_grad(group, new_slots):
             t = slots["step"] + 1
             slots["step"] = t
             step_size = lr / (1.0 - beta1**t)

@@ -132,6 +132,19 @@ class Optimizer:
     def _update_group(self, group: dict[str, Any]) -> None:
         raise NotImplementedError
 
+    def _params_with_grad(self, group: dict[str, Any], new_slots: Callable[[Tensor], dict[str, Any]]):
+        """Yield ``(param, grad, slots)`` for the group's parameters that have a gradient,
+        creating a parameter's state with ``new_slots(param)`` the first time it is seen."""
+        state = self.state
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            slots = state.get(p)
+            if slots is None:
+                slots = state[p] = new_slots(p)
+            yield p, grad, slots
+
     def _zeros(self, p: Tensor, fill: float = 0.0) -> Any:
         xp = get_array_module(p.data)
         return xp.full(p.data.shape, fill, dtype=p.data.dtype)

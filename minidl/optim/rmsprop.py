@@ -44,18 +44,15 @@ class RMSprop(Optimizer):
         centered = bool(group["centered"])
         wd = float(group["weight_decay"])
         gscale = -1.0 if group["maximize"] else 1.0
-        state = self.state
-        for p in group["params"]:
-            grad = p.grad
-            if grad is None:
-                continue
-            slots = state.get(p)
-            if slots is None:
-                slots = state[p] = {"step": 0, "square_avg": self._zeros(p)}
-                if momentum > 0:
-                    slots["momentum_buffer"] = self._zeros(p)
-                if centered:
-                    slots["grad_avg"] = self._zeros(p)
+        def new_slots(p: Any) -> dict[str, Any]:
+            slots = {"step": 0, "square_avg": self._zeros(p)}
+            if momentum > 0:
+                slots["momentum_buffer"] = self._zeros(p)
+            if centered:
+                slots["grad_avg"] = self._zeros(p)
+            return slots
+
+        for p, grad, slots in self._params_with_grad(group, new_slots):
             slots["step"] += 1
             rmsprop_update(p.data, grad.data, slots["square_avg"], slots.get("grad_avg"),
                            slots.get("momentum_buffer"), lr, alpha, eps, momentum, centered, False,

@@ -48,14 +48,7 @@ class SGD(Optimizer):
         nesterov = bool(group["nesterov"])
         wd = float(group["weight_decay"])
         gscale = -1.0 if group["maximize"] else 1.0
-        state = self.state
-        for p in group["params"]:
-            grad = p.grad
-            if grad is None:
-                continue
-            slots = state.get(p)
-            if slots is None:
-                slots = state[p] = {"momentum_buffer": None}
+        for p, grad, slots in self._params_with_grad(group, lambda p: {"momentum_buffer": None}):
             buf = slots["momentum_buffer"]
             damp = dampening
             if momentum != 0.0 and buf is None:  # first step: b = 0*momentum + 1*g = g exactly
