@@ -9,6 +9,8 @@ import numpy as np
 from .. import backend
 from ..autograd import Tensor
 
+_PLAIN_NUMBERS = (float, int)  # exact types: bool (a subclass of int) takes the general path
+
 
 def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
     """Return ``value`` as a Tensor, taking ``like``'s dtype and device for plain numbers.
@@ -19,6 +21,12 @@ def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
     """
     if isinstance(value, Tensor):
         return value
+    if type(value) in _PLAIN_NUMBERS and like is not None and type(like.data) is np.ndarray \
+            and like.data.dtype.kind == "f" and (type(value) is float or value.bit_length() < 64):
+        # Fast path for the commonest case, ``cpu_float_tensor * 2.0``: the general code below
+        # would reach the same answer (the number takes the tensor's dtype) through several
+        # slower steps.  Ints too large for int64 take the general path and its error.
+        return Tensor._wrap(np.array(value, like.data.dtype))
     if like is None:
         return Tensor(value)
     xp = like.xp

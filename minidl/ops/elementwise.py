@@ -361,12 +361,13 @@ def _pair(a: Any, b: Any, name: str | None = None) -> tuple[Tensor, Tensor]:
         a = as_tensor(a, b)
     else:
         a, b = Tensor(a), Tensor(b)
-    if name is not None and a.shape != b.shape:
+    a_shape, b_shape = a.data.shape, b.data.shape
+    if name is not None and a_shape != b_shape and a_shape and b_shape:  # () goes with any shape
         try:
-            np.broadcast_shapes(a.shape, b.shape)
+            np.broadcast_shapes(a_shape, b_shape)
         except ValueError:
             raise ShapeError(f"{name}: shapes {a.shape} and {b.shape} do not broadcast") from None
-    if a.dtype != b.dtype:
+    if a.data.dtype != b.data.dtype:
         dtype = result_dtype(a.dtype, b.dtype)
         a, b = astype(a, dtype), astype(b, dtype)
     return a, b
