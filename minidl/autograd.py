@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -230,20 +230,22 @@ class Function:
         fn = cls()
         if params:
             fn.__dict__.update(params)
-        first = inputs[0].data
-        on_cpu = isinstance(first, np.ndarray)
-        record = False
+        # One plain loop gathers the arrays and the flags and checks the devices: this runs
+        # for every op, and a loop is cheaper here than several comprehensions.
+        arrays, needs_grad = [], []
+        on_cpu = isinstance(inputs[0].data, np.ndarray)
         for t in inputs:
             if isinstance(t.data, np.ndarray) is not on_cpu:
                 raise DeviceMismatchError(
                     f"{cls.__name__} got tensors on different devices: "
                     f"{', '.join(x.device for x in inputs)}; move them with .to(device) first"
                 )
-            record = record or t.requires_grad
-        record = record and _grad_mode.enabled
+            arrays.append(t.data)
+            needs_grad.append(t.requires_grad)
+        record = True in needs_grad and _grad_mode.enabled
         if record:
-            fn.needs_grad = tuple(t.requires_grad for t in inputs)
-        out_data = fn.forward(*[t.data for t in inputs])
+            fn.needs_grad = tuple(needs_grad)
+        out_data = fn.forward(*arrays)
         if on_cpu and type(out_data) is not np.ndarray:
             out_data = np.asarray(out_data)  # NumPy returns scalars for 0-d results
         out = Tensor._wrap(out_data)
@@ -280,33 +282,42 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     return grad
 
 
-def topological_order(root: Tensor) -> list[Function]:
-    """Functions reachable from ``root``, each listed after all functions feeding it.
+def topological_order(root: Tensor) -> Iterator[Function]:
+    """Yield the functions reachable from ``root``, each after every function that used its output.
 
-    Iterative depth-first search (an explicit stack instead of recursion), so a chain
-    of 100,000 operations does not hit Python's recursion limit.
+    This is the order ``backward`` needs (Kahn's algorithm on the reversed graph): a first
+    walk counts how many uses each function's output has inside the graph; then a function
+    is ready once all of those uses have been visited.  Plain loops with an explicit stack,
+    so a chain of 100,000 operations does not hit Python's recursion limit.
     """
-    order: list[Function] = []
-    visited: set[int] = set()
-    stack: list[tuple[Function, bool]] = [(root.creator, False)]
+    uses = {id(root.creator): 0}
+    stack = [root.creator]
     while stack:
-        fn, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(fn)
-            continue
-        if id(fn) in visited:
-            continue
+        fn = stack.pop()
         if fn.released:
             raise GraphError(
                 "trying to backward through the graph a second time: its saved arrays were "
                 "freed after the first backward(); call backward(retain_graph=True) the first time"
             )
-        visited.add(id(fn))
-        stack.append((fn, True))
         for t in fn.inputs:
-            if t.creator is not None and id(t.creator) not in visited:
-                stack.append((t.creator, False))
-    return order
+            if t.creator is not None:
+                key = id(t.creator)
+                if key in uses:
+                    uses[key] += 1
+                else:
+                    uses[key] = 1
+                    stack.append(t.creator)
+    ready = [root.creator]
+    while ready:
+        fn = ready.pop()
+        inputs = fn.inputs  # read before yielding: the caller may release fn
+        yield fn
+        for t in inputs:
+            if t.creator is not None:
+                key = id(t.creator)
+                uses[key] -= 1
+                if uses[key] == 0:
+                    ready.append(t.creator)
 
 
 def _accumulate_leaf(leaf: Tensor, grad: Any, handed_out: set[int]) -> None:
@@ -331,14 +342,11 @@ def run_backward(root: Tensor, seed: Any, retain_graph: bool = False) -> None:
     if root.creator is None:
         _accumulate_leaf(root, seed, handed_out)
         return
-    order = topological_order(root)
     pending: dict[int, Any] = {id(root.creator): seed}  # dL/d(output) of each function
-    for fn in reversed(order):
+    for fn in topological_order(root):
         grad = pending.pop(id(fn), None)
-        inputs = fn.inputs
         if grad is not None:
-            input_grads = fn.backward(grad)
-            for t, g in zip(inputs, input_grads):
+            for t, g in zip(fn.inputs, fn.backward(grad)):
                 if g is None or not t.requires_grad:
                     continue
                 if g.shape != t.data.shape:
@@ -351,4 +359,3 @@ def run_backward(root: Tensor, seed: Any, retain_graph: bool = False) -> None:
                     pending[key] = pending[key] + g if key in pending else g
         if not retain_graph:
             fn.release()
-

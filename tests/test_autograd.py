@@ -50,6 +50,34 @@ def test_diamond_graphs_add_the_gradients_of_every_path():
     assert x.grad.item() == 14.0
 
 
+def test_topological_order_visits_every_function_after_all_its_users():
+    """Random graphs with shared subexpressions: a function comes after every function
+    that used its output, each reachable function comes once, and the gradients match
+    finite differences."""
+    from minidl.autograd import topological_order
+
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        recipe = [(rng.integers(k), rng.integers(k), rng.random() < 0.5) for k in range(2, 14)]
+
+        def build(a, b, recipe=recipe):
+            nodes = [a, b]
+            for i, j, multiply in recipe:
+                nodes.append(nodes[i] * nodes[j] if multiply else nodes[i] + nodes[j].tanh())
+            return nodes[-1].sum()
+
+        x, w = leaf(rng.standard_normal(3)), leaf(rng.standard_normal(3))
+        root = build(x, w)
+        order = list(topological_order(root))
+        position = {id(fn): k for k, fn in enumerate(order)}
+        assert len(position) == len(order) and order[0] is root.creator
+        for fn in order:
+            for t in fn.inputs:
+                if t.creator is not None:
+                    assert position[id(t.creator)] > position[id(fn)]
+        assert mdl.gradcheck(build, x, w)
+
+
 def test_same_tensor_twice_in_one_op():
     x = leaf([1.0, 2.0])
     (x + x).sum().backward()

@@ -172,7 +172,7 @@ def _expression():
 
 def test_graph_nodes_count_functions_and_tensors(tmp_path):
     y = _expression()
-    functions = topological_order(y)  # autograd's own walk, independent of the plot code
+    functions = list(topological_order(y))  # autograd's own walk, independent of the plot code
     tensors = {id(t) for fn in functions for t in fn.inputs} | {id(y)}
     assert (len(functions), len(tensors)) == (7, 10)
     fig = plot.graph(y, path=tmp_path / "graph.png")
