@@ -39,6 +39,7 @@ KERNEL_NAMES = (
     "col2im",
     "conv2d_forward",
     "conv2d_backward",
+    "conv2d_maxpool_forward",
     "maxpool2d_forward",
     "maxpool2d_backward",
     "avgpool2d_forward",
@@ -84,6 +85,7 @@ im2col = _cpu.im2col
 col2im = _cpu.col2im
 conv2d_forward = _cpu.conv2d_forward
 conv2d_backward = _cpu.conv2d_backward
+conv2d_maxpool_forward = _cpu.conv2d_maxpool_forward
 maxpool2d_forward = _cpu.maxpool2d_forward
 maxpool2d_backward = _cpu.maxpool2d_backward
 avgpool2d_forward = _cpu.avgpool2d_forward

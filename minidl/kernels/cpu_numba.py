@@ -25,167 +25,27 @@ import numpy as np
 from numba import njit, prange
 
 from minidl.kernels import reference
-from minidl.kernels.reference import Pads, _check_conv, _check_pool_pads, _out_size, check_target
+
+# the convolution kernels (chunked im2col + BLAS) live in their own module, re-exported here
+from minidl.kernels.numba_conv import (  # noqa: F401
+    _c,
+    bias_grad,
+    col2im,
+    conv2d_backward,
+    conv2d_forward,
+    conv2d_maxpool_forward,
+    im2col,
+)
+from minidl.kernels.reference import Pads, _check_pool_pads, _out_size, check_target
 
 pad_amounts = reference.pad_amounts  # pure Python: one version shared by every kernel module
 
 _PARALLEL_MIN = 1 << 15  # below this many elements a parallel loop costs more than it saves
 
 
-def _c(a: Any) -> np.ndarray:
-    """A C-contiguous array (one compiled signature per dtype, fast inner loops)."""
-    return np.ascontiguousarray(a)
-
-
-# ----------------------------------------------------------------------------- im2col
-@njit(cache=True, parallel=True)
-def _im2col(x, kh, kw, sh, sw, top, left, oh, ow, cols):  # pragma: no cover (compiled)
-    n, h, w, c = x.shape
-    run = kw * c  # one window row: kw pixels, contiguous in x when fully inside the image
-    xf = x.reshape(x.size)
-    for r in prange(n * oh):  # one output row (image b, row y) per iteration
-        b = r // oh
-        y = r % oh
-        for xo in range(ow):
-            row = cols[r * ow + xo]
-            w0 = xo * sw - left
-            inside = w0 >= 0 and w0 + kw <= w
-            for i in range(kh):
-                hi = y * sh - top + i
-                dst = row[i * run : (i + 1) * run]
-                if hi < 0 or hi >= h:
-                    for t in range(run):
-                        dst[t] = 0
-                elif inside:
-                    start = ((b * h + hi) * w + w0) * c
-                    src = xf[start : start + run]
-                    for t in range(run):
-                        dst[t] = src[t]
-                else:
-                    for j in range(kw):
-                        seg = dst[j * c : (j + 1) * c]
-                        if 0 <= w0 + j < w:
-                            src = x[b, hi, w0 + j]
-                            for ch in range(c):
-                                seg[ch] = src[ch]
-                        else:
-                            for ch in range(c):
-                                seg[ch] = 0
-    return cols
-
-
-@njit(cache=True, parallel=True)
-def _col2im(d, kh, kw, sh, sw, top, left, oh, ow, dx):  # pragma: no cover (compiled)
-    n, h, w, c = dx.shape
-    for b in prange(n):  # threads own whole images, so two never add into the same pixel
-        img = dx[b]
-        for hi in range(h):
-            for wi in range(w):
-                px = img[hi, wi]
-                for ch in range(c):
-                    px[ch] = 0
-        for y in range(oh):  # rows of d in order: streaming reads, 2-3x faster than a gather
-            for xo in range(ow):
-                row = d[(b * oh + y) * ow + xo]
-                for i in range(kh):
-                    hi = y * sh - top + i
-                    if hi < 0 or hi >= h:
-                        continue
-                    for j in range(kw):
-                        wi = xo * sw - left + j
-                        if wi < 0 or wi >= w:
-                            continue
-                        dst = img[hi, wi]
-                        src = row[(i * kw + j) * c : (i * kw + j + 1) * c]
-                        for ch in range(c):
-                            dst[ch] += src[ch]
-    return dx
-
-
-def im2col(x: Any, kh: int, kw: int, sh: int, sw: int, pads: Pads) -> np.ndarray:
-    """Rows of ``cols`` (N*OH*OW, kh*kw*C) are the flattened (i, j, c) windows of ``x``."""
-    n, h, w, c = x.shape
-    top, bottom, left, right = pads
-    oh, ow = _out_size(h, kh, sh, top, bottom), _out_size(w, kw, sw, left, right)
-    cols = np.empty((n * oh * ow, kh * kw * c), dtype=x.dtype)
-    return _im2col(_c(x), kh, kw, sh, sw, top, left, oh, ow, cols)
-
-
-def col2im(dcols: Any, x_shape: tuple, kh: int, kw: int, sh: int, sw: int, pads: Pads) -> Any:
-    """Adjoint of :func:`im2col`: ``dx`` (N, H, W, C) sums the window entries of each pixel."""
-    n, h, w, c = x_shape
-    top, bottom, left, right = pads
-    oh, ow = _out_size(h, kh, sh, top, bottom), _out_size(w, kw, sw, left, right)
-    dx = np.empty((n, h, w, c), dtype=dcols.dtype)
-    return _col2im(_c(dcols), kh, kw, sh, sw, top, left, oh, ow, dx)
-
-
-# ----------------------------------------------------------------------------- conv2d
-@njit(cache=True, parallel=True)
-def _add_rows(y, b):  # pragma: no cover (compiled)
-    """``y[r, :] += b`` for every row, in place (the bias of a convolution)."""
-    for r in prange(y.shape[0]):
-        row = y[r]
-        for k in range(b.shape[0]):
-            row[k] += b[k]
-    return y
-
-
-def conv2d_forward(x: Any, w: Any, b: Any, sh: int, sw: int, pads: Pads) -> tuple[Any, Any]:
-    """``y = im2col(x) @ W2d + b`` (N, OH, OW, O), and ``cols`` for the backward pass."""
-    _check_conv(x.shape, w)
-    kh, kw, c, o = w.shape
-    n, h, wd, _ = x.shape
-    oh = _out_size(h, kh, sh, pads[0], pads[1])
-    ow = _out_size(wd, kw, sw, pads[2], pads[3])
-    cols = im2col(x, kh, kw, sh, sw, pads)
-    y = cols @ w.reshape(kh * kw * c, o)
-    if b is not None:
-        if y.size >= _PARALLEL_MIN:
-            _add_rows(y, _c(b).astype(y.dtype, copy=False))
-        else:
-            y += b
-    return y.reshape(n, oh, ow, o), cols
-
-
-def conv2d_backward(
-    dy: Any, x_shape: tuple, cols: Any, w: Any, sh: int, sw: int, pads: Pads,
-    need_dx: bool, need_dw: bool, need_db: bool,
-) -> tuple[Any, Any, Any]:  # fmt: skip
-    """``dW = cols^T @ dY2d``, ``db = column sums of dY2d``, ``dx = col2im(dY2d @ W2d^T)``."""
-    _check_conv(x_shape, w)
-    kh, kw, c, o = w.shape
-    dy2d = _c(dy).reshape(-1, o)
-    dx = dw = db = None
-    if need_dw:
-        if cols is None:
-            raise ValueError("conv2d_backward needs the forward's cols to compute dw, got None")
-        dw = (cols.T @ dy2d).reshape(w.shape)
-    if need_db:
-        db = bias_grad(dy2d)
-    if need_dx:
-        dx = col2im(dy2d @ w.reshape(kh * kw * c, o).T, x_shape, kh, kw, sh, sw, pads)
-    return dx, dw, db
-
-
-@njit(cache=True)
-def _bias_grad(d):  # pragma: no cover (compiled)
-    acc = np.zeros(d.shape[1], dtype=np.float64)
-    for r in range(d.shape[0]):  # one pass over the rows, memory-bound: threads would not help
-        src = d[r]
-        for k in range(d.shape[1]):
-            acc[k] += src[k]
-    return acc.astype(d.dtype)
-
-
-def bias_grad(dy2d: Any) -> np.ndarray:
-    """Column sums of ``dy2d`` (M, O), added up in float64 (exact enough for any M)."""
-    return _bias_grad(_c(dy2d))
-
-
 # ----------------------------------------------------------------------------- max pool
 @njit(cache=True, parallel=True)
-def _maxpool_fwd(x, ph, pw, sh, sw, top, left, y, am):  # pragma: no cover (compiled)
+def _maxpool_fwd(x, ph, pw, sh, sw, top, left, y, am, track):  # pragma: no cover (compiled)
     n, h, w, c = x.shape
     oh, ow = y.shape[1], y.shape[2]
     for r in prange(n * oh):
@@ -197,12 +57,13 @@ def _maxpool_fwd(x, ph, pw, sh, sw, top, left, y, am):  # pragma: no cover (comp
             w0 = max(xo * sw - left, 0)
             w1 = min(xo * sw - left + pw, w)
             best = y[b, yo, xo]
-            where = am[b, yo, xo]
+            where = am[b, yo, xo] if track else am[0, 0, 0]  # a 1-pixel dummy when not tracking
             src = x[b, h0, w0]  # the first real element starts the search
             base = ((b * h + h0) * w + w0) * c
             for ch in range(c):
                 best[ch] = src[ch]
-                where[ch] = base + ch
+                if track:
+                    where[ch] = base + ch
             for hi in range(h0, h1):
                 for wi in range(w0, w1):
                     src = x[b, hi, wi]
@@ -213,7 +74,8 @@ def _maxpool_fwd(x, ph, pw, sh, sw, top, left, y, am):  # pragma: no cover (comp
                         # strict '>' keeps the first maximum; a NaN wins once, as np.argmax
                         take = (v > bv) | ((v != v) & (bv == bv))
                         best[ch] = v if take else bv
-                        where[ch] = base + ch if take else where[ch]
+                        if track:  # loop-invariant: LLVM compiles one loop for each case
+                            where[ch] = base + ch if take else where[ch]
     return y, am
 
 
@@ -229,15 +91,19 @@ def _maxpool_bwd(dy, am, dx):  # pragma: no cover (compiled)
     return dx
 
 
-def maxpool2d_forward(x: Any, ph: int, pw: int, sh: int, sw: int, pads: Pads) -> tuple[Any, Any]:
-    """Window maxima ``y`` and the flat index into ``x`` of each first maximum (int64)."""
+def maxpool2d_forward(
+    x: Any, ph: int, pw: int, sh: int, sw: int, pads: Pads, want_argmax: bool = True
+) -> tuple[Any, Any]:
+    """Window maxima ``y`` and the flat index into ``x`` of each first maximum (int64),
+    or ``None`` for it when ``want_argmax`` is false (inference: no backward pass)."""
     _check_pool_pads(ph, pw, pads)
     n, h, w, c = x.shape
     top, bottom, left, right = pads
     oh, ow = _out_size(h, ph, sh, top, bottom), _out_size(w, pw, sw, left, right)
     y = np.empty((n, oh, ow, c), dtype=x.dtype)
-    am = np.empty((n, oh, ow, c), dtype=np.int64)
-    return _maxpool_fwd(_c(x), ph, pw, sh, sw, top, left, y, am)
+    am = np.empty((n, oh, ow, c) if want_argmax else (1, 1, 1, c), dtype=np.int64)
+    y, am = _maxpool_fwd(_c(x), ph, pw, sh, sw, top, left, y, am, want_argmax)
+    return y, (am if want_argmax else None)
 
 
 def maxpool2d_backward(dy: Any, argmax: Any, x_shape: tuple) -> np.ndarray:

@@ -138,27 +138,29 @@ def _check_conv(x_shape: tuple, w: Any) -> None:
         )
 
 
-def conv2d_forward(x: Any, w: Any, b: Any, sh: int, sw: int, pads: Pads) -> tuple[Any, Any]:
+def conv2d_forward(x: Any, w: Any, b: Any, sh: int, sw: int, pads: Pads, relu: bool = False) -> Any:
     """``y = im2col(x) @ w.reshape(kh*kw*C, O) + b``, shape (N, OH, OW, O).
 
-    Returns ``(y, cols)``; ``cols`` is kept by the caller for the weight gradient.
+    With ``relu=True`` the activation is applied too: ``y = max(y, 0)`` (one
+    pass less over ``y`` than a separate ReLU; the Numba version does it while
+    each chunk of ``y`` is still in cache).
     """
     _check_conv(x.shape, w)
     kh, kw, c, o = w.shape
     n, h, wd, _ = x.shape
     oh = _out_size(h, kh, sh, pads[0], pads[1])
     ow = _out_size(wd, kw, sw, pads[2], pads[3])
-    cols = im2col(x, kh, kw, sh, sw, pads)
-    y = cols @ w.reshape(kh * kw * c, o)
+    y = im2col(x, kh, kw, sh, sw, pads) @ w.reshape(kh * kw * c, o)
     if b is not None:
         y += b
-    return y.reshape(n, oh, ow, o), cols
+    if relu:
+        y = relu_forward(y)
+    return y.reshape(n, oh, ow, o)
 
 
 def conv2d_backward(
     dy: Any,
-    x_shape: tuple,
-    cols: Any,
+    x: Any,
     w: Any,
     sh: int,
     sw: int,
@@ -167,25 +169,39 @@ def conv2d_backward(
     need_dw: bool,
     need_db: bool,
 ) -> tuple[Any, Any, Any]:
-    """Gradients of ``y = cols @ W2d + b``, with ``dY2d = dy.reshape(-1, O)``:
+    """Gradients of ``y = cols @ W2d + b``, with ``cols = im2col(x)`` and ``dY2d = dy.reshape(-1, O)``:
 
     ``dW = cols^T @ dY2d`` (reshaped to HWIO), ``db = sum_rows dY2d`` and
     ``dx = col2im(dY2d @ W2d^T)``.  Each is computed only when asked (``None`` otherwise).
+    The columns are rebuilt from ``x`` rather than kept from the forward pass: a
+    copy costs little next to the matrix products, and keeping them would hold
+    ``kh*kw`` times the input's memory until the backward pass.
     """
-    _check_conv(x_shape, w)
+    _check_conv(x.shape, w)
     kh, kw, c, o = w.shape
     w2d = w.reshape(kh * kw * c, o)
     dy2d = dy.reshape(-1, o)
     dx = dw = db = None
     if need_dw:
-        if cols is None:
-            raise ValueError("conv2d_backward needs the forward's cols to compute dw, got None")
-        dw = (cols.T @ dy2d).reshape(w.shape)
+        dw = (im2col(x, kh, kw, sh, sw, pads).T @ dy2d).reshape(w.shape)
     if need_db:
         db = bias_grad(dy2d)
     if need_dx:
-        dx = col2im(dy2d @ w2d.T, x_shape, kh, kw, sh, sw, pads)
+        dx = col2im(dy2d @ w2d.T, x.shape, kh, kw, sh, sw, pads)
     return dx, dw, db
+
+
+def conv2d_maxpool_forward(
+    x: Any, w: Any, b: Any, sh: int, sw: int, pads: Pads, relu: bool,
+    ph: int, pw: int, psh: int, psw: int,
+) -> Any:  # fmt: skip
+    """``maxpool(act(conv2d(x) + b))`` with valid pooling, for inference (no argmax kept).
+
+    The definition is just the composition; the Numba version computes only the conv
+    pixels the pooling reads and pools each chunk while it is in cache.
+    """
+    y = conv2d_forward(x, w, b, sh, sw, pads, relu)
+    return maxpool2d_forward(y, ph, pw, psh, psw, (0, 0, 0, 0), want_argmax=False)[0]
 
 
 def bias_grad(dy2d: Any) -> Any:
@@ -194,12 +210,15 @@ def bias_grad(dy2d: Any) -> Any:
 
 
 # ----------------------------------------------------------------------------- pooling
-def maxpool2d_forward(x: Any, ph: int, pw: int, sh: int, sw: int, pads: Pads) -> tuple[Any, Any]:
+def maxpool2d_forward(
+    x: Any, ph: int, pw: int, sh: int, sw: int, pads: Pads, want_argmax: bool = True
+) -> tuple[Any, Any]:
     """``y[n, oh, ow, c] = max of the window``; padding counts as ``-inf``.
 
     Also returns ``argmax`` (int64, same shape as ``y``): the flat index into ``x``
     of the first maximum of each window (row-major order inside the window), which
-    is where the backward pass sends the gradient.
+    is where the backward pass sends the gradient; ``None`` when ``want_argmax``
+    is false (inference needs no backward pass).
     """
     _check_pool_pads(ph, pw, pads)
     xp = get_array_module(x)
@@ -213,6 +232,8 @@ def maxpool2d_forward(x: Any, ph: int, pw: int, sh: int, sw: int, pads: Pads) ->
             win[i * pw + j] = _window(xpad, i, j, oh, ow, sh, sw)
     k = win.argmax(axis=0)  # first maximum: argmax returns the first index of ties
     y = xp.take_along_axis(win, k[None], axis=0)[0]
+    if not want_argmax:
+        return y, None
     # window offset k = i*pw + j  ->  position (h, w) in the unpadded image
     rows = xp.arange(oh).reshape(1, oh, 1, 1) * sh - top + k // pw
     colm = xp.arange(ow).reshape(1, 1, ow, 1) * sw - left + k % pw

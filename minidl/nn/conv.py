@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 
 from .. import functional as F
-from ..autograd import Tensor
+from ..autograd import Tensor, is_grad_enabled
 from ..backend import default_dtype
-from ..ops.conv import pair
+from ..ops.conv import conv2d_maxpool, pair
 from . import init
-from .layers import _check_positive
+from .layers import ReLU, _check_positive
 from .module import Module
 from .parameter import Parameter
 
@@ -81,3 +81,20 @@ class AvgPool2d(MaxPool2d):
 
     def forward(self, x: Tensor) -> Tensor:
         return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+
+def fused_conv_pool(modules: list[Module], i: int, x: Tensor) -> tuple[Tensor, int] | None:
+    """``Conv2d, [ReLU], MaxPool2d("valid")`` starting at ``modules[i]`` as one kernel call.
+
+    For inference only (no graph recorded): returns the pooled output and how many
+    modules it stands for, or None when the pattern or the mode does not apply.
+    """
+    if is_grad_enabled() or type(modules[i]) is not Conv2d:
+        return None
+    relu = i + 1 < len(modules) and type(modules[i + 1]) is ReLU
+    j = i + 1 + relu
+    if j >= len(modules) or type(modules[j]) is not MaxPool2d or modules[j].padding != "valid":
+        return None
+    conv, pool = modules[i], modules[j]
+    y = conv2d_maxpool(x, conv.weight, conv.bias, conv.stride, conv.padding, relu, pool.kernel_size, pool.stride)
+    return y, j + 1 - i

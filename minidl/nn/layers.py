@@ -172,8 +172,17 @@ class Sequential(Module):
         return self
 
     def forward(self, x: Any) -> Any:
-        for module in self._modules.values():
-            x = module(x)
+        from .conv import fused_conv_pool  # noqa: PLC0415 (conv imports this module)
+
+        modules = list(self._modules.values())
+        i = 0
+        while i < len(modules):
+            # inference runs Conv2d, ReLU, MaxPool2d as one kernel call when it can
+            fused = fused_conv_pool(modules, i, x)
+            if fused is not None:
+                x, i = fused[0], i + fused[1]
+            else:
+                x, i = modules[i](x), i + 1
         return x
 
     def __getitem__(self, index: int) -> Module:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import kernels
-from ..autograd import Function, Tensor
+from ..autograd import Function, Tensor, is_grad_enabled
 from ..backend import get_array_module
 from ..errors import ShapeError
 from .common import as_tensor
@@ -22,21 +22,29 @@ class Conv2d(Function):
 
     With cols = im2col(x) (one row per output pixel):  y = cols @ W2 + b, so
     dL/dW2 = colsᵀ G,  dL/db = Σ G,  dL/dcols = G W2ᵀ and dL/dx = col2im(dL/dcols).
+
+    With ``relu=True`` the node is relu(conv(x)) in one: the forward pass applies
+    max(·, 0) while the output is still in cache, and the backward pass first
+    masks G where the output was 0 (ReLU's derivative, read off the output).
     """
+
+    relu = False
 
     def forward(self, x, w, b=None):
         k = kernels.get_kernels(get_array_module(x))
-        self.x_shape, self.w = x.shape, w
-        y, cols = k.conv2d_forward(x, w, b, self.sh, self.sw, self.pads)
-        # the columns are needed only for dL/dW; dL/dx uses the kernel alone
-        self.cols = cols if self.needs_grad and self.needs_grad[1] else None
+        y = k.conv2d_forward(x, w, b, self.sh, self.sw, self.pads, relu=self.relu)
+        if self.needs_grad:  # the backward pass rebuilds the columns from x
+            self.x, self.w = x, w
+            self.y = y if self.relu else None
         return y
 
     def backward(self, g):
         k = kernels.get_kernels(get_array_module(g))
+        if self.relu:
+            g = k.relu_backward(g, self.y)
         need_b = len(self.needs_grad) > 2 and self.needs_grad[2]
         dx, dw, db = k.conv2d_backward(
-            g, self.x_shape, self.cols, self.w, self.sh, self.sw, self.pads,
+            g, self.x, self.w, self.sh, self.sw, self.pads,
             self.needs_grad[0], self.needs_grad[1], need_b,
         )
         return dx, dw, db
@@ -69,6 +77,46 @@ def conv2d(
     x: Any, w: Tensor, b: Tensor | None = None, stride: Any = 1, padding: Any = "valid"
 ) -> Tensor:
     """Convolve NHWC ``x`` with an HWIO kernel ``w`` (kh, kw, in_channels, out_channels)."""
+    return _conv2d(x, w, b, stride, padding, relu=False)
+
+
+def conv2d_relu(
+    x: Any, w: Tensor, b: Tensor | None = None, stride: Any = 1, padding: Any = "valid"
+) -> Tensor:
+    """``relu(conv2d(x, w, b))`` as one node: the same values, one pass over the output less."""
+    return _conv2d(x, w, b, stride, padding, relu=True)
+
+
+def conv2d_maxpool(
+    x: Any, w: Tensor, b: Tensor | None, stride: Any, padding: Any, relu: bool,
+    pool_size: Any, pool_stride: Any = None,
+) -> Tensor:  # fmt: skip
+    """``max_pool2d(act(conv2d(x, w, b)), pool_size, pool_stride)`` with "valid" pooling.
+
+    When no graph is being recorded (inference: ``no_grad``, ``predict``) this is one
+    kernel call that computes only the conv pixels the pooling reads and pools them
+    while they are in cache (``kernels.conv2d_maxpool_forward``).  When a graph is
+    recorded it is the two ordinary nodes, so the gradient is the usual one.
+    """
+    from .pool import max_pool2d, pool_geometry  # noqa: PLC0415 (pool imports this module)
+
+    x, sh, sw, pads = _conv_args(x, w, b, stride, padding)
+    if is_grad_enabled() or len({t.device for t in (x, w, b) if t is not None}) > 1:
+        # recording a graph, or a device mismatch that the ordinary nodes report
+        return max_pool2d(_conv2d(x, w, b, stride, padding, relu), pool_size, pool_stride)
+    (kh, kw), (n, h, wd) = w.shape[:2], x.shape[:3]
+    conv_shape = (n, (h + pads[0] + pads[1] - kh) // sh + 1, (wd + pads[2] + pads[3] - kw) // sw + 1, w.shape[3])
+    pool = pool_geometry(conv_shape, pool_size, pool_stride, "valid", "max_pool2d")
+    k = kernels.get_kernels(get_array_module(x.data))
+    y = k.conv2d_maxpool_forward(
+        x.data, w.data, None if b is None else b.data, sh, sw, pads, relu,
+        pool["ph"], pool["pw"], pool["sh"], pool["sw"],
+    )
+    return Tensor._wrap(y)
+
+
+def _conv_args(x: Any, w: Tensor, b: Tensor | None, stride: Any, padding: Any) -> tuple:
+    """Checked input tensor, strides and pads of a convolution."""
     x = as_tensor(x, w)
     if x.dtype.kind != "f":  # integer images (e.g. uint8 pixels) take the kernel's float dtype
         x = astype(x, w.dtype)
@@ -81,9 +129,14 @@ def conv2d(
         raise ShapeError(
             f"conv2d expected input with {cin} channels (last axis, NHWC), got shape {x.shape}"
         )
-    sh, sw, pads = conv_geometry(x.shape, kh, kw, stride, padding)
-    if b is None:
-        return Conv2d.apply(x, w, sh=sh, sw=sw, pads=pads)
-    if b.shape != (cout,):
+    if b is not None and b.shape != (cout,):
         raise ShapeError(f"conv2d bias must have shape ({cout},), got {b.shape}")
-    return Conv2d.apply(x, w, b, sh=sh, sw=sw, pads=pads)
+    sh, sw, pads = conv_geometry(x.shape, kh, kw, stride, padding)
+    return x, sh, sw, pads
+
+
+def _conv2d(x: Any, w: Tensor, b: Tensor | None, stride: Any, padding: Any, relu: bool) -> Tensor:
+    x, sh, sw, pads = _conv_args(x, w, b, stride, padding)
+    if b is None:
+        return Conv2d.apply(x, w, sh=sh, sw=sw, pads=pads, relu=relu)
+    return Conv2d.apply(x, w, b, sh=sh, sw=sw, pads=pads, relu=relu)

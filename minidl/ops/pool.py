@@ -19,7 +19,10 @@ class MaxPool2d(Function):
     def forward(self, x):
         k = kernels.get_kernels(get_array_module(x))
         self.x_shape = x.shape
-        y, self.argmax = k.maxpool2d_forward(x, self.ph, self.pw, self.sh, self.sw, self.pads)
+        # the argmax is only needed by a backward pass, so inference skips it
+        y, self.argmax = k.maxpool2d_forward(
+            x, self.ph, self.pw, self.sh, self.sw, self.pads, want_argmax=bool(self.needs_grad)
+        )
         return y
 
     def backward(self, g):
@@ -42,12 +45,17 @@ class AvgPool2d(Function):
 
 
 def _pool_args(x: Tensor, pool_size: Any, stride: Any, padding: Any, name: str) -> dict:
-    if x.ndim != 4:
-        raise ShapeError(f"{name} expects NHWC input with 4 dimensions, got shape {x.shape}")
+    return pool_geometry(x.shape, pool_size, stride, padding, name)
+
+
+def pool_geometry(shape: tuple, pool_size: Any, stride: Any, padding: Any, name: str) -> dict:
+    """Window (ph, pw), strides (sh, sw) and pads of a pooling over an NHWC ``shape``."""
+    if len(shape) != 4:
+        raise ShapeError(f"{name} expects NHWC input with 4 dimensions, got shape {shape}")
     ph, pw = pair(pool_size, "pool_size")
     if isinstance(padding, int) and not isinstance(padding, bool):
         raise ValueError(f"{name} padding must be 'valid' or 'same', got {padding!r}")
-    sh, sw, pads = conv_geometry(x.shape, ph, pw, (ph, pw) if stride is None else stride, padding)
+    sh, sw, pads = conv_geometry(shape, ph, pw, (ph, pw) if stride is None else stride, padding)
     return dict(ph=ph, pw=pw, sh=sh, sw=sw, pads=pads)
 
 

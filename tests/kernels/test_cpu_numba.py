@@ -55,24 +55,58 @@ def case(draw, pool=False):
     return x, kh, kw, sh, sw, (top, bottom, left, right)
 
 
-@given(case(), st.integers(1, 4), st.booleans())
-def test_conv_forward_and_backward(c, o, with_bias):
+@given(case(), st.integers(1, 4), st.booleans(), st.booleans())
+def test_conv_forward_and_backward(c, o, with_bias, relu):
     x, kh, kw, sh, sw, pads = c
     dtype = x.dtype.type
     rng = np.random.default_rng(0)
     w = rng.standard_normal((kh, kw, x.shape[3], o)).astype(dtype)
     b = rng.standard_normal(o).astype(dtype) if with_bias else None
-    y0, cols0 = R.conv2d_forward(x, w, b, sh, sw, pads)
-    y1, cols1 = K.conv2d_forward(x, w, b, sh, sw, pads)
-    np.testing.assert_array_equal(cols1, cols0)  # im2col is a pure copy
+    y0 = R.conv2d_forward(x, w, b, sh, sw, pads, relu=relu)
+    y1 = K.conv2d_forward(x, w, b, sh, sw, pads, relu=relu)
     close(y1, y0, dtype)
-    assert y1.dtype == dtype and cols1.flags.c_contiguous
+    assert y1.dtype == dtype and y1.flags.c_contiguous
+    if relu:
+        assert y1.min(initial=0) >= 0
     g = rng.standard_normal(y0.shape).astype(dtype)
-    want = R.conv2d_backward(g, x.shape, cols0, w, sh, sw, pads, True, True, True)
-    got = K.conv2d_backward(g, x.shape, cols1, w, sh, sw, pads, True, True, True)
+    want = R.conv2d_backward(g, x, w, sh, sw, pads, True, True, True)
+    got = K.conv2d_backward(g, x, w, sh, sw, pads, True, True, True)
     for a, b_ in zip(got, want):
         assert a.dtype == dtype
         close(a, b_, dtype)
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 700, 1 << 20])
+def test_conv_chunks_give_the_same_result_as_one_block(monkeypatch, chunk_bytes):
+    """Chunks of 1 image, of a few images with a ragged last chunk, and the whole batch."""
+    from minidl.kernels import numba_conv
+
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((7, 6, 5, 3))
+    w, b = rng.standard_normal((3, 2, 3, 4)), rng.standard_normal(4)
+    pads = (1, 1, 0, 1)
+    monkeypatch.setattr(numba_conv, "CHUNK_BYTES", chunk_bytes)
+    y = K.conv2d_forward(x, w, b, 2, 1, pads, relu=True)
+    np.testing.assert_allclose(y, R.conv2d_forward(x, w, b, 2, 1, pads, relu=True), rtol=1e-12, atol=1e-12)
+    g = rng.standard_normal(y.shape)
+    for got, want in zip(K.conv2d_backward(g, x, w, 2, 1, pads, True, True, True),
+                         R.conv2d_backward(g, x, w, 2, 1, pads, True, True, True)):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_conv_backward_computes_only_what_is_asked():
+    x, w = np.ones((2, 4, 4, 1), np.float32), np.ones((2, 2, 1, 3), np.float32)
+    g = np.ones((2, 3, 3, 3), np.float32)
+    dx, dw, db = K.conv2d_backward(g, x, w, 1, 1, (0,) * 4, False, True, False)
+    assert dx is None and db is None and dw.shape == w.shape
+    np.testing.assert_array_equal(dw, np.full(w.shape, 18, np.float32))  # 2 images x 9 windows
+
+
+def test_conv_of_an_empty_batch():
+    x, w = np.ones((0, 4, 4, 1), np.float32), np.ones((2, 2, 1, 3), np.float32)
+    assert K.conv2d_forward(x, w, None, 1, 1, (0,) * 4).shape == (0, 3, 3, 3)
+    dx, dw, db = K.conv2d_backward(np.ones((0, 3, 3, 3), np.float32), x, w, 1, 1, (0,) * 4, True, True, True)
+    assert dx.shape == x.shape and not dw.any() and not db.any()
 
 
 @given(case())
@@ -90,6 +124,9 @@ def test_maxpool(c):
     y1, am1 = K.maxpool2d_forward(x, ph, pw, sh, sw, pads)
     np.testing.assert_array_equal(y1, y0)
     np.testing.assert_array_equal(am1, am0)  # same first-maximum rule
+    y2, none = K.maxpool2d_forward(x, ph, pw, sh, sw, pads, want_argmax=False)  # inference
+    np.testing.assert_array_equal(y2, y0)
+    assert none is None
     g = np.random.default_rng(2).standard_normal(y0.shape).astype(x.dtype)
     close(K.maxpool2d_backward(g, am1, x.shape), R.maxpool2d_backward(g, am0, x.shape), x.dtype.type)
 

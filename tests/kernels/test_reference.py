@@ -143,8 +143,12 @@ def test_conv_forward_matches_loops(case, o, with_bias):
     rng = np.random.default_rng(0)
     w = rng.standard_normal((kh, kw, x.shape[3], o))
     b = rng.standard_normal(o) if with_bias else None
-    y, cols = R.conv2d_forward(x, w, b, sh, sw, pads)
-    np.testing.assert_allclose(y, loop_conv(x, w, b, sh, sw, pads), rtol=1e-12, atol=1e-12)
+    y = R.conv2d_forward(x, w, b, sh, sw, pads)
+    want = loop_conv(x, w, b, sh, sw, pads)
+    np.testing.assert_allclose(y, want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(R.conv2d_forward(x, w, b, sh, sw, pads, relu=True), np.maximum(want, 0),
+                               rtol=1e-12, atol=1e-12)
+    cols = R.im2col(x, kh, kw, sh, sw, pads)
     assert cols.flags.c_contiguous and cols.shape == (y[..., 0].size, kh * kw * x.shape[3])
 
 
@@ -165,17 +169,17 @@ def test_conv_backward_matches_finite_differences():
     w = rng.standard_normal((3, 2, 2, 3))
     b = rng.standard_normal(3)
     pads = (1, 1, 0, 1)
-    y, cols = R.conv2d_forward(x, w, b, 2, 1, pads)
+    y = R.conv2d_forward(x, w, b, 2, 1, pads)
     g = rng.standard_normal(y.shape)
-    dx, dw, db = R.conv2d_backward(g, x.shape, cols, w, 2, 1, pads, True, True, True)
+    dx, dw, db = R.conv2d_backward(g, x, w, 2, 1, pads, True, True, True)
     eps = 1e-6
     for arr, grad in ((x, dx), (w, dw), (b, db)):
         for idx in [(0,) * arr.ndim, tuple(s - 1 for s in arr.shape), tuple(s // 2 for s in arr.shape)]:
             old = arr[idx]
             arr[idx] = old + eps
-            up = np.vdot(R.conv2d_forward(x, w, b, 2, 1, pads)[0], g)
+            up = np.vdot(R.conv2d_forward(x, w, b, 2, 1, pads), g)
             arr[idx] = old - eps
-            down = np.vdot(R.conv2d_forward(x, w, b, 2, 1, pads)[0], g)
+            down = np.vdot(R.conv2d_forward(x, w, b, 2, 1, pads), g)
             arr[idx] = old
             assert grad[idx] == pytest.approx((up - down) / (2 * eps), rel=1e-6, abs=1e-8)
 
@@ -183,11 +187,12 @@ def test_conv_backward_matches_finite_differences():
 def test_conv_backward_computes_only_what_is_asked():
     x = np.ones((1, 3, 3, 1))
     w = np.ones((2, 2, 1, 1))
-    y, cols = R.conv2d_forward(x, w, None, 1, 1, (0, 0, 0, 0))
-    dx, dw, db = R.conv2d_backward(np.ones_like(y), x.shape, None, w, 1, 1, (0,) * 4, True, False, False)
+    y = R.conv2d_forward(x, w, None, 1, 1, (0, 0, 0, 0))
+    dx, dw, db = R.conv2d_backward(np.ones_like(y), x, w, 1, 1, (0,) * 4, True, False, False)
     assert dw is None and db is None and dx.shape == x.shape
-    with pytest.raises(ValueError, match="cols"):
-        R.conv2d_backward(np.ones_like(y), x.shape, None, w, 1, 1, (0,) * 4, False, True, False)
+    dx, dw, db = R.conv2d_backward(np.ones_like(y), x, w, 1, 1, (0,) * 4, False, True, False)
+    assert dx is None and db is None
+    np.testing.assert_array_equal(dw, np.full(w.shape, 4.0))  # 4 windows of ones
 
 
 def test_conv_rejects_channel_mismatch():

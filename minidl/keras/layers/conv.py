@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 
 from ... import functional as F
-from ...autograd import Tensor
+from ...autograd import Tensor, is_grad_enabled
 from ...errors import ShapeError
-from ...ops.conv import pair
+from ...ops.conv import conv2d_maxpool, conv2d_relu, pair
 from .. import activations, initializers, regularizers
 from .base import Layer
 
@@ -62,8 +62,10 @@ class Conv2D(Layer):
 
     def call(self, x: Tensor, training: bool | None = None) -> Tensor:
         _check_image(self, x, self.kernel.shape[2])
-        y = F.conv2d(x, self.kernel, self.bias if self.use_bias else None, self.strides, self.padding)
-        return self.activation(y)
+        bias = self.bias if self.use_bias else None
+        if self.activation is F.relu:  # one fused node: ReLU applied while the output is in cache
+            return conv2d_relu(x, self.kernel, bias, self.strides, self.padding)
+        return self.activation(F.conv2d(x, self.kernel, bias, self.strides, self.padding))
 
     def get_config(self) -> dict:
         return {**super().get_config(), "filters": self.filters, "kernel_size": list(self.kernel_size),
@@ -124,3 +126,19 @@ class GlobalMaxPooling2D(GlobalAveragePooling2D):
     def call(self, x: Tensor, training: bool | None = None) -> Tensor:
         _check_image(self, x)
         return x.max(axis=(1, 2), keepdims=self.keepdims)
+
+
+def fused_conv_pool(conv: Layer, pool: Layer, x: Tensor) -> Tensor | None:
+    """``pool(conv(x))`` in one kernel call for inference, or None when it does not apply.
+
+    Applies to a plain Conv2D with ReLU or no activation followed by a "valid"
+    MaxPooling2D, both built, when no graph is recorded (``predict``, ``no_grad``):
+    the kernel computes only the conv pixels the pooling reads and pools them in cache.
+    """
+    if (type(conv) is not Conv2D or type(pool) is not MaxPooling2D or pool.padding != "valid"
+            or not (conv.built and pool.built) or is_grad_enabled()
+            or conv.activation not in (F.relu, activations.linear)):
+        return None
+    _check_image(conv, x, conv.kernel.shape[2])
+    return conv2d_maxpool(x, conv.kernel, conv.bias if conv.use_bias else None, conv.strides, conv.padding,
+                          conv.activation is F.relu, pool.pool_size, pool.strides)

@@ -6,6 +6,7 @@ from typing import Any
 
 from ...autograd import Tensor
 from ..layers.base import KerasTensor, Layer
+from ..layers.conv import fused_conv_pool
 from ..layers.core import InputLayer
 from .model import Model
 
@@ -69,8 +70,15 @@ class Sequential(Model):
     def call(self, x: Tensor, training: bool | None = None) -> Tensor:
         if self.input_spec_shape is not None:
             _check_input(self, x)
-        for layer in self._modules.values():
-            x = layer(x, training=training)
+        layers = list(self._modules.values())
+        i = 0
+        while i < len(layers):
+            # inference runs Conv2D + MaxPooling2D as one kernel call when it can
+            fused = fused_conv_pool(layers[i], layers[i + 1], x) if i + 1 < len(layers) else None
+            if fused is not None:
+                x, i = fused, i + 2
+            else:
+                x, i = layers[i](x, training=training), i + 1
         return x
 
     def _ensure_built(self, input_shape: Any) -> None:
