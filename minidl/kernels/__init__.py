@@ -48,6 +48,7 @@ KERNEL_NAMES = (
     "relu_forward",
     "relu_backward",
     "bias_grad",
+    "matmul",
 )
 
 
@@ -94,5 +95,6 @@ softmax_cross_entropy = _cpu.softmax_cross_entropy
 relu_forward = _cpu.relu_forward
 relu_backward = _cpu.relu_backward
 bias_grad = _cpu.bias_grad
+matmul = _cpu.matmul
 
 __all__ = ["ACTIVE", "get_kernels", "pad_amounts", "reference", *KERNEL_NAMES]

@@ -25,6 +25,7 @@ import numpy as np
 from numba import njit, prange
 
 from minidl.kernels import reference
+from minidl.kernels.blas import matmul, use_one_blas_thread  # noqa: F401 (matmul re-exported)
 
 # the convolution kernels (chunked im2col + BLAS) live in their own module, re-exported here
 from minidl.kernels.numba_conv import (  # noqa: F401
@@ -37,8 +38,11 @@ from minidl.kernels.numba_conv import (  # noqa: F401
     im2col,
 )
 from minidl.kernels.reference import Pads, _check_pool_pads, _out_size, check_target
+from minidl.kernels.threads import CHOSEN_BY_MINIDL
 
 pad_amounts = reference.pad_amounts  # pure Python: one version shared by every kernel module
+if "OPENBLAS_NUM_THREADS" in CHOSEN_BY_MINIDL:  # NumPy may have started OpenBLAS before minidl
+    use_one_blas_thread()  # minidl spreads the products over the cores itself (blas.py)
 
 _PARALLEL_MIN = 1 << 15  # below this many elements a parallel loop costs more than it saves
 

@@ -8,13 +8,18 @@ freshly page-faulted in on every call.  Here the batch is cut into chunks of a f
 images whose columns fit in about 1 MB (``CHUNK_BYTES``, the size of one core's L2
 cache):
 
-    for each chunk:  cols = im2col(x[chunk])          # one reused buffer
+    for each chunk:  cols = im2col(x[chunk])          # ~1 MB, the same memory each time
                      y[chunk] = act(cols @ W + b)     # BLAS reads cols from cache
 
 The backward pass does not keep any columns: it rebuilds them chunk by chunk
 (a cheap copy while they are in cache) for ``dW = sum over chunks of colsᵀ dY``,
 and turns ``dcols = dY W^T`` back into ``dx`` one chunk at a time with col2im.
-Memory for the columns is then one chunk, whatever the batch size.
+Memory for the columns is then one chunk per thread, whatever the batch size.
+
+The chunks are spread over the cores by one ``prange`` loop per layer: a thread
+runs a whole chunk (im2col, single-threaded BLAS through :mod:`.blas`, bias,
+ReLU, pooling) without the GIL, then takes the next one, so the cores are handed
+over once per layer and a core slowed by another program simply does fewer chunks.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
+from minidl.kernels.blas import dynamic, gemm_function, gemm_into
 from minidl.kernels.reference import Pads, _check_conv, _out_size
 
 #: Bytes of columns per chunk: about one core's L2 cache (measured best for the course CNN).
@@ -36,12 +42,12 @@ def _c(a: Any) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- im2col
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def _im2col(x, kh, kw, sh, sw, top, left, oh, ow, cols):  # pragma: no cover (compiled)
     n, h, w, c = x.shape
     run = kw * c  # one window row: kw pixels, contiguous in x when fully inside the image
     xf = x.reshape(x.size)
-    for r in prange(n * oh):  # one output row (image b, row y) per iteration
+    for r in range(n * oh):  # one output row (image b, row y) per iteration
         b = r // oh
         y = r % oh
         for xo in range(ow):
@@ -72,10 +78,10 @@ def _im2col(x, kh, kw, sh, sw, top, left, oh, ow, cols):  # pragma: no cover (co
     return cols
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def _col2im(d, kh, kw, sh, sw, top, left, oh, ow, dx):  # pragma: no cover (compiled)
     n, h, w, c = dx.shape
-    for b in prange(n):  # threads own whole images, so two never add into the same pixel
+    for b in range(n):  # image by image: windows of one image overlap, of two never
         img = dx[b]
         for hi in range(h):
             for wi in range(w):
@@ -100,10 +106,10 @@ def _col2im(d, kh, kw, sh, sw, top, left, oh, ow, dx):  # pragma: no cover (comp
     return dx
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def _bias_act(y, b, use_bias, relu):  # pragma: no cover (compiled)
     """``y[r, :] = act(y[r, :] + b)`` in place, while the chunk is still in cache."""
-    for r in prange(y.shape[0]):
+    for r in range(y.shape[0]):
         row = y[r]
         for k in range(row.shape[0]):
             v = row[k] + b[k] if use_bias else row[k]
@@ -145,23 +151,51 @@ def col2im(dcols: Any, x_shape: tuple, kh: int, kw: int, sh: int, sw: int, pads:
 
 
 # ----------------------------------------------------------------------------- conv2d
+@njit(cache=True, parallel=True, nogil=True)
+def _conv_chunks(gemm, x, w2d, kh, kw, sh, sw, top, left, oh, ow, b, use_bias, relu, per, y):  # pragma: no cover
+    """Forward, one chunk of ``per`` images per iteration: im2col, GEMM, bias and ReLU."""
+    n, rows, k = x.shape[0], oh * ow, w2d.shape[0]
+    for t in prange((n + per - 1) // per):
+        s, e = t * per, min(n, t * per + per)
+        cols = np.empty(((e - s) * rows, k), dtype=x.dtype)
+        _im2col(x[s:e], kh, kw, sh, sw, top, left, oh, ow, cols)
+        out = y[s * rows : e * rows]
+        gemm_into(gemm, cols, w2d, out, False, False, 0.0)
+        if use_bias or relu:
+            _bias_act(out, b, use_bias, relu)
+    return y
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def _conv_grad_chunks(gemm, x, w2d, dy2d, kh, kw, sh, sw, top, left, oh, ow, per,
+                      need_dx, need_dw, dx, dw_parts):  # pragma: no cover (compiled)
+    """Backward, one chunk per iteration: ``dw_parts[t] = colsᵀ dY`` and ``dx = col2im(dY W2dᵀ)``."""
+    n, rows, k = x.shape[0], oh * ow, w2d.shape[0]
+    for t in prange((n + per - 1) // per):
+        s, e = t * per, min(n, t * per + per)
+        dyc = dy2d[s * rows : e * rows]
+        block = np.empty(((e - s) * rows, k), dtype=x.dtype)
+        if need_dw:
+            _im2col(x[s:e], kh, kw, sh, sw, top, left, oh, ow, block)
+            gemm_into(gemm, block, dyc, dw_parts[t], True, False, 0.0)
+        if need_dx:
+            gemm_into(gemm, dyc, w2d, block, False, True, 0.0)
+            _col2im(block, kh, kw, sh, sw, top, left, oh, ow, dx[s:e])
+    return dx
+
+
 def conv2d_forward(x: Any, w: Any, b: Any, sh: int, sw: int, pads: Pads, relu: bool = False) -> Any:
     """``y = act(im2col(x) @ W2d + b)`` (N, OH, OW, O), computed chunk by chunk."""
     oh, ow, per = _geometry(x.shape, w, sh, sw, pads)
     kh, kw, c, o = w.shape
-    dtype = np.result_type(x.dtype, w.dtype)
+    dtype = _float_type(x, w)
     x, w2d = _c(x).astype(dtype, copy=False), _c(w).reshape(kh * kw * c, o).astype(dtype, copy=False)
     bias = _c(b).astype(dtype, copy=False) if b is not None else np.zeros(o, dtype)
-    n, rows = x.shape[0], oh * ow
-    y = np.empty((n * rows, o), dtype=dtype)
-    buffer = np.empty((min(per, n) * rows, kh * kw * c), dtype=dtype)
-    for s in range(0, n, per):
-        e = min(n, s + per)
-        cols = _im2col(x[s:e], kh, kw, sh, sw, pads[0], pads[2], oh, ow, buffer[: (e - s) * rows])
-        out = y[s * rows : e * rows]
-        np.matmul(cols, w2d, out=out)
-        if b is not None or relu:
-            _bias_act(out, bias, b is not None, relu)
+    n = x.shape[0]
+    y = np.empty((n * oh * ow, o), dtype=dtype)
+    if y.size:
+        dynamic(_conv_chunks, gemm_function(dtype), x, w2d, kh, kw, sh, sw, pads[0], pads[2], oh, ow,
+                bias, b is not None, relu, per, y)
     return y.reshape(n, oh, ow, o)
 
 
@@ -172,35 +206,35 @@ def conv2d_backward(
     """``dW = Σ_chunks colsᵀ dY``, ``db = column sums of dY``, ``dx = col2im(dY W2dᵀ)`` per chunk."""
     oh, ow, per = _geometry(x.shape, w, sh, sw, pads)
     kh, kw, c, o = w.shape
-    dtype = dy.dtype
+    dtype = _float_type(dy, w)
     x, w2d = _c(x).astype(dtype, copy=False), _c(w).reshape(kh * kw * c, o).astype(dtype, copy=False)
-    dy2d = _c(dy).reshape(-1, o)
-    n, rows = x.shape[0], oh * ow
-    dx = np.empty(x.shape, dtype=dtype) if need_dx else None
-    dw = np.zeros((kh * kw * c, o), dtype=dtype) if need_dw else None
-    buffer = np.empty((min(per, n) * rows, kh * kw * c), dtype=dtype)
-    partial = np.empty_like(dw) if need_dw else None
-    for s in range(0, n, per):
-        e = min(n, s + per)
-        dyc = dy2d[s * rows : e * rows]
-        block = buffer[: (e - s) * rows]
-        if need_dw:
-            cols = _im2col(x[s:e], kh, kw, sh, sw, pads[0], pads[2], oh, ow, block)
-            dw += np.matmul(cols.T, dyc, out=partial)
-        if need_dx:
-            np.matmul(dyc, w2d.T, out=block)
-            _col2im(block, kh, kw, sh, sw, pads[0], pads[2], oh, ow, dx[s:e])
+    dy2d = _c(dy).astype(dtype, copy=False).reshape(-1, o)
+    n = x.shape[0]
+    chunks = -(-n // per)
+    dx = np.empty(x.shape, dtype=dtype) if need_dx else np.empty((0, 1, 1, c), dtype)
+    dw_parts = np.zeros((chunks if need_dw else 0, kh * kw * c, o), dtype=dtype)
+    if n and (need_dx or need_dw):
+        dynamic(_conv_grad_chunks, gemm_function(dtype), x, w2d, dy2d, kh, kw, sh, sw, pads[0], pads[2],
+                oh, ow, per, need_dx, need_dw, dx, dw_parts)
+    # the chunks' parts added in a fixed order: the same sum on every run
+    dw = dw_parts.sum(axis=0).reshape(w.shape) if need_dw else None
     db = bias_grad(dy2d) if need_db else None
-    return dx, (dw.reshape(w.shape) if need_dw else None), db
+    return (dx if need_dx else None), dw, db
 
 
-@njit(cache=True, parallel=True)
+def _float_type(a: Any, w: Any) -> np.dtype:
+    """The common dtype of the data and the kernel (float32 or float64: what BLAS takes)."""
+    dtype = np.result_type(a.dtype, w.dtype)
+    return dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
+
+
+@njit(cache=True, nogil=True)
 def _pool_bias_act(y, ph, pw, sh, sw, b, use_bias, relu, out):  # pragma: no cover (compiled)
     """``out = act(maxpool(y) + b)``: pooling first is exact, since adding a constant
     and ReLU are both non-decreasing, so they commute with the maximum."""
     o = y.shape[3]
     poh, pwo = out.shape[1], out.shape[2]
-    for r in prange(out.shape[0] * poh):
+    for r in range(out.shape[0] * poh):
         img = r // poh
         p = r % poh
         for q in range(pwo):
@@ -221,6 +255,21 @@ def _pool_bias_act(y, ph, pw, sh, sw, b, use_bias, relu, out):  # pragma: no cov
     return out
 
 
+@njit(cache=True, parallel=True, nogil=True)
+def _conv_pool_chunks(gemm, x, w2d, kh, kw, sh, sw, top, left, uh, uw, ph, pw, psh, psw,
+                      b, use_bias, relu, per, out):  # pragma: no cover (compiled)
+    """Inference, one chunk per iteration: im2col of the pixels the pooling reads, GEMM, pool."""
+    n, rows, k, o = x.shape[0], uh * uw, w2d.shape[0], w2d.shape[1]
+    for t in prange((n + per - 1) // per):
+        s, e = t * per, min(n, t * per + per)
+        cols = np.empty(((e - s) * rows, k), dtype=x.dtype)
+        _im2col(x[s:e], kh, kw, sh, sw, top, left, uh, uw, cols)
+        y = np.empty(((e - s) * rows, o), dtype=x.dtype)
+        gemm_into(gemm, cols, w2d, y, False, False, 0.0)
+        _pool_bias_act(y.reshape((e - s, uh, uw, o)), ph, pw, psh, psw, b, use_bias, relu, out[s:e])
+    return out
+
+
 def conv2d_maxpool_forward(
     x: Any, w: Any, b: Any, sh: int, sw: int, pads: Pads, relu: bool,
     ph: int, pw: int, psh: int, psw: int,
@@ -236,19 +285,15 @@ def conv2d_maxpool_forward(
     kh, kw, c, o = w.shape
     poh, pwo = _out_size(oh, ph, psh, 0, 0), _out_size(ow, pw, psw, 0, 0)
     uh, uw = (poh - 1) * psh + ph, (pwo - 1) * psw + pw  # conv pixels the pooling reads
-    dtype = np.result_type(x.dtype, w.dtype)
+    dtype = _float_type(x, w)
     x, w2d = _c(x).astype(dtype, copy=False), _c(w).reshape(kh * kw * c, o).astype(dtype, copy=False)
     bias = _c(b).astype(dtype, copy=False) if b is not None else np.zeros(o, dtype)
-    n, rows = x.shape[0], uh * uw
-    per = _per_chunk(rows, kh * kw * c, o, dtype.itemsize)
+    n = x.shape[0]
     out = np.empty((n, poh, pwo, o), dtype=dtype)
-    buffer = np.empty((min(per, n) * rows, kh * kw * c), dtype=dtype)
-    conv = np.empty((min(per, n) * rows, o), dtype=dtype)
-    for s in range(0, n, per):
-        e = min(n, s + per)
-        cols = _im2col(x[s:e], kh, kw, sh, sw, pads[0], pads[2], uh, uw, buffer[: (e - s) * rows])
-        y = np.matmul(cols, w2d, out=conv[: (e - s) * rows])
-        _pool_bias_act(y.reshape(e - s, uh, uw, o), ph, pw, psh, psw, bias, b is not None, relu, out[s:e])
+    if out.size:
+        per = _per_chunk(uh * uw, kh * kw * c, o, dtype.itemsize)
+        dynamic(_conv_pool_chunks, gemm_function(dtype), x, w2d, kh, kw, sh, sw, pads[0], pads[2], uh, uw,
+                ph, pw, psh, psw, bias, b is not None, relu, per, out)
     return out
 
 

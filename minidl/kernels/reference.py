@@ -86,6 +86,12 @@ def _window(a: Any, i: int, j: int, oh: int, ow: int, sh: int, sw: int) -> Any:
     return a[:, i : i + sh * (oh - 1) + 1 : sh, j : j + sw * (ow - 1) + 1 : sw, :]
 
 
+# ----------------------------------------------------------------------------- matmul
+def matmul(a: Any, b: Any) -> Any:
+    """``a @ b`` (the Numba module spreads a large 2-D product over the cores)."""
+    return a @ b
+
+
 # ----------------------------------------------------------------------------- im2col
 def im2col(x: Any, kh: int, kw: int, sh: int, sw: int, pads: Pads) -> Any:
     """Copy every ``kh x kw`` window of ``x`` (N, H, W, C) into one row of ``cols``.

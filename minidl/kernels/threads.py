@@ -12,9 +12,17 @@ workers sleep too saved another ~15% of the time and ~30% of the CPU.
 
 :func:`configure_threads` therefore sets, unless the user already set them:
 
-- ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS`` and
-  ``NUMBA_NUM_THREADS`` to the number of cores this process may use (inside a
-  container ``os.cpu_count()`` can report more cores than it may use);
+- ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS`` and ``NUMBA_NUM_THREADS`` to the number
+  of cores this process may use (inside a container ``os.cpu_count()`` can report
+  more cores than it may use);
+- ``OPENBLAS_NUM_THREADS`` to 1: minidl spreads large matrix products and the
+  convolution chunks over the cores itself (:mod:`.workers`), each thread calling
+  single-threaded BLAS.  OpenBLAS's own threads split a product in fixed parts and
+  wait for each other at the end, so when another program holds a core, every
+  product waits for the slowest part: on a 2-core machine at load ~6 a 64x784 by
+  784x256 product took 47 ms with 2 OpenBLAS threads and 0.57 ms with 1.  If NumPy
+  was imported before minidl, :mod:`minidl.kernels` makes the same change through
+  OpenBLAS's C API;
 - ``OMP_WAIT_POLICY=PASSIVE`` (idle OpenMP workers sleep; Numba's ``omp`` layer),
   ``OPENBLAS_THREAD_TIMEOUT=4`` (idle OpenBLAS workers sleep after 2**4 cycles) and
   ``KMP_BLOCKTIME=0`` (the same for Intel OpenMP, used by MKL builds of NumPy).
@@ -35,10 +43,15 @@ import os
 
 THREAD_VARIABLES = (
     "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
     "MKL_NUM_THREADS",
     "NUMBA_NUM_THREADS",
 )
+
+#: BLAS runs on one thread per caller; minidl's workers use the cores (see above)
+BLAS_THREADS = {"OPENBLAS_NUM_THREADS": "1"}
+
+#: the variables minidl set itself (not the user), over every call of configure_threads
+CHOSEN_BY_MINIDL: set[str] = set()
 
 # idle thread pools sleep instead of spinning (see the module docstring)
 WAIT_POLICY = {
@@ -66,9 +79,10 @@ def configure_threads(num_threads: int | None = None) -> dict[str, str]:
     n = available_cores() if num_threads is None else int(num_threads)
     if n < 1:
         raise ValueError(f"num_threads must be a positive int, got {num_threads!r}")
-    wanted = {name: str(n) for name in THREAD_VARIABLES} | WAIT_POLICY
+    wanted = {name: str(n) for name in THREAD_VARIABLES} | BLAS_THREADS | WAIT_POLICY
     applied = {}
     for name, value in wanted.items():
         if name not in os.environ:
             os.environ[name] = applied[name] = value
+    CHOSEN_BY_MINIDL.update(applied)
     return applied

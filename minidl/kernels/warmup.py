@@ -17,7 +17,7 @@ def warm_up(dtypes: tuple[str, ...] = ("float32", "float64")) -> float:
     """Run one small training step of a CNN and of an MLP per dtype; return the seconds spent."""
     import minidl as mdl
     import minidl.functional as F
-    from minidl import nn, optim
+    from minidl import kernels, nn, optim
     from minidl.keras import layers, models
 
     started = time.perf_counter()
@@ -38,6 +38,9 @@ def warm_up(dtypes: tuple[str, ...] = ("float32", "float64")) -> float:
             for name in ("adam", "sgd", "rmsprop", "adagrad", "adamw"):
                 model.compile(optimizer=name, loss="categorical_crossentropy")
                 model.fit(np.zeros((4, 6, 6, 1), dtype), np.eye(3, dtype=dtype)[[0, 1, 2, 0]], verbose=0)
+            model.predict(np.zeros((4, 6, 6, 1), dtype), verbose=0)  # the fused conv + pool kernel
+            big = np.ones((200, 200), dtype)
+            kernels.matmul(big, big)  # products split over the cores
         finally:
             mdl.set_default_dtype("float32")
     return time.perf_counter() - started

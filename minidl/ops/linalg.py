@@ -6,10 +6,18 @@ from typing import Any
 
 import numpy as np
 
+from .. import kernels
 from ..autograd import Function, Tensor
 from ..errors import ShapeError
 from .common import as_tensor
 from .elementwise import _pair, astype
+
+
+def _mm(a: Any, b: Any) -> Any:
+    """``a @ b`` on raw arrays; large 2-D products on the CPU use every core (kernels.matmul)."""
+    if a.ndim == 2 and b.ndim == 2 and type(a) is np.ndarray:
+        return kernels.matmul(a, b)
+    return a @ b
 
 
 class MatMul(Function):
@@ -21,7 +29,7 @@ class MatMul(Function):
 
     def forward(self, a, b):
         self.a, self.b = a, b
-        return a @ b
+        return _mm(a, b)
 
     def backward(self, g):
         a, b = self.a, self.b
@@ -31,8 +39,8 @@ class MatMul(Function):
         if a.ndim == 1:
             a = a.reshape(1, -1)
             g = g[..., None, :]
-        ga = g @ b.swapaxes(-1, -2) if self.needs_grad[0] else None
-        gb = a.swapaxes(-1, -2) @ g if self.needs_grad[1] else None
+        ga = _mm(g, b.swapaxes(-1, -2)) if self.needs_grad[0] else None
+        gb = _mm(a.swapaxes(-1, -2), g) if self.needs_grad[1] else None
         if ga is not None and self.a.ndim == 1:
             ga = ga.reshape(ga.shape[:-2] + (ga.shape[-1],))
         if gb is not None and self.b.ndim == 1:
@@ -48,18 +56,18 @@ class Linear(Function):
 
     def forward(self, x, w, b=None):
         self.x, self.w = x, w
-        y = x @ w
+        y = _mm(x, w)
         if b is not None:
             y += b
         return y
 
     def backward(self, g):
         x, w = self.x, self.w
-        gx = g @ w.T if self.needs_grad[0] else None
+        gx = _mm(g, w.T) if self.needs_grad[0] else None
         gw = gb = None
         g2 = g.reshape(-1, g.shape[-1])
         if self.needs_grad[1]:
-            gw = x.reshape(-1, x.shape[-1]).T @ g2
+            gw = _mm(x.reshape(-1, x.shape[-1]).T, g2)
         if len(self.needs_grad) > 2 and self.needs_grad[2]:
             gb = g2.sum(axis=0)
         return gx, gw, gb

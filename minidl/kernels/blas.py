@@ -1,0 +1,176 @@
+"""BLAS matrix products that compiled (Numba) loops can call, without the GIL.
+
+minidl spreads its large products over the cores itself: a ``prange`` loop over
+blocks of rows, each block one call to single-threaded BLAS (see ``threads.py``
+for why OpenBLAS's own threads are off).  Inside a convolution chunk the same call
+sits between im2col and the pooling, so a whole chunk runs in compiled code and
+the cores are handed over once per layer, not three times per chunk.
+
+The GEMM is ``cblas_sgemm``/``cblas_dgemm`` of the OpenBLAS that NumPy loaded,
+found with ctypes.  It reaches the compiled loops as an *argument* (a first-class
+function), not a global, so those loops can still be cached on disk: the address
+of the function changes from one process to the next, its type does not.
+
+``C = op(A) @ op(B)`` in CBLAS terms, row-major (``ORDER = 101``), ``op`` is the
+identity (``NO_TRANS = 111``) or the transpose (``TRANS = 112``); ``lda`` is the
+length of a stored row of A.  Where no CBLAS is found (NumPy built against
+another BLAS, no ``/proc`` on macOS), :func:`_loop_gemm`, a plain compiled triple
+loop with the same signature, takes its place: correct, several times slower.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+import numpy as np
+from numba import carray, cfunc, get_num_threads, njit, prange, set_parallel_chunksize, types
+
+ORDER, NO_TRANS, TRANS = 101, 111, 112
+
+_I64, _VOID = ctypes.c_int64, ctypes.c_void_p
+# CBLAS with 64-bit integers: NumPy >= 2 wheels ship OpenBLAS as "scipy_openblas64_"
+_CANDIDATES = {
+    np.float32: ("scipy_cblas_sgemm64_", "cblas_sgemm64_"),
+    np.float64: ("scipy_cblas_dgemm64_", "cblas_dgemm64_"),
+}
+_THREAD_SETTERS = ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_")
+
+
+def _prototype(real: type) -> Any:
+    return ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_int, ctypes.c_int, _I64, _I64, _I64, real,
+                            _VOID, _I64, _VOID, _I64, real, _VOID, _I64)
+
+
+def _numpy_blas_libraries() -> list[str]:
+    """Paths of the OpenBLAS libraries loaded in this process, NumPy's own first."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "blas" in line.lower() and "/" in line}
+    except OSError:
+        return []
+    numpy_dir = os.path.dirname(os.path.dirname(np.__file__))
+    return sorted(paths, key=lambda p: (not p.startswith(numpy_dir) or "numpy" not in p, p))
+
+
+@cache
+def gemm_function(dtype: Any) -> Any:
+    """The CBLAS gemm for ``dtype`` (float32/float64) as a ctypes function, or the loop fallback."""
+    kind = np.dtype(dtype).type
+    real = ctypes.c_float if kind == np.float32 else ctypes.c_double
+    for path in _numpy_blas_libraries():
+        lib = ctypes.CDLL(path)
+        for name in _CANDIDATES[kind]:
+            if hasattr(lib, name):
+                return _prototype(real)((name, lib))
+    return _loop_gemm(kind)
+
+
+def use_one_blas_thread() -> bool:
+    """Set NumPy's OpenBLAS to one thread through its C API (needed when NumPy started
+    OpenBLAS before minidl set ``OPENBLAS_NUM_THREADS``); False if it is not found."""
+    for path in _numpy_blas_libraries():
+        lib = ctypes.CDLL(path)
+        for name in _THREAD_SETTERS:
+            if hasattr(lib, name):
+                setter = getattr(lib, name)
+                setter.argtypes = [ctypes.c_int]
+                setter(1)
+                return True
+    return False
+
+
+@cache
+def _loop_gemm(kind: type) -> Any:
+    """A compiled ``C = op(A) op(B)`` with the CBLAS signature (no BLAS library found)."""
+    real = types.float32 if kind == np.float32 else types.float64
+    sig = types.void(types.int32, types.int32, types.int32, types.int64, types.int64, types.int64, real,
+                     types.voidptr, types.int64, types.voidptr, types.int64, real, types.voidptr, types.int64)
+
+    @cfunc(sig, nopython=True, cache=True)
+    def gemm(order, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc):  # pragma: no cover
+        A = carray(a, ((k if ta == TRANS else m) * lda,), dtype=kind)
+        B = carray(b, ((n if tb == TRANS else k) * ldb,), dtype=kind)
+        C = carray(c, (m * ldc,), dtype=kind)
+        for i in range(m):
+            for j in range(n):
+                C[i * ldc + j] = beta * C[i * ldc + j] if beta != 0 else 0
+            for p in range(k):
+                aip = alpha * (A[p * lda + i] if ta == TRANS else A[i * lda + p])
+                for j in range(n):
+                    C[i * ldc + j] += aip * (B[j * ldb + p] if tb == TRANS else B[p * ldb + j])
+
+    return gemm.ctypes
+
+
+# ----------------------------------------------------------------------------- calls
+@njit(cache=True, nogil=True)
+def gemm_into(gemm, a, b, c, trans_a, trans_b, beta):  # pragma: no cover (compiled)
+    """``c = op(a) @ op(b) + beta * c`` for C-contiguous 2-D arrays (a stored transposed
+    when ``trans_a``: its shape is then (k, m))."""
+    m, n = c.shape
+    k = a.shape[0] if trans_a else a.shape[1]
+    gemm(ORDER, TRANS if trans_a else NO_TRANS, TRANS if trans_b else NO_TRANS, m, n, k, 1.0,
+         a.ctypes.data, a.shape[1], b.ctypes.data, b.shape[1], beta, c.ctypes.data, n)
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def _rows_in_parallel(gemm, a, b, c, trans_a, trans_b, step):  # pragma: no cover (compiled)
+    """``c = op(a) @ op(b)``, blocks of ``step`` rows of c on different threads."""
+    m, n = c.shape
+    k = a.shape[0] if trans_a else a.shape[1]
+    item = c.itemsize
+    for t in prange((m + step - 1) // step):
+        s = t * step
+        rows = min(m, s + step) - s
+        # row s of op(a): row s of a, or column s of a when a is stored transposed
+        a_at = a.ctypes.data + (s if trans_a else s * a.shape[1]) * item
+        gemm(ORDER, TRANS if trans_a else NO_TRANS, TRANS if trans_b else NO_TRANS, rows, n, k, 1.0,
+             a_at, a.shape[1], b.ctypes.data, b.shape[1], 0.0, c.ctypes.data + s * n * item, n)
+    return c
+
+
+def dynamic(loop: Callable[..., Any], *args: Any) -> Any:
+    """Run a compiled ``prange`` loop handing out one iteration at a time (Numba's default
+    gives each thread a fixed share, so a core slowed by another program holds up the end)."""
+    previous = set_parallel_chunksize(1)
+    try:
+        return loop(*args)
+    finally:
+        set_parallel_chunksize(previous)
+
+
+def _stored(x: np.ndarray) -> tuple[np.ndarray, bool]:
+    """``x`` as a C-contiguous array and whether it is stored transposed."""
+    if x.flags.c_contiguous:
+        return x, False
+    if x.T.flags.c_contiguous:
+        return x.T, True
+    return np.ascontiguousarray(x), False
+
+
+#: products below this many flops (2·m·k·n) run on one thread: splitting costs more
+PARALLEL_FLOPS = 4_000_000
+
+
+def matmul(a: Any, b: Any) -> Any:
+    """``a @ b``; a 2-D float product of matching dtype runs as blocks of rows on the cores."""
+    if (type(a) is not np.ndarray or type(b) is not np.ndarray or a.ndim != 2 or b.ndim != 2
+            or a.dtype != b.dtype or a.dtype.type not in _CANDIDATES or a.shape[1] != b.shape[0]
+            or 0 in a.shape or 0 in b.shape):
+        return a @ b
+    m, k, n = a.shape[0], a.shape[1], b.shape[1]
+    parts = get_num_threads()
+    if parts == 1 or 2 * m * k * n < PARALLEL_FLOPS:
+        return a @ b
+    return split_matmul(a, b, step=max(8, -(-m // (2 * parts))))  # a few more blocks than threads
+
+
+def split_matmul(a: np.ndarray, b: np.ndarray, step: int) -> np.ndarray:
+    """``a @ b`` computed as blocks of ``step`` rows, in parallel (same dtype, 2-D)."""
+    (sa, ta), (sb, tb) = _stored(a), _stored(b)
+    out = np.empty((a.shape[0], b.shape[1]), dtype=a.dtype)
+    return dynamic(_rows_in_parallel, gemm_function(a.dtype), sa, sb, out, ta, tb, step)
