@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import threading
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -69,18 +70,62 @@ def gemm_function(dtype: Any) -> Any:
     return _loop_gemm(kind)
 
 
-def use_one_blas_thread() -> bool:
-    """Set NumPy's OpenBLAS to one thread through its C API (needed when NumPy started
-    OpenBLAS before minidl set ``OPENBLAS_NUM_THREADS``); False if it is not found."""
+@cache
+def _thread_api() -> tuple[Any, Any] | None:
+    """OpenBLAS's (set_num_threads, get_num_threads) in NumPy's library, or None."""
     for path in _numpy_blas_libraries():
         lib = ctypes.CDLL(path)
         for name in _THREAD_SETTERS:
-            if hasattr(lib, name):
-                setter = getattr(lib, name)
-                setter.argtypes = [ctypes.c_int]
-                setter(1)
-                return True
-    return False
+            getter = name.replace("set_", "get_")
+            if hasattr(lib, name) and hasattr(lib, getter):
+                setter, get = getattr(lib, name), getattr(lib, getter)
+                setter.argtypes, get.restype = [ctypes.c_int], ctypes.c_int
+                return setter, get
+    return None
+
+
+def blas_threads() -> int:
+    """How many threads NumPy's OpenBLAS uses per call (1 when it is not found)."""
+    api = _thread_api()
+    return api[1]() if api is not None else 1
+
+
+class _OneBlasThread:
+    """Context: OpenBLAS on one thread while compiled loops call it from several threads
+    (each of those calls is one block of the work; BLAS threads inside would fight them).
+    Nested and concurrent uses are counted; the user's setting comes back at the end."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.active = 0
+        self.saved = 1
+
+    def __enter__(self) -> None:
+        api = _thread_api()
+        with self.lock:
+            self.active += 1
+            if api is not None and self.active == 1:
+                self.saved = api[1]()
+                if self.saved != 1:
+                    api[0](1)
+
+    def __exit__(self, *exc: object) -> None:
+        api = _thread_api()
+        with self.lock:
+            self.active -= 1
+            if api is not None and self.active == 0 and self.saved != 1:
+                api[0](self.saved)
+
+
+one_blas_thread = _OneBlasThread()
+
+
+def use_one_blas_thread() -> bool:
+    """Set NumPy's OpenBLAS to one thread for good (minidl's policy, see threads.py)."""
+    api = _thread_api()
+    if api is not None:
+        api[0](1)
+    return api is not None
 
 
 @cache
@@ -138,7 +183,8 @@ def dynamic(loop: Callable[..., Any], *args: Any) -> Any:
     gives each thread a fixed share, so a core slowed by another program holds up the end)."""
     previous = set_parallel_chunksize(1)
     try:
-        return loop(*args)
+        with one_blas_thread:
+            return loop(*args)
     finally:
         set_parallel_chunksize(previous)
 
@@ -165,7 +211,10 @@ def matmul(a: Any, b: Any) -> Any:
     m, k, n = a.shape[0], a.shape[1], b.shape[1]
     parts = get_num_threads()
     if parts == 1 or 2 * m * k * n < PARALLEL_FLOPS:
-        return a @ b
+        if blas_threads() == 1:
+            return a @ b
+        with one_blas_thread:  # small products: threads cost more than they save
+            return a @ b
     return split_matmul(a, b, step=max(8, -(-m // (2 * parts))))  # a few more blocks than threads
 
 
