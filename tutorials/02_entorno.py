@@ -287,7 +287,11 @@ print("hilos por biblioteca (minidl los fija al importarse si no los fijaste tú
 # Un detalle de instalación que sorprende: NumPy (vía OpenBLAS) y Numba arrancan cada uno su
 # propio conjunto de hilos. Si ambos usan todos los núcleos a la vez se estorban, por eso minidl
 # fija cuántos usa cada uno al importarse (`minidl/kernels/threads.py`), salvo que tú lo hayas
-# decidido antes con las variables de entorno.
+# decidido antes con las variables de entorno: OpenBLAS con **un** hilo y Numba con uno por
+# núcleo. Los productos de matrices grandes y las convoluciones se reparten entre núcleos desde
+# el código compilado (`minidl/kernels/blas.py`, `minidl/kernels/numba_conv.py`): cada hilo toma
+# el siguiente trozo del lote cuando acaba el suyo, así que si otro programa ocupa un núcleo,
+# el otro hace más trozos en lugar de esperarlo. `NUMBA_NUM_THREADS` decide cuántos hilos usa.
 
 # %% [markdown]
 # ## Lección 2.2.2 — Gestión de versiones
