@@ -34,6 +34,7 @@ class _GradMode(threading.local):
 
 
 _grad_mode = _GradMode()
+_new_object = object.__new__
 
 
 def is_grad_enabled() -> bool:
@@ -100,10 +101,11 @@ class Tensor:
         if requires_grad:
             self.requires_grad_(True)
 
-    @classmethod
-    def _wrap(cls, data: Any) -> Tensor:
-        """Fast constructor for arrays the engine made itself (no checks, no copy)."""
-        t = object.__new__(cls)
+    @staticmethod
+    def _wrap(data: Any) -> Tensor:
+        """Fast constructor for arrays the engine made itself (no checks, no copy).  It runs
+        for every op, hence ``object.__new__`` (skips ``__init__``) bound once at import."""
+        t = _new_object(Tensor)
         t.data = data
         t.grad = t.creator = t.name = None
         t.requires_grad = False
@@ -230,16 +232,13 @@ class Function:
         fn = cls()
         if params:
             fn.__dict__.update(params)
-        # One plain loop gathers the arrays and the flags and checks the devices: this runs
-        # for every op, and a loop is cheaper here than several comprehensions.
+        # One loop gathers arrays and flags and checks devices (cheaper than comprehensions)
         arrays, needs_grad = [], []
         on_cpu = isinstance(inputs[0].data, np.ndarray)
         for t in inputs:
             if isinstance(t.data, np.ndarray) is not on_cpu:
-                raise DeviceMismatchError(
-                    f"{cls.__name__} got tensors on different devices: "
-                    f"{', '.join(x.device for x in inputs)}; move them with .to(device) first"
-                )
+                raise DeviceMismatchError(f"{cls.__name__} got tensors on different devices: "
+                                          f"{', '.join(x.device for x in inputs)}; move them with .to(device) first")
             arrays.append(t.data)
             needs_grad.append(t.requires_grad)
         record = True in needs_grad and _grad_mode.enabled
@@ -283,29 +282,23 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
 
 
 def topological_order(root: Tensor) -> Iterator[Function]:
-    """Yield the functions reachable from ``root``, each after every function that used its output.
+    """Yield the functions reachable from ``root``, each after all functions that used its output.
 
-    This is the order ``backward`` needs (Kahn's algorithm on the reversed graph): a first
-    walk counts how many uses each function's output has inside the graph; then a function
-    is ready once all of those uses have been visited.  Plain loops with an explicit stack,
-    so a chain of 100,000 operations does not hit Python's recursion limit.
-    """
+    Kahn's algorithm: count the uses of each function's output inside the graph, then a
+    function is ready once all its uses were visited.  Loops, not recursion, so a chain of
+    100,000 ops does not hit Python's recursion limit."""
     uses = {id(root.creator): 0}
     stack = [root.creator]
     while stack:
         fn = stack.pop()
         if fn.released:
-            raise GraphError(
-                "trying to backward through the graph a second time: its saved arrays were "
-                "freed after the first backward(); call backward(retain_graph=True) the first time"
-            )
+            raise GraphError("trying to backward through the graph a second time: its saved arrays were "
+                             "freed after the first backward(); call backward(retain_graph=True) the first time")
         for t in fn.inputs:
             if t.creator is not None:
                 key = id(t.creator)
-                if key in uses:
-                    uses[key] += 1
-                else:
-                    uses[key] = 1
+                uses[key] = uses.get(key, 0) + 1
+                if uses[key] == 1:  # first time seen: walk on from it
                     stack.append(t.creator)
     ready = [root.creator]
     while ready:
