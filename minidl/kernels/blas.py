@@ -199,23 +199,24 @@ def _stored(x: np.ndarray) -> tuple[np.ndarray, bool]:
 
 
 #: products below this many flops (2·m·k·n) run on one thread: splitting costs more
-PARALLEL_FLOPS = 4_000_000
+#: (a parallel loop costs ~10 µs to start; 8 Mflop take ~150 µs on one core)
+PARALLEL_FLOPS = 8_000_000
 
 
 def matmul(a: Any, b: Any) -> Any:
-    """``a @ b``; a 2-D float product of matching dtype runs as blocks of rows on the cores."""
+    """``a @ b``; a large 2-D float product of matching dtype runs as blocks of rows on the cores."""
     if (type(a) is not np.ndarray or type(b) is not np.ndarray or a.ndim != 2 or b.ndim != 2
-            or a.dtype != b.dtype or a.dtype.type not in _CANDIDATES or a.shape[1] != b.shape[0]
-            or 0 in a.shape or 0 in b.shape):
-        return a @ b
+            or a.shape[1] != b.shape[0] or 2 * a.shape[0] * a.shape[1] * b.shape[1] < PARALLEL_FLOPS
+            or a.dtype != b.dtype or a.dtype.type not in _CANDIDATES):
+        return a @ b  # small products (most of them) go straight to BLAS on this thread
     m, k, n = a.shape[0], a.shape[1], b.shape[1]
     parts = get_num_threads()
-    if parts == 1 or 2 * m * k * n < PARALLEL_FLOPS:
-        if blas_threads() == 1:
-            return a @ b
-        with one_blas_thread:  # small products: threads cost more than they save
-            return a @ b
-    return split_matmul(a, b, step=max(8, -(-m // (2 * parts))))  # a few more blocks than threads
+    if parts == 1:
+        return a @ b
+    # one block per thread for mid-size products (a block of few rows runs BLAS below its
+    # best); blocks of ~64 rows for large ones, handed out one at a time
+    blocks = parts if 2 * m * k * n < 64 * PARALLEL_FLOPS else max(parts, m // 64)
+    return split_matmul(a, b, step=max(8, -(-m // blocks)))
 
 
 def split_matmul(a: np.ndarray, b: np.ndarray, step: int) -> np.ndarray:

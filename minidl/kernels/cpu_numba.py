@@ -38,11 +38,12 @@ from minidl.kernels.numba_conv import (  # noqa: F401
     im2col,
 )
 from minidl.kernels.reference import Pads, _check_pool_pads, _out_size, check_target
-from minidl.kernels.threads import CHOSEN_BY_MINIDL
 
 pad_amounts = reference.pad_amounts  # pure Python: one version shared by every kernel module
-if "OPENBLAS_NUM_THREADS" in CHOSEN_BY_MINIDL:  # NumPy may have started OpenBLAS before minidl
-    use_one_blas_thread()  # minidl spreads the products over the cores itself (blas.py)
+# minidl spreads products and convolution chunks over the cores itself (blas.py): OpenBLAS's
+# own threads, once started, slow those calls down ~2x, so it runs on one thread from here on
+# (also when NumPy was imported first, or OPENBLAS_NUM_THREADS asked for more)
+use_one_blas_thread()
 
 _PARALLEL_MIN = 1 << 15  # below this many elements a parallel loop costs more than it saves
 

@@ -1,14 +1,13 @@
-"""Thread policy: keep Numba's and OpenBLAS's thread pools from fighting over the cores.
+"""Thread policy: one pool of worker threads (Numba's), used for everything parallel.
 
-A training step alternates Numba loops (im2col, pooling, ...) with BLAS matrix
-products.  Each library keeps its own pool of worker threads, and by default
-both pools *spin* (busy-wait) for a while after finishing their work, hoping for
-more: libgomp (behind Numba's ``omp`` threading layer) for milliseconds, OpenBLAS
-for about 2**28 cycles.  So while BLAS multiplies, Numba's idle workers still
-burn the same cores, and the other way round.  Measured on a busy 2-core
-machine (course CNN, batch 64, forward + backward): with both pools spinning a
-step took 3-10x longer than with sleeping Numba workers, and letting OpenBLAS's
-workers sleep too saved another ~15% of the time and ~30% of the CPU.
+A training step alternates compiled loops (im2col, pooling, ...) with BLAS matrix
+products.  Left alone, Numba and OpenBLAS each keep a pool of worker threads, and
+both pools *spin* (busy-wait) after their work, hoping for more: libgomp (behind
+Numba's ``omp`` threading layer) for milliseconds, OpenBLAS for about 2**28
+cycles.  So while BLAS multiplies, Numba's idle workers burn the same cores, and
+the other way round: on a busy 2-core machine a course CNN step took 3-10x longer.
+minidl therefore keeps OpenBLAS on one thread and calls it from its own parallel
+loops (:mod:`.blas`), and lets Numba's workers spin only briefly.
 
 :func:`configure_threads` therefore sets, unless the user already set them:
 
@@ -20,10 +19,14 @@ workers sleep too saved another ~15% of the time and ~30% of the CPU.
   single-threaded BLAS.  OpenBLAS's own threads split a product in fixed parts and
   wait for each other at the end, so when another program holds a core, every
   product waits for the slowest part: on a 2-core machine at load ~6 a 64x784 by
-  784x256 product took 47 ms with 2 OpenBLAS threads and 0.57 ms with 1.  If NumPy
-  was imported before minidl, :mod:`minidl.kernels` makes the same change through
-  OpenBLAS's C API;
-- ``OMP_WAIT_POLICY=PASSIVE`` (idle OpenMP workers sleep; Numba's ``omp`` layer),
+  784x256 product took 47 ms with 2 OpenBLAS threads and 0.57 ms with 1.  And once
+  OpenBLAS's threads have run, minidl's parallel calls into it run ~2x slower, so
+  :mod:`minidl.kernels` also sets one thread through OpenBLAS's C API at import
+  (whatever ``OPENBLAS_NUM_THREADS`` says, and when NumPy was imported first):
+  the number of cores minidl uses is ``NUMBA_NUM_THREADS``;
+- ``GOMP_SPINCOUNT=10000`` (idle OpenMP workers of Numba's ``omp`` layer spin for
+  ~10-50 µs, then sleep: a parallel loop right after another one starts in ~10 µs
+  instead of ~30 µs after a sleep, and a pause costs no more than that much CPU),
   ``OPENBLAS_THREAD_TIMEOUT=4`` (idle OpenBLAS workers sleep after 2**4 cycles) and
   ``KMP_BLOCKTIME=0`` (the same for Intel OpenMP, used by MKL builds of NumPy).
 
@@ -55,7 +58,7 @@ CHOSEN_BY_MINIDL: set[str] = set()
 
 # idle thread pools sleep instead of spinning (see the module docstring)
 WAIT_POLICY = {
-    "OMP_WAIT_POLICY": "PASSIVE",
+    "GOMP_SPINCOUNT": "10000",
     "OPENBLAS_THREAD_TIMEOUT": "4",
     "KMP_BLOCKTIME": "0",
 }
