@@ -150,11 +150,7 @@ def _avgpool_bwd(dy, ph, pw, sh, sw, top, left, dx):  # pragma: no cover (compil
     oh, ow = dy.shape[1], dy.shape[2]
     for b in prange(n):  # threads own whole images: no two add into the same pixel
         img = dx[b]
-        for hi in range(h):
-            for wi in range(w):
-                px = img[hi, wi]
-                for ch in range(c):
-                    px[ch] = 0
+        img[:] = 0
         for yo in range(oh):
             h0 = max(yo * sh - top, 0)
             h1 = min(yo * sh - top + ph, h)

@@ -83,11 +83,7 @@ def _col2im(d, kh, kw, sh, sw, top, left, oh, ow, dx):  # pragma: no cover (comp
     n, h, w, c = dx.shape
     for b in range(n):  # image by image: windows of one image overlap, of two never
         img = dx[b]
-        for hi in range(h):
-            for wi in range(w):
-                px = img[hi, wi]
-                for ch in range(c):
-                    px[ch] = 0
+        img[:] = 0
         for y in range(oh):  # rows of d in order: streaming reads, 2-3x faster than a gather
             for xo in range(ow):
                 row = d[(b * oh + y) * ow + xo]
