@@ -79,7 +79,7 @@ def _train(id, number, title, model, batch, quick, full, device="cpu", **kw) -> 
 def _predict(id, number, device="cpu") -> Case:
     title = f"CNN predict on {PREDICT_IMAGES:,} images (batch {PREDICT_BATCH})"
     return Case(id, number, ("GPU: " if device == "cuda" else "") + title, "predict", "cnn",
-                PREDICT_BATCH, {"quick": 1, "full": 3}, {"quick": 3, "full": 5},
+                PREDICT_BATCH, {"quick": 1, "full": 3}, {"quick": 5, "full": 5},
                 unit="ms/predict", device=device,
                 required=1.0 if device == "cpu" else None, goal=0.8 if device == "cpu" else None)
 
@@ -89,12 +89,14 @@ CASES: tuple[Case, ...] = (
            1, 1, samples_per_unit=EPOCH_SAMPLES, unit="s/epoch", scale=1.0, modes=("full",),
            repeats={"quick": 3, "full": 3},
            goal=None),
-    _train("mlp_b64", 2, "MLP 784-256-128-10 training step, batch 64", "mlp", 64, 150, 600),
+    # short units: more interleaved repeats, so that one noisy moment does not decide the median
+    _train("mlp_b64", 2, "MLP 784-256-128-10 training step, batch 64", "mlp", 64, 150, 600,
+           repeats={"quick": 5, "full": 7}),
     _train("mlp_b1024", 2, "MLP 784-256-128-10 training step, batch 1024", "mlp", 1024, 15, 60,
            goal=None),  # BLAS-bound: the goal is to be as fast as the BLAS allows
     _predict("cnn_predict", 3),
     Case("autograd_chain", 4, f"autograd chain of {CHAIN_OPS:,} tiny ops, forward+backward",
-         "chain", "chain", 0, {"quick": 20, "full": 100}, {"quick": 3, "full": 5},
+         "chain", "chain", 0, {"quick": 100, "full": 200}, {"quick": 5, "full": 7},
          unit="ms/chain", goal=0.5),
     Case("cnn_memory", 5, "peak memory of case 1 (peak RSS - RSS after imports)", "memory",
          "cnn", 64, {"quick": MEMORY_STEPS, "full": MEMORY_STEPS}, {"quick": 1, "full": 1},
