@@ -62,7 +62,8 @@ def test_blas_runs_one_thread_and_large_products_are_split_exactly():
             a, b = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
             for x, y in ((a, b), (b.T, a.T), (np.asfortranarray(a), b), (a, b[:, ::-1])):
                 want = x.astype(np.float64) @ y.astype(np.float64)
-                for got in (blas.matmul(x, y), blas.split_matmul(x, y, step=3)):
+                for got in (blas.matmul(x, y), blas.split_matmul(x, y, step=3),
+                            blas.split_matmul(x, y, step=5, by_rows=False)):
                     assert got.dtype == dtype and got.shape == want.shape
                     np.testing.assert_allclose(got, want, rtol=tol, atol=tol * np.abs(want).max())
 
