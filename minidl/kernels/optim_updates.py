@@ -334,8 +334,9 @@ def sgd_update(
 ) -> None:
     """In-place SGD step on ``p`` (and ``buf``); see :func:`sgd_reference` for the rules."""
     if _fast(p, g):
-        _sgd_nb(p, g, p if buf is None else buf, lr, momentum, dampening, nesterov, keras,
-                wd, decay, gscale, gclip)  # fmt: skip
+        kernel = _sgd_nb if p.size < _par.PARALLEL_MIN else _par.sgd_blocks  # big: all cores
+        kernel(p, g, p if buf is None else buf, lr, momentum, dampening, nesterov, keras,
+               wd, decay, gscale, gclip)  # fmt: skip
     else:
         sgd_reference(p, g, buf, lr, momentum, dampening, nesterov, keras,
                       wd, decay, gscale, gclip)  # fmt: skip
@@ -348,8 +349,9 @@ def adam_update(
 ) -> None:
     """In-place Adam step on ``p``, ``m``, ``v`` (and ``vmax``); see :func:`adam_reference`."""
     if _fast(p, g):
-        _adam_nb(p, g, m, v, m if vmax is None else vmax, step_size, beta1, beta2, eps, bc2_sqrt, amsgrad,
-                 wd, decay, gscale, gclip)  # fmt: skip
+        kernel = _adam_nb if p.size < _par.PARALLEL_MIN else _par.adam_blocks  # big: all cores
+        kernel(p, g, m, v, m if vmax is None else vmax, step_size, beta1, beta2, eps, bc2_sqrt, amsgrad,
+               wd, decay, gscale, gclip)  # fmt: skip
     else:
         adam_reference(p, g, m, v, vmax, step_size, beta1, beta2, eps, bc2_sqrt, amsgrad,
                        wd, decay, gscale, gclip)  # fmt: skip
@@ -378,3 +380,7 @@ def adagrad_update(
         _adagrad_nb(p, g, acc, lr, eps, keras, wd, decay, gscale, gclip)
     else:
         adagrad_reference(p, g, acc, lr, eps, keras, wd, decay, gscale, gclip)
+
+
+if _USE_NUMBA:  # at the end: optim_parallel reuses the compiled loops defined above
+    from minidl.kernels import optim_parallel as _par

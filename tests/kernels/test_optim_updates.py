@@ -147,3 +147,34 @@ def test_float16_takes_the_reference_path():
     ou.adam_update(p, np.ones(4, np.float16), m, v, None, 0.1 / 0.1, 0.9, 0.999, 1e-4, math.sqrt(0.001))
     assert p.dtype == np.float16
     np.testing.assert_allclose(p, 0.9, rtol=2e-3)  # the first Adam step moves by lr * sign(g)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_large_parameters_split_into_blocks_give_the_same_bits(dtype):
+    """Above PARALLEL_MIN elements the update runs on blocks on all cores: bit for bit the
+    result of the one-core loop (every element is updated on its own)."""
+    pytest.importorskip("numba")
+    from minidl.kernels import optim_parallel as par
+    from minidl.kernels import optim_updates as ou
+
+    if not ou._USE_NUMBA:
+        pytest.skip("Numba kernels are off (MINIDL_KERNELS=numpy)")
+    rng = np.random.default_rng(7)
+    n = 3 * par.BLOCK + 123  # a ragged last block
+    assert n >= par.PARALLEL_MIN
+    p0, g = rng.standard_normal((n,)).astype(dtype), rng.standard_normal((n,)).astype(dtype)
+    state0 = [rng.random(n).astype(dtype) for _ in range(3)]
+    for amsgrad in (False, True):
+        one = [p0.copy(), *[s.copy() for s in state0]]
+        blocks = [p0.copy(), *[s.copy() for s in state0]]
+        args = (1e-3, 0.9, 0.999, 1e-7, 0.95, amsgrad, 0.01, 1.0, 1.0, 5.0)
+        ou._adam_nb(one[0], g, one[1], one[2], one[3], *args)
+        ou.adam_update(blocks[0], g, blocks[1], blocks[2], blocks[3], *args)  # dispatches to blocks
+        for a, b in zip(one, blocks):
+            np.testing.assert_array_equal(a, b)
+    for momentum, nesterov, keras in ((0.0, False, False), (0.9, True, False), (0.9, False, True)):
+        one, blocks = [p0.copy(), state0[0].copy()], [p0.copy(), state0[0].copy()]
+        ou._sgd_nb(one[0], g, one[1], 0.1, momentum, 0.0, nesterov, keras, 0.01, 1.0, 1.0, np.inf)
+        ou.sgd_update(blocks[0], g, blocks[1], 0.1, momentum, 0.0, nesterov, keras, 0.01, 1.0, 1.0, np.inf)
+        for a, b in zip(one, blocks):
+            np.testing.assert_array_equal(a, b)
