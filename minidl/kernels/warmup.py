@@ -41,6 +41,11 @@ def warm_up(dtypes: tuple[str, ...] = ("float32", "float64")) -> float:
             model.predict(np.zeros((4, 6, 6, 1), dtype), verbose=0)  # the fused conv + pool kernel
             big = np.ones((200, 200), dtype)
             kernels.matmul(big, big)  # products split over the cores
+            wide = nn.Linear(300, 250)  # 75,000 weights: the optimizers' block kernels
+            for make in (optim.Adam, optim.SGD):
+                opt = make(wide.parameters(), lr=1e-3)
+                wide(mdl.randn(2, 300)).sum().backward()
+                opt.step()
         finally:
             mdl.set_default_dtype("float32")
     return time.perf_counter() - started
