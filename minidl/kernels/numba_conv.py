@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
+from minidl.kernels import reference
 from minidl.kernels.blas import dynamic, gemm_function, gemm_into
 from minidl.kernels.reference import Pads, _check_conv, _out_size
 
@@ -185,6 +186,8 @@ def conv2d_forward(x: Any, w: Any, b: Any, sh: int, sw: int, pads: Pads, relu: b
     oh, ow, per = _geometry(x.shape, w, sh, sw, pads)
     kh, kw, c, o = w.shape
     dtype = _float_type(x, w)
+    if dtype is None:
+        return reference.conv2d_forward(x, w, b, sh, sw, pads, relu)
     x, w2d = _c(x).astype(dtype, copy=False), _c(w).reshape(kh * kw * c, o).astype(dtype, copy=False)
     bias = _c(b).astype(dtype, copy=False) if b is not None else np.zeros(o, dtype)
     n = x.shape[0]
@@ -203,6 +206,8 @@ def conv2d_backward(
     oh, ow, per = _geometry(x.shape, w, sh, sw, pads)
     kh, kw, c, o = w.shape
     dtype = _float_type(dy, w)
+    if dtype is None:
+        return reference.conv2d_backward(dy, x, w, sh, sw, pads, need_dx, need_dw, need_db)
     x, w2d = _c(x).astype(dtype, copy=False), _c(w).reshape(kh * kw * c, o).astype(dtype, copy=False)
     dy2d = _c(dy).astype(dtype, copy=False).reshape(-1, o)
     n = x.shape[0]
@@ -218,10 +223,11 @@ def conv2d_backward(
     return (dx if need_dx else None), dw, db
 
 
-def _float_type(a: Any, w: Any) -> np.dtype:
-    """The common dtype of the data and the kernel (float32 or float64: what BLAS takes)."""
+def _float_type(a: Any, w: Any) -> np.dtype | None:
+    """The common dtype of the data and the kernel if BLAS takes it (float32/float64), else None
+    (then the NumPy reference runs, e.g. for float16)."""
     dtype = np.result_type(a.dtype, w.dtype)
-    return dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    return dtype if dtype in (np.float32, np.float64) else None
 
 
 @njit(cache=True, nogil=True)
@@ -282,6 +288,8 @@ def conv2d_maxpool_forward(
     poh, pwo = _out_size(oh, ph, psh, 0, 0), _out_size(ow, pw, psw, 0, 0)
     uh, uw = (poh - 1) * psh + ph, (pwo - 1) * psw + pw  # conv pixels the pooling reads
     dtype = _float_type(x, w)
+    if dtype is None:
+        return reference.conv2d_maxpool_forward(x, w, b, sh, sw, pads, relu, ph, pw, psh, psw)
     x, w2d = _c(x).astype(dtype, copy=False), _c(w).reshape(kh * kw * c, o).astype(dtype, copy=False)
     bias = _c(b).astype(dtype, copy=False) if b is not None else np.zeros(o, dtype)
     n = x.shape[0]

@@ -231,3 +231,16 @@ def test_every_kernel_module_has_the_same_signatures():
     for name in ("pad_amounts", *k.KERNEL_NAMES):
         for module in (K, gpu_cupy):
             assert params(getattr(module, name)) == params(getattr(R, name)), (module.__name__, name)
+
+
+def test_conv_of_float16_keeps_its_dtype_through_the_reference():
+    """BLAS takes float32/float64 only; other dtypes run the NumPy reference, dtype kept."""
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((2, 6, 6, 2)).astype(np.float16), rng.standard_normal((3, 3, 2, 4)).astype(np.float16)
+    y = K.conv2d_forward(x, w, None, 1, 1, (0,) * 4, relu=True)
+    assert y.dtype == np.float16
+    np.testing.assert_array_equal(y, R.conv2d_forward(x, w, None, 1, 1, (0,) * 4, relu=True))
+    p = K.conv2d_maxpool_forward(x, w, None, 1, 1, (0,) * 4, True, 2, 2, 2, 2)
+    assert p.dtype == np.float16 and p.shape == (2, 2, 2, 4)
+    dx, dw, db = K.conv2d_backward(np.ones_like(y), x, w, 1, 1, (0,) * 4, True, True, True)
+    assert dx.dtype == dw.dtype == np.float16
