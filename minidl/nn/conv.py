@@ -14,7 +14,7 @@ import numpy as np
 from .. import functional as F
 from ..autograd import Tensor, is_grad_enabled
 from ..backend import default_dtype
-from ..ops.conv import conv2d_maxpool, pair
+from ..ops.conv import conv2d_maxpool, conv2d_relu, pair
 from . import init
 from .layers import ReLU, _check_positive
 from .module import Module
@@ -84,17 +84,23 @@ class AvgPool2d(MaxPool2d):
 
 
 def fused_conv_pool(modules: list[Module], i: int, x: Tensor) -> tuple[Tensor, int] | None:
-    """``Conv2d, [ReLU], MaxPool2d("valid")`` starting at ``modules[i]`` as one kernel call.
+    """``Conv2d, [ReLU], [MaxPool2d("valid")]`` starting at ``modules[i]`` in fewer steps.
 
-    For inference only (no graph recorded): returns the pooled output and how many
-    modules it stands for, or None when the pattern or the mode does not apply.
+    Returns the output and how many modules it stands for, or None when the pattern
+    does not apply.  In inference (no graph recorded) Conv2d [ReLU] MaxPool2d is one
+    kernel call; when training, Conv2d ReLU is one autograd node (``conv2d_relu``: the
+    same values and gradients, one pass and one stored array less).
     """
-    if is_grad_enabled() or type(modules[i]) is not Conv2d:
+    if type(modules[i]) is not Conv2d:
         return None
+    conv = modules[i]
     relu = i + 1 < len(modules) and type(modules[i + 1]) is ReLU
     j = i + 1 + relu
-    if j >= len(modules) or type(modules[j]) is not MaxPool2d or modules[j].padding != "valid":
-        return None
-    conv, pool = modules[i], modules[j]
-    y = conv2d_maxpool(x, conv.weight, conv.bias, conv.stride, conv.padding, relu, pool.kernel_size, pool.stride)
-    return y, j + 1 - i
+    pool = modules[j] if j < len(modules) and type(modules[j]) is MaxPool2d else None
+    if not is_grad_enabled() and pool is not None and pool.padding == "valid":
+        y = conv2d_maxpool(x, conv.weight, conv.bias, conv.stride, conv.padding, relu, pool.kernel_size,
+                           pool.stride)
+        return y, j + 1 - i
+    if relu:
+        return conv2d_relu(x, conv.weight, conv.bias, conv.stride, conv.padding), 2
+    return None

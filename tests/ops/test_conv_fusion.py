@@ -136,3 +136,19 @@ def test_nn_sequential_inference_equals_training_mode_graph(with_relu):
     with mdl.no_grad():
         fused = net(mdl.tensor(x)).numpy()
     np.testing.assert_allclose(fused, graph, rtol=1e-5, atol=1e-6)
+
+
+def test_nn_sequential_training_runs_conv_relu_as_one_node_with_the_same_gradients():
+    mdl.manual_seed(8)
+    conv = nn.Conv2d(2, 3, 3, padding=1)
+    net = nn.Sequential(conv, nn.ReLU(), nn.Flatten())
+    x = np.random.default_rng(9).standard_normal((4, 5, 5, 2)).astype(np.float32)
+    y = net(mdl.tensor(x))
+    assert type(y.creator.inputs[0].creator).__name__ == "Conv2d"  # Flatten <- fused Conv2d+ReLU
+    assert y.creator.inputs[0].creator.relu
+    y.sum().backward()
+    fused = [conv.weight.grad.numpy().copy(), conv.bias.grad.numpy().copy()]
+    conv.weight.grad = conv.bias.grad = None
+    F.relu(F.conv2d(mdl.tensor(x), conv.weight, conv.bias, 1, 1)).sum().backward()
+    np.testing.assert_allclose(fused[0], conv.weight.grad.numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(fused[1], conv.bias.grad.numpy(), rtol=1e-6, atol=1e-6)
