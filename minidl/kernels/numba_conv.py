@@ -236,6 +236,25 @@ def _pool_bias_act(y, ph, pw, sh, sw, b, use_bias, relu, out):  # pragma: no cov
     and ReLU are both non-decreasing, so they commute with the maximum."""
     o = y.shape[3]
     poh, pwo = out.shape[1], out.shape[2]
+    if ph == 2 and pw == 2:  # the usual window: its 4 pixels side by side in one loop over
+        for r in range(out.shape[0] * poh):  # channels (vectorised: ~4x faster than below)
+            img = r // poh
+            p = r % poh
+            for q in range(pwo):
+                dst = out[img, p, q]
+                s00, s01 = y[img, p * sh, q * sw], y[img, p * sh, q * sw + 1]
+                s10, s11 = y[img, p * sh + 1, q * sw], y[img, p * sh + 1, q * sw + 1]
+                for k in range(o):
+                    m = s00[k]
+                    v = s01[k]
+                    m = v if (v > m) | ((v != v) & (m == m)) else m
+                    v = s10[k]
+                    m = v if (v > m) | ((v != v) & (m == m)) else m
+                    v = s11[k]
+                    m = v if (v > m) | ((v != v) & (m == m)) else m
+                    m = m + b[k] if use_bias else m
+                    dst[k] = 0 if relu and m < 0 else m
+        return out
     for r in range(out.shape[0] * poh):
         img = r // poh
         p = r % poh
