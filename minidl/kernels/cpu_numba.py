@@ -53,6 +53,9 @@ _PARALLEL_MIN = 1 << 15  # below this many elements a parallel loop costs more t
 def _maxpool_fwd(x, ph, pw, sh, sw, top, left, y, am, track):  # pragma: no cover (compiled)
     n, h, w, c = x.shape
     oh, ow = y.shape[1], y.shape[2]
+    if ph == 2 and pw == 2 and top == 0 and left == 0 and (oh - 1) * sh + 2 <= h and (ow - 1) * sw + 2 <= w:
+        _maxpool_2x2(x, sh, sw, y, am, track)  # every window inside the image: ~3x faster
+        return y, am
     for r in prange(n * oh):
         b = r // oh
         yo = r % oh
@@ -82,6 +85,37 @@ def _maxpool_fwd(x, ph, pw, sh, sw, top, left, y, am, track):  # pragma: no cove
                         if track:  # loop-invariant: LLVM compiles one loop for each case
                             where[ch] = base + ch if take else where[ch]
     return y, am
+
+
+@njit(cache=True, parallel=True)
+def _maxpool_2x2(x, sh, sw, y, am, track):  # pragma: no cover (compiled)
+    """2x2 windows fully inside the image: the 4 pixels side by side in one loop over channels,
+    visited in the same order as :func:`_maxpool_fwd` (so the same first maximum wins)."""
+    n, h, w, c = x.shape
+    oh, ow = y.shape[1], y.shape[2]
+    for r in prange(n * oh):
+        b = r // oh
+        yo = r % oh
+        for xo in range(ow):
+            hi, wi = yo * sh, xo * sw
+            s00, s01, s10, s11 = x[b, hi, wi], x[b, hi, wi + 1], x[b, hi + 1, wi], x[b, hi + 1, wi + 1]
+            base = ((b * h + hi) * w + wi) * c
+            best = y[b, yo, xo]
+            where = am[b, yo, xo] if track else am[0, 0, 0]
+            for ch in range(c):
+                m, at = s00[ch], base + ch
+                v = s01[ch]
+                take = (v > m) | ((v != v) & (m == m))
+                m, at = (v, base + c + ch) if take else (m, at)
+                v = s10[ch]
+                take = (v > m) | ((v != v) & (m == m))
+                m, at = (v, base + w * c + ch) if take else (m, at)
+                v = s11[ch]
+                take = (v > m) | ((v != v) & (m == m))
+                m, at = (v, base + w * c + c + ch) if take else (m, at)
+                best[ch] = m
+                if track:
+                    where[ch] = at
 
 
 @njit(cache=True, parallel=True)
