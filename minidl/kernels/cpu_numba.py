@@ -36,6 +36,7 @@ from minidl.kernels.numba_conv import (  # noqa: F401
     conv2d_forward,
     conv2d_maxpool_forward,
     im2col,
+    takes_max,
 )
 from minidl.kernels.reference import Pads, _check_pool_pads, _out_size, check_target
 
@@ -79,8 +80,7 @@ def _maxpool_fwd(x, ph, pw, sh, sw, top, left, y, am, track):  # pragma: no cove
                     for ch in range(c):  # branch-free selects: LLVM vectorises them
                         v = src[ch]
                         bv = best[ch]
-                        # strict '>' keeps the first maximum; a NaN wins once, as np.argmax
-                        take = (v > bv) | ((v != v) & (bv == bv))
+                        take = takes_max(v, bv)
                         best[ch] = v if take else bv
                         if track:  # loop-invariant: LLVM compiles one loop for each case
                             where[ch] = base + ch if take else where[ch]
@@ -105,13 +105,13 @@ def _maxpool_2x2(x, sh, sw, y, am, track):  # pragma: no cover (compiled)
             for ch in range(c):
                 m, at = s00[ch], base + ch
                 v = s01[ch]
-                take = (v > m) | ((v != v) & (m == m))
+                take = takes_max(v, m)
                 m, at = (v, base + c + ch) if take else (m, at)
                 v = s10[ch]
-                take = (v > m) | ((v != v) & (m == m))
+                take = takes_max(v, m)
                 m, at = (v, base + w * c + ch) if take else (m, at)
                 v = s11[ch]
-                take = (v > m) | ((v != v) & (m == m))
+                take = takes_max(v, m)
                 m, at = (v, base + w * c + c + ch) if take else (m, at)
                 best[ch] = m
                 if track:

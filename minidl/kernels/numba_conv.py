@@ -230,6 +230,14 @@ def _float_type(a: Any, w: Any) -> np.dtype | None:
     return dtype if dtype in (np.float32, np.float64) else None
 
 
+@njit(cache=True, inline="always")
+def takes_max(v, best):  # pragma: no cover (compiled)
+    """Does ``v`` replace ``best`` as a window's maximum?  Strictly greater keeps the first
+    maximum (as ``np.argmax``) and a NaN wins once (as ``np.max``); branch-free, so the
+    loops that call it stay vectorised."""
+    return (v > best) | ((v != v) & (best == best))
+
+
 @njit(cache=True, nogil=True)
 def _pool_bias_act(y, ph, pw, sh, sw, b, use_bias, relu, out):  # pragma: no cover (compiled)
     """``out = act(maxpool(y) + b)``: pooling first is exact, since adding a constant
@@ -247,11 +255,11 @@ def _pool_bias_act(y, ph, pw, sh, sw, b, use_bias, relu, out):  # pragma: no cov
                 for k in range(o):
                     m = s00[k]
                     v = s01[k]
-                    m = v if (v > m) | ((v != v) & (m == m)) else m
+                    m = v if takes_max(v, m) else m
                     v = s10[k]
-                    m = v if (v > m) | ((v != v) & (m == m)) else m
+                    m = v if takes_max(v, m) else m
                     v = s11[k]
-                    m = v if (v > m) | ((v != v) & (m == m)) else m
+                    m = v if takes_max(v, m) else m
                     m = m + b[k] if use_bias else m
                     dst[k] = 0 if relu and m < 0 else m
         return out
@@ -269,7 +277,7 @@ def _pool_bias_act(y, ph, pw, sh, sw, b, use_bias, relu, out):  # pragma: no cov
                     for k in range(o):  # same first-maximum and NaN rule as max pooling
                         v = src[k]
                         bv = dst[k]
-                        dst[k] = v if (v > bv) | ((v != v) & (bv == bv)) else bv
+                        dst[k] = v if takes_max(v, bv) else bv
             for k in range(o):
                 v = dst[k] + b[k] if use_bias else dst[k]
                 dst[k] = 0 if relu and v < 0 else v
