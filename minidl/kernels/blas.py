@@ -13,9 +13,9 @@ of the function changes from one process to the next, its type does not.
 
 ``C = op(A) @ op(B)`` in CBLAS terms, row-major (``ORDER = 101``), ``op`` is the
 identity (``NO_TRANS = 111``) or the transpose (``TRANS = 112``); ``lda`` is the
-length of a stored row of A.  Where no CBLAS is found (NumPy built against
-another BLAS, no ``/proc`` on macOS), :func:`_loop_gemm`, a plain compiled triple
-loop with the same signature, takes its place: correct, several times slower.
+length of a stored row of A.  Where NumPy uses another BLAS (Accelerate, MKL), no
+such function is found (:func:`have_cblas` is False): products stay ``a @ b`` and
+the convolution chunks run in a Python loop around ``np.matmul`` instead.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-from numba import carray, cfunc, get_num_threads, njit, prange, set_parallel_chunksize, types
+from numba import get_num_threads, njit, prange, set_parallel_chunksize
 
 ORDER, NO_TRANS, TRANS = 101, 111, 112
 
@@ -47,34 +47,54 @@ def _prototype(real: type) -> Any:
 
 
 def _numpy_blas_libraries() -> list[str]:
-    """Paths of the OpenBLAS libraries loaded in this process, NumPy's own first."""
+    """Paths of NumPy's bundled OpenBLAS (wheels ship it beside the package: ``numpy.libs``
+    on Linux and Windows, ``numpy/.dylibs`` on macOS), then any other BLAS this process
+    has loaded (Linux's /proc/self/maps lists them)."""
+    numpy_dir = os.path.dirname(np.__file__)
+    found = []
+    for folder in (numpy_dir + ".libs", os.path.join(numpy_dir, ".dylibs"), numpy_dir):
+        if os.path.isdir(folder):
+            found += sorted(os.path.join(folder, f) for f in os.listdir(folder)
+                            if "openblas" in f.lower() and f.lower().endswith((".so", ".dll", ".dylib")))
     try:
         with open("/proc/self/maps") as maps:
-            paths = {line.split()[-1] for line in maps if "blas" in line.lower() and "/" in line}
+            loaded = sorted({line.split()[-1] for line in maps if "blas" in line.lower() and "/" in line})
     except OSError:
-        return []
-    numpy_dir = os.path.dirname(os.path.dirname(np.__file__))
-    return sorted(paths, key=lambda p: (not p.startswith(numpy_dir) or "numpy" not in p, p))
+        loaded = []
+    return found + [p for p in loaded if p not in found]
 
 
 @cache
 def gemm_function(dtype: Any) -> Any:
-    """The CBLAS gemm for ``dtype`` (float32/float64) as a ctypes function, or the loop fallback."""
+    """The CBLAS gemm for ``dtype`` (float32/float64) as a ctypes function, or None."""
     kind = np.dtype(dtype).type
     real = ctypes.c_float if kind == np.float32 else ctypes.c_double
     for path in _numpy_blas_libraries():
-        lib = ctypes.CDLL(path)
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
         for name in _CANDIDATES[kind]:
             if hasattr(lib, name):
                 return _prototype(real)((name, lib))
-    return _loop_gemm(kind)
+    return None
+
+
+def have_cblas() -> bool:
+    """True when compiled loops can call BLAS themselves (NumPy's OpenBLAS was found).
+    Otherwise (another BLAS, e.g. Accelerate or MKL) minidl's kernels call ``np.matmul``
+    from Python and BLAS keeps its own threads."""
+    return gemm_function(np.float32) is not None and gemm_function(np.float64) is not None
 
 
 @cache
 def _thread_api() -> tuple[Any, Any] | None:
     """OpenBLAS's (set_num_threads, get_num_threads) in NumPy's library, or None."""
     for path in _numpy_blas_libraries():
-        lib = ctypes.CDLL(path)
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
         for name in _THREAD_SETTERS:
             getter = name.replace("set_", "get_")
             if hasattr(lib, name) and hasattr(lib, getter):
@@ -121,34 +141,13 @@ one_blas_thread = _OneBlasThread()
 
 
 def use_one_blas_thread() -> bool:
-    """Set NumPy's OpenBLAS to one thread for good (minidl's policy, see threads.py)."""
+    """Set NumPy's OpenBLAS to one thread for good (minidl's policy, see threads.py), when
+    minidl's compiled loops can call it; False (nothing changed) otherwise."""
     api = _thread_api()
-    if api is not None:
-        api[0](1)
-    return api is not None
-
-
-@cache
-def _loop_gemm(kind: type) -> Any:
-    """A compiled ``C = op(A) op(B)`` with the CBLAS signature (no BLAS library found)."""
-    real = types.float32 if kind == np.float32 else types.float64
-    sig = types.void(types.int32, types.int32, types.int32, types.int64, types.int64, types.int64, real,
-                     types.voidptr, types.int64, types.voidptr, types.int64, real, types.voidptr, types.int64)
-
-    @cfunc(sig, nopython=True, cache=True)
-    def gemm(order, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc):  # pragma: no cover
-        A = carray(a, ((k if ta == TRANS else m) * lda,), dtype=kind)
-        B = carray(b, ((n if tb == TRANS else k) * ldb,), dtype=kind)
-        C = carray(c, (m * ldc,), dtype=kind)
-        for i in range(m):
-            for j in range(n):
-                C[i * ldc + j] = beta * C[i * ldc + j] if beta != 0 else 0
-            for p in range(k):
-                aip = alpha * (A[p * lda + i] if ta == TRANS else A[i * lda + p])
-                for j in range(n):
-                    C[i * ldc + j] += aip * (B[j * ldb + p] if tb == TRANS else B[p * ldb + j])
-
-    return gemm.ctypes
+    if api is None or not have_cblas():
+        return False
+    api[0](1)
+    return True
 
 
 # ----------------------------------------------------------------------------- calls
@@ -226,7 +225,7 @@ def matmul(a: Any, b: Any) -> Any:
     """``a @ b``; a large 2-D float product of matching dtype runs as blocks of rows on the cores."""
     if (type(a) is not np.ndarray or type(b) is not np.ndarray or a.ndim != 2 or b.ndim != 2
             or a.shape[1] != b.shape[0] or 2 * a.shape[0] * a.shape[1] * b.shape[1] < PARALLEL_FLOPS
-            or a.dtype != b.dtype or a.dtype.type not in _CANDIDATES):
+            or a.dtype != b.dtype or a.dtype.type not in _CANDIDATES or not have_cblas()):
         return a @ b  # small products (most of them) go straight to BLAS on this thread
     m, k, n = a.shape[0], a.shape[1], b.shape[1]
     parts = get_num_threads()

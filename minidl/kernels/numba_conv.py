@@ -192,9 +192,19 @@ def conv2d_forward(x: Any, w: Any, b: Any, sh: int, sw: int, pads: Pads, relu: b
     bias = _c(b).astype(dtype, copy=False) if b is not None else np.zeros(o, dtype)
     n = x.shape[0]
     y = np.empty((n * oh * ow, o), dtype=dtype)
-    if y.size:
-        dynamic(_conv_chunks, gemm_function(dtype), x, w2d, kh, kw, sh, sw, pads[0], pads[2], oh, ow,
+    gemm = gemm_function(dtype)
+    if y.size and gemm is not None:
+        dynamic(_conv_chunks, gemm, x, w2d, kh, kw, sh, sw, pads[0], pads[2], oh, ow,
                 bias, b is not None, relu, per, y)
+    elif y.size:  # no CBLAS for compiled code (see blas.py): the same chunks, np.matmul from Python
+        rows = oh * ow
+        for s in range(0, n, per):
+            e = min(n, s + per)
+            cols = _im2col(x[s:e], kh, kw, sh, sw, pads[0], pads[2], oh, ow,
+                           np.empty(((e - s) * rows, kh * kw * c), dtype))
+            out = np.matmul(cols, w2d, out=y[s * rows : e * rows])
+            if b is not None or relu:
+                _bias_act(out, bias, b is not None, relu)
     return y.reshape(n, oh, ow, o)
 
 
@@ -214,9 +224,20 @@ def conv2d_backward(
     chunks = -(-n // per)
     dx = np.empty(x.shape, dtype=dtype) if need_dx else np.empty((0, 1, 1, c), dtype)
     dw_parts = np.zeros((chunks if need_dw else 0, kh * kw * c, o), dtype=dtype)
-    if n and (need_dx or need_dw):
-        dynamic(_conv_grad_chunks, gemm_function(dtype), x, w2d, dy2d, kh, kw, sh, sw, pads[0], pads[2],
+    gemm = gemm_function(dtype)
+    if n and (need_dx or need_dw) and gemm is not None:
+        dynamic(_conv_grad_chunks, gemm, x, w2d, dy2d, kh, kw, sh, sw, pads[0], pads[2],
                 oh, ow, per, need_dx, need_dw, dx, dw_parts)
+    elif n and (need_dx or need_dw):  # no CBLAS for compiled code: np.matmul from Python
+        rows = oh * ow
+        for t, s in enumerate(range(0, n, per)):
+            e = min(n, s + per)
+            dyc, block = dy2d[s * rows : e * rows], np.empty(((e - s) * rows, kh * kw * c), dtype)
+            if need_dw:
+                _im2col(x[s:e], kh, kw, sh, sw, pads[0], pads[2], oh, ow, block)
+                np.matmul(block.T, dyc, out=dw_parts[t])
+            if need_dx:
+                _col2im(np.matmul(dyc, w2d.T, out=block), kh, kw, sh, sw, pads[0], pads[2], oh, ow, dx[s:e])
     # the chunks' parts added in a fixed order: the same sum on every run
     dw = dw_parts.sum(axis=0).reshape(w.shape) if need_dw else None
     db = bias_grad(dy2d) if need_db else None
@@ -321,10 +342,17 @@ def conv2d_maxpool_forward(
     bias = _c(b).astype(dtype, copy=False) if b is not None else np.zeros(o, dtype)
     n = x.shape[0]
     out = np.empty((n, poh, pwo, o), dtype=dtype)
-    if out.size:
-        per = _per_chunk(uh * uw, kh * kw * c, o, dtype.itemsize)
-        dynamic(_conv_pool_chunks, gemm_function(dtype), x, w2d, kh, kw, sh, sw, pads[0], pads[2], uh, uw,
+    per, gemm = _per_chunk(uh * uw, kh * kw * c, o, dtype.itemsize), gemm_function(dtype)
+    if out.size and gemm is not None:
+        dynamic(_conv_pool_chunks, gemm, x, w2d, kh, kw, sh, sw, pads[0], pads[2], uh, uw,
                 ph, pw, psh, psw, bias, b is not None, relu, per, out)
+    elif out.size:  # no CBLAS for compiled code: np.matmul from Python
+        for s in range(0, n, per):
+            e = min(n, s + per)
+            cols = _im2col(x[s:e], kh, kw, sh, sw, pads[0], pads[2], uh, uw,
+                           np.empty(((e - s) * uh * uw, kh * kw * c), dtype))
+            y = (cols @ w2d).reshape(e - s, uh, uw, o)
+            _pool_bias_act(y, ph, pw, psh, psw, bias, b is not None, relu, out[s:e])
     return out
 
 

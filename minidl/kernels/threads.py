@@ -22,7 +22,8 @@ loops (:mod:`.blas`), and lets Numba's workers spin only briefly.
   784x256 product took 47 ms with 2 OpenBLAS threads and 0.57 ms with 1.  And once
   OpenBLAS's threads have run, minidl's parallel calls into it run ~2x slower, so
   :mod:`minidl.kernels` also sets one thread through OpenBLAS's C API at import
-  (whatever ``OPENBLAS_NUM_THREADS`` says, and when NumPy was imported first):
+  (whatever ``OPENBLAS_NUM_THREADS`` says, and when NumPy was imported first) when
+  it can call NumPy's OpenBLAS from compiled code (:func:`.blas.have_cblas`):
   the number of cores minidl uses is ``NUMBA_NUM_THREADS``;
 - ``GOMP_SPINCOUNT=10000`` (idle OpenMP workers of Numba's ``omp`` layer spin for
   ~10-50 µs, then sleep: a parallel loop right after another one starts in ~10 µs
