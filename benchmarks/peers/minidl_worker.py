@@ -225,7 +225,11 @@ def main(argv=None) -> None:
     mdl.manual_seed(0)
     versions = {"minidl": getattr(mdl, "__version__", "dev"), "numpy": np.__version__,
                 "numba": __import__("numba").__version__}
-    thread_info = {k: os.environ.get(k) for k in ("NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+    from minidl.kernels import blas  # what minidl really runs with, not just the environment
+
+    thread_info = {"NUMBA_NUM_THREADS": os.environ.get("NUMBA_NUM_THREADS"),
+                   "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"),
+                   "openblas threads in use": blas.blas_threads(), "cblas from compiled loops": blas.have_cblas()}
     ready = {"framework": "minidl" if device == "cpu" else "minidl-cuda", "versions": versions,
              "threads": thread_info,
              "variants": P.variants_table(args["mode"], lambda c: variants(c, device))}
