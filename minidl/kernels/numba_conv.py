@@ -5,7 +5,7 @@ whole batch at once: ``cols = im2col(x)``, then ``y = cols @ W``.  For the cours
 CNN's second layer at batch 256 that matrix is 36 MB: it is written, read back by
 BLAS from main memory, and (being larger than the allocator's reuse limit) it is
 freshly page-faulted in on every call.  Here the batch is cut into chunks of a few
-images whose columns fit in about 1 MB (``CHUNK_BYTES``, the size of one core's L2
+images whose columns and outputs fit in about 1 MB (``CHUNK_BYTES``, one core's L2
 cache):
 
     for each chunk:  cols = im2col(x[chunk])          # ~1 MB, the same memory each time
@@ -33,7 +33,8 @@ from minidl.kernels import reference
 from minidl.kernels.blas import dynamic, gemm_function, gemm_into
 from minidl.kernels.reference import Pads, _check_conv, _out_size
 
-#: Bytes of columns per chunk: about one core's L2 cache (measured best for the course CNN).
+#: Bytes of columns and outputs per chunk: about one core's L2 cache (256 KB to 2 MB measured
+#: within noise of each other for the course CNN).
 CHUNK_BYTES = 1 << 20
 
 
