@@ -9,13 +9,13 @@ the other way round: on a busy 2-core machine a course CNN step took 3-10x longe
 minidl therefore keeps OpenBLAS on one thread and calls it from its own parallel
 loops (:mod:`.blas`), and lets Numba's workers spin only briefly.
 
-:func:`configure_threads` therefore sets, unless the user already set them:
+:func:`configure_threads` sets, unless the user already set them:
 
 - ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS`` and ``NUMBA_NUM_THREADS`` to the number
   of cores this process may use (inside a container ``os.cpu_count()`` can report
   more cores than it may use);
 - ``OPENBLAS_NUM_THREADS`` to 1: minidl spreads large matrix products and the
-  convolution chunks over the cores itself (:mod:`.workers`), each thread calling
+  convolution chunks over the cores itself (:mod:`.blas`, :mod:`.numba_conv`), each thread calling
   single-threaded BLAS.  OpenBLAS's own threads split a product in fixed parts and
   wait for each other at the end, so when another program holds a core, every
   product waits for the slowest part: on a 2-core machine at load ~6 a 64x784 by
@@ -35,10 +35,11 @@ Waking a sleeping pool costs some microseconds per call, far less than a step.
 The libraries read these variables once, when they are loaded, so this must run
 before NumPy and Numba are imported: ``minidl/__init__.py`` and
 ``minidl/kernels/__init__.py`` call it first thing (calling it twice is harmless).
-If NumPy was imported before minidl, the OpenBLAS settings come too late.
+If NumPy was imported before minidl, these settings come too late for OpenBLAS
+(except its thread count, set through its C API as said above).
 
 To choose yourself, set the variables before starting Python, e.g.
-``OPENBLAS_NUM_THREADS=1 NUMBA_NUM_THREADS=2 python train.py``.
+``NUMBA_NUM_THREADS=1 python train.py`` for minidl on one core.
 """
 
 from __future__ import annotations
