@@ -76,22 +76,40 @@ def test_conv_forward_and_backward(c, o, with_bias, relu):
         close(a, b_, dtype)
 
 
+def _assert_chunked_conv_matches_reference(x, w, b, stride, pads):
+    """Forward (with ReLU), the three gradients and the fused conv + 2x2 max pool, to 1e-12."""
+    y = K.conv2d_forward(x, w, b, stride, 1, pads, relu=True)
+    np.testing.assert_allclose(y, R.conv2d_forward(x, w, b, stride, 1, pads, relu=True), rtol=1e-12, atol=1e-12)
+    g = np.random.default_rng(0).standard_normal(y.shape)
+    for got, want in zip(K.conv2d_backward(g, x, w, stride, 1, pads, True, True, True),
+                         R.conv2d_backward(g, x, w, stride, 1, pads, True, True, True)):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    got = K.conv2d_maxpool_forward(x, w, b, stride, 1, pads, True, 2, 2, 2, 2)
+    want = R.conv2d_maxpool_forward(x, w, b, stride, 1, pads, True, 2, 2, 2, 2)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("chunk_bytes", [1, 700, 1 << 20])
 def test_conv_chunks_give_the_same_result_as_one_block(monkeypatch, chunk_bytes):
     """Chunks of 1 image, of a few images with a ragged last chunk, and the whole batch."""
     from minidl.kernels import numba_conv
 
     rng = np.random.default_rng(5)
-    x = rng.standard_normal((7, 6, 5, 3))
-    w, b = rng.standard_normal((3, 2, 3, 4)), rng.standard_normal(4)
-    pads = (1, 1, 0, 1)
     monkeypatch.setattr(numba_conv, "CHUNK_BYTES", chunk_bytes)
-    y = K.conv2d_forward(x, w, b, 2, 1, pads, relu=True)
-    np.testing.assert_allclose(y, R.conv2d_forward(x, w, b, 2, 1, pads, relu=True), rtol=1e-12, atol=1e-12)
-    g = rng.standard_normal(y.shape)
-    for got, want in zip(K.conv2d_backward(g, x, w, 2, 1, pads, True, True, True),
-                         R.conv2d_backward(g, x, w, 2, 1, pads, True, True, True)):
-        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    _assert_chunked_conv_matches_reference(rng.standard_normal((7, 6, 5, 3)), rng.standard_normal((3, 2, 3, 4)),
+                                           rng.standard_normal(4), 2, (1, 1, 0, 1))
+
+
+def test_without_cblas_convolutions_run_the_python_chunk_loop(monkeypatch):
+    """Where NumPy's BLAS cannot be called from compiled code (Accelerate, MKL), the same
+    chunks run from Python with np.matmul: same results as the reference."""
+    from minidl.kernels import numba_conv
+
+    monkeypatch.setattr(numba_conv, "gemm_function", lambda dtype: None)
+    monkeypatch.setattr(numba_conv, "CHUNK_BYTES", 2000)  # several chunks
+    rng = np.random.default_rng(2)
+    _assert_chunked_conv_matches_reference(rng.standard_normal((5, 7, 6, 2)), rng.standard_normal((3, 2, 2, 4)),
+                                           rng.standard_normal(4), 1, (1, 1, 0, 1))
 
 
 def test_conv_backward_computes_only_what_is_asked():

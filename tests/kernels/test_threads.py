@@ -85,28 +85,3 @@ def test_gemm_into_with_every_transpose(trans_a, trans_b):
     c = np.full((7, 3), np.nan)
     blas.gemm_into(blas.gemm_function(np.float64), stored_a, stored_b, c, trans_a, trans_b, 0.0)
     np.testing.assert_allclose(c, a @ b, rtol=1e-12, atol=1e-12)
-
-
-def test_without_cblas_convolutions_run_the_python_chunk_loop(monkeypatch):
-    """Where NumPy's BLAS cannot be called from compiled code (Accelerate, MKL), the same
-    chunks run from Python with np.matmul: same results as the reference."""
-    pytest.importorskip("numba")
-    import numpy as np
-
-    from minidl.kernels import numba_conv
-    from minidl.kernels import reference as R
-
-    monkeypatch.setattr(numba_conv, "gemm_function", lambda dtype: None)
-    monkeypatch.setattr(numba_conv, "CHUNK_BYTES", 2000)  # several chunks
-    rng = np.random.default_rng(2)
-    x, w, b = rng.standard_normal((5, 7, 6, 2)), rng.standard_normal((3, 2, 2, 4)), rng.standard_normal(4)
-    pads = (1, 1, 0, 1)
-    y = numba_conv.conv2d_forward(x, w, b, 1, 1, pads, relu=True)
-    np.testing.assert_allclose(y, R.conv2d_forward(x, w, b, 1, 1, pads, relu=True), rtol=1e-12, atol=1e-12)
-    g = rng.standard_normal(y.shape)
-    for got, want in zip(numba_conv.conv2d_backward(g, x, w, 1, 1, pads, True, True, True),
-                         R.conv2d_backward(g, x, w, 1, 1, pads, True, True, True)):
-        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
-    got = numba_conv.conv2d_maxpool_forward(x, w, b, 1, 1, pads, True, 2, 2, 2, 2)
-    want = R.conv2d_maxpool_forward(x, w, b, 1, 1, pads, True, 2, 2, 2, 2)
-    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
