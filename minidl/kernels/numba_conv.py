@@ -31,6 +31,7 @@ from numba import njit, prange
 
 from minidl.kernels import reference
 from minidl.kernels.blas import dynamic, gemm_function, gemm_into
+from minidl.kernels.numba_small_conv import conv3x3_maxpool2x2, fits_direct, takes_max
 from minidl.kernels.reference import Pads, _check_conv, _out_size
 
 #: Bytes of columns and outputs per chunk: about one core's L2 cache (256 KB to 2 MB measured
@@ -252,14 +253,6 @@ def _float_type(a: Any, w: Any) -> np.dtype | None:
     return dtype if dtype in (np.float32, np.float64) else None
 
 
-@njit(cache=True, inline="always")
-def takes_max(v, best):  # pragma: no cover (compiled)
-    """Does ``v`` replace ``best`` as a window's maximum?  Strictly greater keeps the first
-    maximum (as ``np.argmax``) and a NaN wins once (as ``np.max``); branch-free, so the
-    loops that call it stay vectorised."""
-    return (v > best) | ((v != v) & (best == best))
-
-
 @njit(cache=True, nogil=True)
 def _pool_bias_act(y, ph, pw, sh, sw, b, use_bias, relu, out):  # pragma: no cover (compiled)
     """``out = act(maxpool(y) + b)``: pooling first is exact, since adding a constant
@@ -344,7 +337,9 @@ def conv2d_maxpool_forward(
     n = x.shape[0]
     out = np.empty((n, poh, pwo, o), dtype=dtype)
     per, gemm = _per_chunk(uh * uw, kh * kw * c, o, dtype.itemsize), gemm_function(dtype)
-    if out.size and gemm is not None:
+    if out.size and fits_direct(w.shape, sh, sw, (ph, pw, psh, psw)):  # a first layer (K = 9 C)
+        conv3x3_maxpool2x2(x, w.astype(dtype, copy=False), bias, b is not None, relu, pads, out)
+    elif out.size and gemm is not None:
         dynamic(_conv_pool_chunks, gemm, x, w2d, kh, kw, sh, sw, pads[0], pads[2], uh, uw,
                 ph, pw, psh, psw, bias, b is not None, relu, per, out)
     elif out.size:  # no CBLAS for compiled code: np.matmul from Python
