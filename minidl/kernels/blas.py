@@ -231,12 +231,14 @@ def matmul(a: Any, b: Any) -> Any:
     parts = get_num_threads()
     if parts == 1:
         return a @ b
-    # one block per thread for mid-size products (a block of few rows runs BLAS below its
-    # best); blocks of ~64 rows for large ones, handed out one at a time.  A product with
-    # few rows (a batch of 64) is cut into blocks of columns instead: measured ~20% faster.
+    # Few large blocks: OpenBLAS runs a block of few rows below its best (on 2 cores, the
+    # MLP's products ran at 115-135 Gflop/s in 2 or 4 blocks, 80-105 in 16).  One block per
+    # thread for mid-size products; two per thread for large ones, handed out one at a time,
+    # so a core slowed by another program does less.  A product with few rows (a batch of
+    # 64) is cut into blocks of columns instead: measured ~20% faster.
     by_rows = m >= n
     size = m if by_rows else n
-    blocks = parts if 2 * m * k * n < 64 * PARALLEL_FLOPS else max(parts, size // 64)
+    blocks = parts if 2 * m * k * n < 64 * PARALLEL_FLOPS else 2 * parts
     return split_matmul(a, b, step=max(8, -(-size // blocks)), by_rows=by_rows)
 
 
