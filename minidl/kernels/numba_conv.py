@@ -32,6 +32,7 @@ from numba import njit, prange
 from minidl.kernels import reference
 from minidl.kernels.blas import dynamic, gemm_function, gemm_into
 from minidl.kernels.numba_small_conv import conv3x3_maxpool2x2, fits_direct, takes_max
+from minidl.kernels.numba_winograd import conv3x3_maxpool2x2_winograd, fits_winograd
 from minidl.kernels.reference import Pads, _check_conv, _out_size
 
 #: Bytes of columns and outputs per chunk: about one core's L2 cache (256 KB to 2 MB measured
@@ -337,8 +338,12 @@ def conv2d_maxpool_forward(
     n = x.shape[0]
     out = np.empty((n, poh, pwo, o), dtype=dtype)
     per, gemm = _per_chunk(uh * uw, kh * kw * c, o, dtype.itemsize), gemm_function(dtype)
-    if out.size and fits_direct(w.shape, sh, sw, (ph, pw, psh, psw)):  # a first layer (K = 9 C)
+    pool = (ph, pw, psh, psw)
+    if out.size and fits_direct(w.shape, sh, sw, pool):  # a first layer (K = 9 C)
         conv3x3_maxpool2x2(x, w.astype(dtype, copy=False), bias, b is not None, relu, pads, out)
+    elif out.size and gemm is not None and fits_winograd(w.shape, sh, sw, pool) and conv3x3_maxpool2x2_winograd(
+            gemm, x, w.astype(dtype, copy=False), bias, b is not None, relu, pads, out):
+        pass  # 2.25x fewer multiplications; not taken when an output is inf or NaN
     elif out.size and gemm is not None:
         dynamic(_conv_pool_chunks, gemm, x, w2d, kh, kw, sh, sw, pads[0], pads[2], uh, uw,
                 ph, pw, psh, psw, bias, b is not None, relu, per, out)
