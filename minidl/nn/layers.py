@@ -16,6 +16,7 @@ from .. import functional as F
 from ..autograd import Tensor
 from ..backend import default_dtype
 from ..errors import ShapeError
+from ..ops.linalg import linear_relu
 from . import init
 from .module import Module
 from .parameter import Parameter
@@ -46,13 +47,20 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Tensor) -> Tensor:
+        return F.linear(self._checked(x), self.weight, self.bias)
+
+    def forward_relu(self, x: Tensor) -> Tensor:
+        """``relu(self(x))`` as one autograd node (what ``Sequential`` runs for Linear, ReLU)."""
+        return linear_relu(self._checked(x), self.weight, self.bias)
+
+    def _checked(self, x: Any) -> Tensor:
         if not isinstance(x, Tensor):
             x = Tensor(x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ShapeError(
                 f"Linear expected input with last dimension {self.in_features}, got shape {x.shape}"
             )
-        return F.linear(x, self.weight, self.bias)
+        return x
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}"
@@ -181,6 +189,8 @@ class Sequential(Module):
             fused = fused_conv_pool(modules, i, x)
             if fused is not None:
                 x, i = fused[0], i + fused[1]
+            elif type(modules[i]) is Linear and i + 1 < len(modules) and type(modules[i + 1]) is ReLU:
+                x, i = modules[i].forward_relu(x), i + 2  # one node: linear_relu
             else:
                 x, i = modules[i](x), i + 1
         return x

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import kernels
 from ..autograd import Function, Tensor
+from ..backend import get_array_module
 from ..errors import ShapeError
 from .common import as_tensor
 from .elementwise import _pair, astype
@@ -52,17 +53,29 @@ class Linear(Function):
     """y = x W + b for x of shape (..., in), W (in, out), b (out,) in one node.
 
     dL/dx = G Wᵀ,  dL/dW = xᵀ G (summed over all leading axes),  dL/db = Σ G.
+
+    With ``relu=True`` the node is relu(x W + b): max(·, 0) is applied in place on
+    the product, and the backward pass first masks G where the output is 0 (ReLU's
+    derivative, read off the output).  Same values as the two nodes, one array less.
     """
+
+    relu = False
 
     def forward(self, x, w, b=None):
         self.x, self.w = x, w
         y = _mm(x, w)
         if b is not None:
             y += b
+        if self.relu:
+            xp = get_array_module(y)
+            xp.maximum(y, y.dtype.type(0), out=y)  # as kernels.relu_forward, without a copy
+            self.y = y
         return y
 
     def backward(self, g):
         x, w = self.x, self.w
+        if self.relu:
+            g = kernels.get_kernels(get_array_module(g)).relu_backward(g, self.y)
         gx = _mm(g, w.T) if self.needs_grad[0] else None
         gw = gb = None
         g2 = g.reshape(-1, g.shape[-1])
@@ -94,6 +107,15 @@ def matmul(a: Any, b: Any) -> Tensor:
 
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x @ weight + bias`` with weight of shape (in, out) (PyTorch stores (out, in))."""
+    return _linear(x, weight, bias, relu=False)
+
+
+def linear_relu(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``relu(x @ weight + bias)`` as one node: the same values and gradients, one array less."""
+    return _linear(x, weight, bias, relu=True)
+
+
+def _linear(x: Any, weight: Tensor, bias: Tensor | None, relu: bool) -> Tensor:
     x = as_tensor(x, weight)
     if x.dtype.kind != "f":  # integer features take the weight's float dtype
         x = astype(x, weight.dtype)
@@ -104,7 +126,7 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear expected input with last dimension {weight.shape[0]}, got shape {x.shape}"
         )
     if bias is None:
-        return Linear.apply(x, weight)
+        return Linear.apply(x, weight, relu=relu)
     if bias.shape != (weight.shape[1],):
         raise ShapeError(f"linear bias must have shape ({weight.shape[1]},), got {bias.shape}")
-    return Linear.apply(x, weight, bias)
+    return Linear.apply(x, weight, bias, relu=relu)

@@ -9,6 +9,7 @@ import numpy as np
 from ... import functional as F
 from ...autograd import Tensor
 from ...errors import ShapeError
+from ...ops.linalg import linear_relu
 from .. import activations, initializers, regularizers
 from .base import KerasTensor, Layer, check_last_dim, unique_name
 
@@ -70,7 +71,10 @@ class Dense(Layer):
 
     def call(self, x: Tensor, training: bool | None = None) -> Tensor:
         check_last_dim(self, x, self.kernel.shape[0])
-        return self.activation(F.linear(x, self.kernel, self.bias if self.use_bias else None))
+        bias = self.bias if self.use_bias else None
+        if self.activation is F.relu:  # one fused node: ReLU applied in place on the product
+            return linear_relu(x, self.kernel, bias)
+        return self.activation(F.linear(x, self.kernel, bias))
 
     def get_config(self) -> dict:
         return {**super().get_config(), "units": self.units,
