@@ -15,10 +15,11 @@ into the next row: they are computed and never read.  The nine taps are written
 out, so they stay in registers and the loop does nine fused multiply-adds per
 value with no loads or stores of partial sums.
 
-Inference then pools each image in two passes, both over contiguous memory:
-the maximum of horizontal pairs (``hmax``), then of vertical pairs, written
-channels-last with the bias and ReLU (pooling first is exact: adding a constant
-and ReLU are non-decreasing, so they commute with the maximum).
+Each plane is pooled while it is in L1 cache, in two passes: the maximum of
+horizontal pairs over the whole plane, then of vertical pairs.  The pooled
+planes are then written channels-last with the bias and ReLU (pooling first is
+exact: adding a constant and ReLU are non-decreasing, so they commute with the
+maximum).
 """
 
 from __future__ import annotations
@@ -65,49 +66,59 @@ def _pad_channels(x, img, top, left, wp, xp):  # pragma: no cover (compiled)
 
 
 @njit(cache=True, nogil=True, fastmath={"contract"})
-def _conv3x3_planes(xp, wt, wp, oh, planes):  # pragma: no cover (compiled)
-    """``planes[k, y*wp + x]`` = Σ over channels and taps (no bias); ``wt`` is (O, 9*C)."""
+def _conv3x3_plane(xp, wt, k, wp, oh, plane):  # pragma: no cover (compiled)
+    """``plane[y*wp + x]`` = output channel k, Σ over channels and taps (no bias); ``wt`` (O, 9*C)."""
     c = xp.shape[0]
     m = oh * wp
-    for k in range(wt.shape[0]):
-        dst = planes[k]
-        for ch in range(c):
-            w0, w1, w2 = wt[k, ch], wt[k, c + ch], wt[k, 2 * c + ch]
-            w3, w4, w5 = wt[k, 3 * c + ch], wt[k, 4 * c + ch], wt[k, 5 * c + ch]
-            w6, w7, w8 = wt[k, 6 * c + ch], wt[k, 7 * c + ch], wt[k, 8 * c + ch]
-            r0 = xp[ch, 0 : m + 2]  # slices: non-negative indices, so the loop vectorises
-            r1 = xp[ch, wp : wp + m + 2]
-            r2 = xp[ch, 2 * wp : 2 * wp + m + 2]
-            first = ch == 0
+    for ch in range(c):
+        w0, w1, w2 = wt[k, ch], wt[k, c + ch], wt[k, 2 * c + ch]
+        w3, w4, w5 = wt[k, 3 * c + ch], wt[k, 4 * c + ch], wt[k, 5 * c + ch]
+        w6, w7, w8 = wt[k, 6 * c + ch], wt[k, 7 * c + ch], wt[k, 8 * c + ch]
+        r0 = xp[ch, 0 : m + 2]  # slices: non-negative indices, so the loops vectorise
+        r1 = xp[ch, wp : wp + m + 2]
+        r2 = xp[ch, 2 * wp : 2 * wp + m + 2]
+        # two loops, not one with a branch inside: the branch stops LLVM vectorising
+        if ch == 0:
             for i in range(m):
-                v = (w0 * r0[i] + w1 * r0[i + 1] + w2 * r0[i + 2]
-                     + w3 * r1[i] + w4 * r1[i + 1] + w5 * r1[i + 2]
-                     + w6 * r2[i] + w7 * r2[i + 1] + w8 * r2[i + 2])  # fmt: skip
-                dst[i] = v if first else dst[i] + v
+                plane[i] = (w0 * r0[i] + w1 * r0[i + 1] + w2 * r0[i + 2]
+                            + w3 * r1[i] + w4 * r1[i + 1] + w5 * r1[i + 2]
+                            + w6 * r2[i] + w7 * r2[i + 1] + w8 * r2[i + 2])  # fmt: skip
+        else:
+            for i in range(m):
+                plane[i] += (w0 * r0[i] + w1 * r0[i + 1] + w2 * r0[i + 2]
+                             + w3 * r1[i] + w4 * r1[i + 1] + w5 * r1[i + 2]
+                             + w6 * r2[i] + w7 * r2[i + 1] + w8 * r2[i + 2])  # fmt: skip
 
 
 @njit(cache=True, nogil=True)
-def _hmax(planes, half):  # pragma: no cover (compiled)
-    """``half[j] = max(flat[2j], flat[2j+1])``: rows have even length, so pairs never straddle."""
-    flat = planes.reshape(planes.size)
+def _pool_plane(plane, half, wp, poh, pwo, pooled):  # pragma: no cover (compiled)
+    """``pooled[p*pwo + q]`` = maximum of the 2x2 window (2p, 2q) of one channel's plane.
+
+    First the maximum of horizontal pairs over the whole plane (rows have even
+    length, so pairs never straddle two rows), then of vertical pairs.
+    """
     for j in range(half.shape[0]):
-        a, v = flat[2 * j], flat[2 * j + 1]
+        a, v = plane[2 * j], plane[2 * j + 1]
         half[j] = v if takes_max(v, a) else a  # the first maximum; a NaN wins
+    hw = wp // 2
+    for p in range(poh):
+        upper = half[2 * p * hw : 2 * p * hw + pwo]
+        lower = half[(2 * p + 1) * hw : (2 * p + 1) * hw + pwo]
+        dst = pooled[p * pwo : (p + 1) * pwo]
+        for q in range(pwo):
+            a, v = upper[q], lower[q]
+            dst[q] = v if takes_max(v, a) else a
 
 
 @njit(cache=True, nogil=True)
-def _vmax_channels_last(half, o, hw, poh, pwo, b, use_bias, relu, dst):  # pragma: no cover
-    """``dst[(p, q, k)] = act(max(half_k[2p, q], half_k[2p+1, q]) + b[k])`` (rows of ``hw``)."""
-    plane = half.shape[0] // o
-    for p in range(poh):
-        for q in range(pwo):
-            d = dst[(p * pwo + q) * o : (p * pwo + q + 1) * o]
-            at = 2 * p * hw + q
-            for k in range(o):
-                a, v = half[k * plane + at], half[k * plane + at + hw]
-                m = v if takes_max(v, a) else a
-                m = m + b[k] if use_bias else m
-                d[k] = 0 if relu and m < 0 else m  # NaN passes, as with np.maximum
+def _channels_last(pooled, b, use_bias, relu, dst):  # pragma: no cover (compiled)
+    """``dst[i, k] = act(pooled[k, i] + b[k])``: channel planes to NHWC."""
+    o, m = pooled.shape
+    for i in range(m):
+        d = dst[i * o : (i + 1) * o]
+        for k in range(o):
+            v = pooled[k, i] + b[k] if use_bias else pooled[k, i]
+            d[k] = 0 if relu and v < 0 else v  # NaN passes, as with np.maximum
 
 
 @njit(cache=True, parallel=True, nogil=True)
@@ -116,14 +127,15 @@ def _conv3x3_pool_tasks(x, wt, top, left, hp, wp, oh, b, use_bias, relu, out):  
     poh, pwo = out.shape[1], out.shape[2]
     for t in prange((n + IMAGES_PER_TASK - 1) // IMAGES_PER_TASK):
         xp = np.empty((c, hp * wp + 2), dtype=x.dtype)  # +2: the last row's wrapped taps
-        planes = np.empty((o, oh * wp), dtype=x.dtype)
-        half = np.empty(o * oh * wp // 2, dtype=x.dtype)
+        plane = np.empty(oh * wp, dtype=x.dtype)  # one channel at a time: stays in L1
+        half = np.empty(oh * wp // 2, dtype=x.dtype)
+        pooled = np.empty((o, poh * pwo), dtype=x.dtype)
         for img in range(t * IMAGES_PER_TASK, min(n, (t + 1) * IMAGES_PER_TASK)):
             _pad_channels(x, img, top, left, wp, xp)
-            _conv3x3_planes(xp, wt, wp, oh, planes)
-            _hmax(planes, half)
-            _vmax_channels_last(half, o, wp // 2, poh, pwo, b, use_bias, relu,
-                                out[img].reshape(poh * pwo * o))
+            for k in range(o):
+                _conv3x3_plane(xp, wt, k, wp, oh, plane)
+                _pool_plane(plane, half, wp, poh, pwo, pooled[k])
+            _channels_last(pooled, b, use_bias, relu, out[img].reshape(poh * pwo * o))
     return out
 
 
