@@ -1,4 +1,4 @@
-# comprobaciones: cnn_exactitud_test>=0.9, lstm_razon_vs_ultimo_valor<0.5, ae_razon_mse_vs_media<0.75, generados_reconocidos>=0.6, cnn_recarga_identica>=1
+# comprobaciones: cnn_exactitud_test>=0.9, cnn_predict_vs_capas<1e-4, lstm_razon_vs_ultimo_valor<0.5, ae_razon_mse_vs_media<0.75, generados_reconocidos>=0.6, cnn_recarga_identica>=1
 # %% [markdown]
 # # Unidad 13 — Siguientes pasos
 #
@@ -145,7 +145,32 @@ with mdl.no_grad():
 guardar_figura(mplot.feature_maps(activaciones), TUTORIAL, "cnn_mapas")
 
 # %% [markdown]
-# → minidl/examples/mnist_cnn.py, minidl/keras/layers/conv.py, minidl/ops/conv.py, minidl/ops/pool.py, minidl/kernels/cpu_numba.py
+# **Cómo calcula minidl la convolución.** Al entrenar, cada capa `Conv2D` copia las
+# ventanas 3×3 de unas pocas imágenes en las filas de una matriz (*im2col*) y la
+# multiplica por los filtros con BLAS; el trozo cabe en la caché del procesador. En
+# `predict` no hace falta guardar nada para el gradiente, así que Conv → ReLU →
+# MaxPool se calculan juntos, sin escribir nunca el mapa completo de la convolución:
+#
+# * la primera capa (1 canal de entrada) recorre cada imagen con los 9 pesos del filtro
+#   en registros (`numba_small_conv.py`);
+# * la segunda (32 canales) usa el algoritmo de **Winograd** F(2×2, 3×3): cada bloque
+#   2×2 de salidas, que es justo una ventana del *max pooling*, sale de un trozo 4×4 de
+#   la entrada con 16 multiplicaciones en vez de 36 (2,25 veces menos trabajo):
+#
+# $$ Y = A^\top \left[ (G\,g\,G^\top) \odot (B^\top d\, B) \right] A $$
+#
+# Son otras cuentas, pero el mismo resultado salvo redondeo: lo comprobamos comparando
+# `predict` con la red evaluada capa a capa (el camino del entrenamiento).
+
+# %%
+muestra = x_test[:64]
+por_capas = model(mdl.tensor(muestra)).numpy()  # con gradiente: los nodos de siempre
+diferencia = float(np.abs(model.predict(muestra, verbose=0) - por_capas).max())
+print(f"predict fusionado frente a capa a capa: diferencia máxima {diferencia:.1e}")
+resultado("cnn_predict_vs_capas", diferencia)
+
+# %% [markdown]
+# → minidl/examples/mnist_cnn.py, minidl/keras/layers/conv.py, minidl/ops/conv.py, minidl/ops/pool.py, minidl/kernels/cpu_numba.py, minidl/kernels/numba_conv.py, minidl/kernels/numba_small_conv.py, minidl/kernels/numba_winograd.py
 
 # %% [markdown]
 # ## Lección 13.1.2 — Redes recurrentes y secuenciales
