@@ -81,6 +81,17 @@ def tensor(data, requires_grad: bool = False, dtype=None, device: str | None = N
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device, copy=True)
 
 
+def from_numpy(array: _np.ndarray) -> Tensor:
+    """A tensor that shares memory with a NumPy array (as ``torch.from_numpy``): no copy and
+    no dtype change, so writes to one show in the other.  ``tensor()`` copies instead."""
+    if type(array) is not _np.ndarray:
+        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}; "
+                        "use minidl.tensor(data) for other data")
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"from_numpy supports float, int and bool arrays, got dtype {array.dtype}")
+    return Tensor._wrap(array)
+
+
 def __getattr__(name: str):
     """Load the larger sub-packages on first use (``mdl.keras``, ``mdl.nn``, ...)."""
     import importlib
@@ -95,7 +106,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "Tensor", "Function", "tensor", "no_grad", "enable_grad", "set_grad_enabled",
+    "Tensor", "Function", "tensor", "from_numpy", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled", "manual_seed", "gradcheck", "cuda", "backend", "ops",
     "default_dtype", "set_default_dtype", "MinidlError", "DeviceMismatchError",
     "GradcheckError", "GraphError", "ShapeError", "float16", "float32", "float64", "int32",

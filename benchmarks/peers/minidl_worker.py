@@ -2,7 +2,8 @@
 
 * "keras fit" / "keras predict": `minidl.keras`, the same code as the Keras peer.
 * "nn loop" / "nn forward": the PyTorch-style manual loop with `minidl.nn`,
-  `minidl.optim` and `minidl.functional`.
+  `minidl.optim` and `minidl.functional`; batches are wrapped without a copy
+  (`mdl.from_numpy`), as the PyTorch worker does with `torch.from_numpy`.
 
 Before anything is timed, `check()` proves the run is right: the loss must
 fall over a few steps on one batch, and the model's outputs must match a
@@ -87,7 +88,7 @@ class _Model(P.Bench):
         F = mdl.functional
         self.net.eval()
         with mdl.no_grad():
-            outs = [F.softmax(self.net(mdl.tensor(x[s:s + C.PREDICT_BATCH])), axis=-1).numpy()
+            outs = [F.softmax(self.net(mdl.from_numpy(x[s:s + C.PREDICT_BATCH])), axis=-1).numpy()
                     for s in range(0, len(x), C.PREDICT_BATCH)]
         self.net.train()
         return np.concatenate(outs)
@@ -126,7 +127,7 @@ class Train(_Model):
         self._train(units * self.case.samples_per_unit)
 
     def _step(self, xb, yb):
-        loss = mdl.functional.cross_entropy(self.net(mdl.tensor(xb)), yb)
+        loss = mdl.functional.cross_entropy(self.net(mdl.from_numpy(xb)), yb)
         self.opt.zero_grad()
         loss.backward()
         self.opt.step()
