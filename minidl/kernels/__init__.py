@@ -47,6 +47,8 @@ KERNEL_NAMES = (
     "softmax_cross_entropy",
     "relu_forward",
     "relu_backward",
+    "bias_act",
+    "relu_backward_bias",
     "bias_grad",
     "matmul",
 )
@@ -94,6 +96,8 @@ avgpool2d_backward = _cpu.avgpool2d_backward
 softmax_cross_entropy = _cpu.softmax_cross_entropy
 relu_forward = _cpu.relu_forward
 relu_backward = _cpu.relu_backward
+bias_act = _cpu.bias_act
+relu_backward_bias = _cpu.relu_backward_bias
 bias_grad = _cpu.bias_grad
 matmul = _cpu.matmul
 

@@ -23,6 +23,7 @@ from minidl.kernels.reference import (  # the array-API versions run on CuPy as 
     _out_size,
     avgpool2d_backward,
     avgpool2d_forward,
+    bias_act,
     bias_grad,
     col2im,
     conv2d_backward,
@@ -34,6 +35,7 @@ from minidl.kernels.reference import (  # the array-API versions run on CuPy as 
     maxpool2d_forward,
     pad_amounts,
     relu_backward,
+    relu_backward_bias,
     relu_forward,
     softmax_cross_entropy,
 )
@@ -41,7 +43,8 @@ from minidl.kernels.reference import (  # the array-API versions run on CuPy as 
 __all__ = [
     "pad_amounts", "im2col", "col2im", "conv2d_forward", "conv2d_backward", "conv2d_maxpool_forward",
     "maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward", "avgpool2d_backward",
-    "softmax_cross_entropy", "relu_forward", "relu_backward", "bias_grad", "matmul",
+    "softmax_cross_entropy", "relu_forward", "relu_backward", "bias_act", "relu_backward_bias",
+    "bias_grad", "matmul",
     "im2col_raw", "col2im_raw",
 ]  # fmt: skip
 

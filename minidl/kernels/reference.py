@@ -377,3 +377,20 @@ def relu_backward(dy: Any, y: Any) -> Any:
     """``dx = dy where y > 0, else 0`` (uses the output, so x need not be kept)."""
     xp = get_array_module(dy)
     return xp.where(y > 0, dy, dy.dtype.type(0))
+
+
+def bias_act(y: Any, b: Any, relu: bool) -> Any:
+    """``y = act(y + b)`` in place on the (..., N) output of a dense layer (``b`` may be None)."""
+    xp = get_array_module(y)
+    if b is not None:
+        y += b
+    if relu:
+        xp.maximum(y, y.dtype.type(0), out=y)  # NaN passes, as in relu_forward
+    return y
+
+
+def relu_backward_bias(dy: Any, y: Any, need_bias: bool) -> tuple[Any, Any]:
+    """``dx = dy where y > 0, else 0`` and, if asked, the bias gradient Σ_rows dx (in float64)."""
+    dx = relu_backward(dy, y)
+    db = dx.reshape(-1, dx.shape[-1]).sum(axis=0, dtype="float64").astype(dx.dtype) if need_bias else None
+    return dx, db

@@ -64,24 +64,24 @@ class Linear(Function):
     def forward(self, x, w, b=None):
         self.x, self.w = x, w
         y = _mm(x, w)
-        if b is not None:
-            y += b
+        if b is not None or self.relu:  # one pass over the fresh product, in place
+            y = kernels.get_kernels(get_array_module(y)).bias_act(y, b, self.relu)
         if self.relu:
-            xp = get_array_module(y)
-            xp.maximum(y, y.dtype.type(0), out=y)  # as kernels.relu_forward, without a copy
             self.y = y
         return y
 
     def backward(self, g):
         x, w = self.x, self.w
-        if self.relu:
-            g = kernels.get_kernels(get_array_module(g)).relu_backward(g, self.y)
+        need_b = len(self.needs_grad) > 2 and self.needs_grad[2]
+        gb = None
+        if self.relu:  # mask G and sum it for the bias in one pass
+            g, gb = kernels.get_kernels(get_array_module(g)).relu_backward_bias(g, self.y, need_b)
         gx = _mm(g, w.T) if self.needs_grad[0] else None
-        gw = gb = None
+        gw = None
         g2 = g.reshape(-1, g.shape[-1])
         if self.needs_grad[1]:
             gw = _mm(x.reshape(-1, x.shape[-1]).T, g2)
-        if len(self.needs_grad) > 2 and self.needs_grad[2]:
+        if need_b and gb is None:
             gb = g2.sum(axis=0)
         return gx, gw, gb
 

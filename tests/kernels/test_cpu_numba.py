@@ -211,6 +211,37 @@ def test_relu_and_bias_grad(dtype, shape):
     assert K.bias_grad(g2).dtype == dtype
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(5, 3), (7,), (1024, 256), (3, 500, 40), (40000, 1)])
+@pytest.mark.parametrize("with_bias, relu", [(True, True), (False, True), (True, False)])
+def test_dense_bias_act_and_its_backward(dtype, shape, with_bias, relu):
+    """The dense layer's fused passes (one pass on all cores for large outputs) against
+    NumPy: ``act(y + b)`` in place, and the masked gradient with its float64 bias sum."""
+    rng = np.random.default_rng(7)
+    y = rng.standard_normal(shape).astype(dtype)
+    y.flat[:3] = [np.nan, 0.0, -1.0]
+    b = rng.standard_normal(shape[-1]).astype(dtype) if with_bias else None
+    want = y + (b if with_bias else 0)
+    want = np.maximum(want, 0) if relu else want
+    np.testing.assert_array_equal(R.bias_act(y.copy(), b, relu), want)
+    got = K.bias_act(y, b, relu)
+    assert got is y or np.shares_memory(got, y)  # in place
+    np.testing.assert_array_equal(got, want)
+    if not relu:
+        return
+    g = rng.standard_normal(shape).astype(dtype)
+    dx, db = K.relu_backward_bias(g, got, with_bias)
+    np.testing.assert_array_equal(dx, np.where(got > 0, g, 0))
+    assert dx.shape == g.shape and dx.dtype == dtype
+    if with_bias:
+        exact = dx.reshape(-1, shape[-1]).astype(np.float64).sum(axis=0)
+        assert db.dtype == dtype and db.shape == (shape[-1],)
+        np.testing.assert_allclose(db, exact, rtol=TOL[dtype], atol=TOL[dtype])
+        np.testing.assert_allclose(R.relu_backward_bias(g, got, True)[1], exact, rtol=TOL[dtype], atol=TOL[dtype])
+    else:
+        assert db is None
+
+
 def test_non_contiguous_inputs_are_accepted():
     x = np.random.default_rng(7).standard_normal((2, 6, 5, 3)).transpose(0, 2, 1, 3)
     np.testing.assert_array_equal(K.im2col(x, 2, 2, 1, 1, (0,) * 4), R.im2col(x, 2, 2, 1, 1, (0,) * 4))
