@@ -20,6 +20,11 @@ horizontal pairs over the whole plane, then of vertical pairs.  The pooled
 planes are then written channels-last with the bias and ReLU (pooling first is
 exact: adding a constant and ReLU are non-decreasing, so they commute with the
 maximum).
+
+With a single input channel (grayscale images) there is a shorter way: take one
+2x2 pooling window at a time, read its 4x4 input patch once, and compute the
+four outputs for all channels k in one vectorised loop over k, pooling them on
+the spot (``_window_1ch``); no planes, no channels-last pass.
 """
 
 from __future__ import annotations
@@ -139,6 +144,56 @@ def _conv3x3_pool_tasks(x, wt, top, left, hp, wp, oh, b, use_bias, relu, out):  
     return out
 
 
+@njit(cache=True, nogil=True, fastmath={"contract"}, inline="always")
+def _window_1ch(im, y, x, w0, w1, w2, w3, w4, w5, w6, w7, w8, b, use_bias, relu, dst):  # pragma: no cover
+    """One 2x2 pooling window of a one-channel 3x3 convolution, every output channel k.
+
+    The 4x4 input patch at (y, x) is read once; for each k the four convolution
+    outputs of the window are sums of nine products (grouped by kernel row, so the
+    three partial sums run in parallel), then pooled, biased and activated.  The
+    loop over k (the weights ``w0..w8[k]`` of the nine taps) is vectorised.
+    """
+    a00, a01, a02, a03 = im[y, x], im[y, x + 1], im[y, x + 2], im[y, x + 3]
+    a10, a11, a12, a13 = im[y + 1, x], im[y + 1, x + 1], im[y + 1, x + 2], im[y + 1, x + 3]
+    a20, a21, a22, a23 = im[y + 2, x], im[y + 2, x + 1], im[y + 2, x + 2], im[y + 2, x + 3]
+    a30, a31, a32, a33 = im[y + 3, x], im[y + 3, x + 1], im[y + 3, x + 2], im[y + 3, x + 3]
+    for k in range(dst.shape[0]):
+        s00 = ((a00 * w0[k] + a01 * w1[k] + a02 * w2[k]) + (a10 * w3[k] + a11 * w4[k] + a12 * w5[k])
+               + (a20 * w6[k] + a21 * w7[k] + a22 * w8[k]))
+        s01 = ((a01 * w0[k] + a02 * w1[k] + a03 * w2[k]) + (a11 * w3[k] + a12 * w4[k] + a13 * w5[k])
+               + (a21 * w6[k] + a22 * w7[k] + a23 * w8[k]))
+        s10 = ((a10 * w0[k] + a11 * w1[k] + a12 * w2[k]) + (a20 * w3[k] + a21 * w4[k] + a22 * w5[k])
+               + (a30 * w6[k] + a31 * w7[k] + a32 * w8[k]))
+        s11 = ((a11 * w0[k] + a12 * w1[k] + a13 * w2[k]) + (a21 * w3[k] + a22 * w4[k] + a23 * w5[k])
+               + (a31 * w6[k] + a32 * w7[k] + a33 * w8[k]))
+        m = s00  # the window in reading order, first maximum kept, a NaN wins
+        m = s01 if takes_max(s01, m) else m
+        m = s10 if takes_max(s10, m) else m
+        m = s11 if takes_max(s11, m) else m
+        m = m + b[k] if use_bias else m
+        dst[k] = 0 if relu and m < 0 else m
+
+
+@njit(cache=True, parallel=True, nogil=True, fastmath={"contract"})
+def _conv3x3_pool_1ch_tasks(x, wk, top, left, hp, wp, b, use_bias, relu, out):  # pragma: no cover
+    """One input channel: window by window, channels last, no intermediate planes."""
+    n, o = x.shape[0], wk.shape[1]
+    poh, pwo = out.shape[1], out.shape[2]
+    w0, w1, w2, w3, w4, w5, w6, w7, w8 = wk[0], wk[1], wk[2], wk[3], wk[4], wk[5], wk[6], wk[7], wk[8]
+    for t in prange((n + IMAGES_PER_TASK - 1) // IMAGES_PER_TASK):
+        xp = np.empty((1, hp * wp + 2), dtype=x.dtype)
+        im = xp[0, : hp * wp].reshape((hp, wp))
+        for img in range(t * IMAGES_PER_TASK, min(n, (t + 1) * IMAGES_PER_TASK)):
+            _pad_channels(x, img, top, left, wp, xp)
+            flat = out[img].reshape(poh * pwo * o)
+            for p in range(poh):
+                for q in range(pwo):
+                    at = (p * pwo + q) * o
+                    _window_1ch(im, 2 * p, 2 * q, w0, w1, w2, w3, w4, w5, w6, w7, w8, b, use_bias, relu,
+                                flat[at : at + o])
+    return out
+
+
 def conv3x3_maxpool2x2(x: np.ndarray, w: np.ndarray, bias: np.ndarray, use_bias: bool,
                        relu: bool, pads: tuple[int, int, int, int], out: np.ndarray) -> np.ndarray:
     """``out = maxpool2x2(act(conv3x3(x) + b))`` for C-contiguous float arrays of one dtype.
@@ -149,6 +204,9 @@ def conv3x3_maxpool2x2(x: np.ndarray, w: np.ndarray, bias: np.ndarray, use_bias:
     n, h, width, c = x.shape
     o = w.shape[3]
     hp, wp = h + top + bottom, width + left + right
+    if c == 1:  # the usual first layer (grayscale images): ~1.4x faster than planes
+        wk = np.ascontiguousarray(w.reshape(9, o))
+        return dynamic(_conv3x3_pool_1ch_tasks, x, wk, top, left, hp, wp, bias, use_bias, relu, out)
     wp += wp % 2  # an even row length, so horizontal pairs stay within a row
     oh = hp - 2
     wt = np.ascontiguousarray(w.reshape(9 * c, o).T)
