@@ -304,56 +304,77 @@ def relu_backward(dy: Any, y: Any) -> np.ndarray:
 _ROW_BLOCKS = 8  # fixed blocks of rows: the bias-gradient partial sums add up in one order
 
 
-@njit(cache=True, parallel=True)
-def _bias_act(y, b, use_bias, relu):  # pragma: no cover (compiled)
-    rows, n = y.shape
-    step = (rows + _ROW_BLOCKS - 1) // _ROW_BLOCKS
-    for t in prange(_ROW_BLOCKS):
-        for r in range(t * step, min(rows, (t + 1) * step)):
-            row = y[r]
-            for k in range(n):
-                v = row[k] + b[k] if use_bias else row[k]
-                row[k] = 0 if relu and v < 0 else v  # NaN passes, as with np.maximum
-    return y
+@njit(cache=True, nogil=True)
+def _bias_act_rows(y, b, use_bias, relu, r0, r1):  # pragma: no cover (compiled)
+    """``y[r] = act(y[r] + b)`` for rows r0..r1-1, in place."""
+    for r in range(r0, r1):
+        row = y[r]
+        for k in range(row.shape[0]):
+            v = row[k] + b[k] if use_bias else row[k]
+            row[k] = 0 if relu and v < 0 else v  # NaN passes, as with np.maximum
 
 
-@njit(cache=True, parallel=True)
-def _relu_bwd_bias(dy, y, need_bias, dx):  # pragma: no cover (compiled)
-    rows, n = dy.shape
+@njit(cache=True, nogil=True)
+def _relu_bwd_rows(dy, y, dx, r0, r1, acc):  # pragma: no cover (compiled)
+    """``dx[r] = dy[r] where y[r] > 0, else 0`` for rows r0..r1-1; their sum added to ``acc``."""
+    for r in range(r0, r1):
+        g, out, mask = dy[r], dx[r], y[r]
+        for k in range(g.shape[0]):
+            out[k] = g[k] if mask[k] > 0 else 0
+        for k in range(g.shape[0]):  # a loop of its own: inside the first it would stop vectorising
+            acc[k] += out[k]
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def _bias_act_blocks(y, b, use_bias, relu):  # pragma: no cover (compiled)
+    rows = y.shape[0]
     step = (rows + _ROW_BLOCKS - 1) // _ROW_BLOCKS
-    parts = np.zeros((_ROW_BLOCKS, n), dtype=np.float64)
     for t in prange(_ROW_BLOCKS):
-        acc = parts[t]
-        for r in range(t * step, min(rows, (t + 1) * step)):
-            g, out, mask = dy[r], dx[r], y[r]
-            for k in range(n):
-                v = g[k] if mask[k] > 0 else 0
-                out[k] = v
-                if need_bias:
-                    acc[k] += v
-    db = np.zeros(n, dtype=np.float64)
-    for t in range(_ROW_BLOCKS):  # in block order: the same sum on every run
-        db += parts[t]
-    return db
+        _bias_act_rows(y, b, use_bias, relu, t * step, min(rows, (t + 1) * step))
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def _relu_bwd_blocks(dy, y, dx, parts):  # pragma: no cover (compiled)
+    rows = dy.shape[0]
+    step = (rows + _ROW_BLOCKS - 1) // _ROW_BLOCKS
+    for t in prange(_ROW_BLOCKS):
+        _relu_bwd_rows(dy, y, dx, t * step, min(rows, (t + 1) * step), parts[t])
+
+
+def _dense_ok(*arrays: Any) -> bool:
+    """float32/float64 arrays of one dtype, at least 1-D: the compiled loops apply."""
+    a = arrays[0]
+    return (a.ndim > 0 and a.shape[-1] > 0 and a.dtype in (np.float32, np.float64)
+            and all(x.dtype == a.dtype for x in arrays))
 
 
 def bias_act(y: Any, b: Any, relu: bool) -> Any:
-    """``y = act(y + b)`` in place on the (..., N) output of a dense layer (``b`` may be None);
-    large outputs in one pass on all cores instead of two NumPy passes on one."""
-    if y.size < _PARALLEL_MIN or not y.flags.c_contiguous or y.ndim == 0:
+    """``y = act(y + b)`` in place on the (..., N) output of a dense layer (``b`` may be None),
+    in one pass; on all cores for large outputs."""
+    if not (y.flags.c_contiguous and _dense_ok(y) and (b is None or b.dtype == y.dtype)):
         return reference.bias_act(y, b, relu)
     n = y.shape[-1]
-    bias = b if b is not None else np.zeros(n, y.dtype)
-    _bias_act(y.reshape(-1, n), _c(bias).astype(y.dtype, copy=False), b is not None, relu)
+    y2, bias = y.reshape(-1, n), (_c(b) if b is not None else np.zeros(n, y.dtype))
+    if y.size < _PARALLEL_MIN:
+        _bias_act_rows(y2, bias, b is not None, relu, 0, y2.shape[0])
+    else:
+        _bias_act_blocks(y2, bias, b is not None, relu)
     return y
 
 
 def relu_backward_bias(dy: Any, y: Any, need_bias: bool) -> tuple[Any, Any]:
-    """``dx = dy where y > 0, else 0`` and, if asked, the bias gradient Σ_rows dx (in float64)."""
-    if dy.size < _PARALLEL_MIN or dy.ndim == 0:
+    """``dx = dy where y > 0, else 0`` and, if asked, the bias gradient Σ_rows dx (in float64),
+    in one pass; on all cores for large outputs."""
+    if not _dense_ok(dy, y):
         return reference.relu_backward_bias(dy, y, need_bias)
     shape, n = dy.shape, dy.shape[-1]
     dy, y = _c(dy).reshape(-1, n), _c(y).reshape(-1, n)
     dx = np.empty(dy.shape, dy.dtype)
-    db = _relu_bwd_bias(dy, y, need_bias, dx)
-    return dx.reshape(shape), (db.astype(dx.dtype) if need_bias else None)
+    big = dy.size >= _PARALLEL_MIN
+    parts = np.zeros((_ROW_BLOCKS if big else 1, n), dtype=np.float64)
+    if big:
+        _relu_bwd_blocks(dy, y, dx, parts)
+    else:
+        _relu_bwd_rows(dy, y, dx, 0, dy.shape[0], parts[0])
+    db = parts.sum(axis=0).astype(dx.dtype) if need_bias else None  # blocks in order: reproducible
+    return dx.reshape(shape), db
