@@ -85,7 +85,9 @@ def from_numpy(array: _np.ndarray) -> Tensor:
     """A tensor that shares memory with a NumPy array (as ``torch.from_numpy``): no copy and
     no dtype change, so writes to one show in the other.  ``tensor()`` copies instead."""
     if type(array) is not _np.ndarray:
-        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}; "
+        kind = type(array)
+        name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__.split('.')[0]}.{kind.__name__}"
+        raise TypeError(f"from_numpy expects a numpy.ndarray, got {name}; "
                         "use minidl.tensor(data) for other data")
     if array.dtype.kind not in "fiub":
         raise TypeError(f"from_numpy supports float, int and bool arrays, got dtype {array.dtype}")

@@ -29,7 +29,8 @@ def test_gradients_flow_through_a_shared_tensor():
 
 @pytest.mark.parametrize("bad, message", [
     ([1.0, 2.0], "expects a numpy.ndarray, got list"),
-    (mdl.tensor([1.0]), "expects a numpy.ndarray, got Tensor"),
+    (mdl.tensor([1.0]), "expects a numpy.ndarray, got minidl.Tensor"),
+    (np.float64(1.0), "expects a numpy.ndarray, got numpy.float64"),
     (np.array([1 + 2j]), "dtype complex128"),
     (np.array(["a"]), "dtype <U1"),
     (np.array([object()]), "dtype object"),
