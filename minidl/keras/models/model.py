@@ -254,9 +254,12 @@ class Model(Layer):
         return logs
 
     def _prepare(self, x: Any, y: np.ndarray) -> tuple:
-        """Build the model on one sample, check input and label shapes; return the output shape."""
-        with no_grad():
-            probe = self._forward(data.take(x, slice(0, 1)), training=False)
+        """Build the model on one sample, check input and label shapes; return the output shape.
+
+        The probe records a (one-sample) graph on purpose: it then runs the training
+        kernels, which fit compiles anyway, not the fused inference ones (~20 s of Numba
+        compilation on a cold cache that a run without evaluate/predict never needs)."""
+        probe = self._forward(data.take(x, slice(0, 1)), training=False)
         output_shape = (None, *probe.shape[1:])
         self.loss.check_targets(y, output_shape)
         if y.ndim == len(output_shape) and y.shape[1:] != tuple(output_shape[1:]) and \
