@@ -185,6 +185,14 @@ def test_graph_nodes_count_functions_and_tensors(tmp_path):
     assert "7 ops, 10 tensors" in ax.get_title()
 
 
+def test_fused_nodes_say_they_include_relu():
+    net = mdl.nn.Sequential(mdl.nn.Linear(3, 4), mdl.nn.ReLU(), mdl.nn.Linear(4, 2))
+    text = plot.graph_text(net(mdl.tensor(np.ones((2, 3)))))
+    assert "= Linear+ReLU(t0, t1, t2)" in text and "= Linear(t3, t4, t5)" in text
+    conv = mdl.ops.conv.conv2d_relu(mdl.tensor(np.ones((1, 4, 4, 1))), mdl.nn.Conv2d(1, 2, 3).weight)
+    assert "Conv2d+ReLU" in plot.graph_text(conv)
+
+
 def test_graph_layout_points_downwards():
     nodes = plot.graph_nodes(_expression())
     pos, _ = layout(nodes)

@@ -77,10 +77,15 @@ def graph_nodes(tensor: Any) -> list[GraphNode]:
             stack.extend((p, p_is_tensor, False) for p, p_is_tensor in reversed(parents) if id(p) not in ids)
             continue
         ids[id(obj)] = len(nodes)
-        label = _tensor_label(obj) if is_tensor else type(obj).__name__
+        label = _tensor_label(obj) if is_tensor else _op_label(obj)
         nodes.append(GraphNode(len(nodes), "tensor" if is_tensor else "op", label,
                                [ids[id(p)] for p, _ in parents], obj))
     return nodes
+
+
+def _op_label(fn: Any) -> str:
+    """The op's class name, with "+ReLU" for the fused nodes (Linear, Conv2d with relu=True)."""
+    return type(fn).__name__ + ("+ReLU" if getattr(fn, "relu", False) is True else "")
 
 
 def graph_text(tensor: Any) -> str:
