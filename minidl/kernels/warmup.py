@@ -33,8 +33,8 @@ def warm_up(dtypes: tuple[str, ...] = ("float32", "float64")) -> float:
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
-            # two conv + pool blocks: few input channels (direct kernel), then five (Winograd)
-            model = models.Sequential([layers.Input(shape=(6, 6, 1)), layers.Conv2D(5, 3, activation="relu"),
+            # two conv + pool blocks: one input channel (direct kernel), then nine (Winograd)
+            model = models.Sequential([layers.Input(shape=(6, 6, 1)), layers.Conv2D(9, 3, activation="relu"),
                                        layers.MaxPooling2D(), layers.Conv2D(2, 3, padding="same", activation="relu"),
                                        layers.MaxPooling2D(), layers.Flatten(), layers.Dense(3, activation="softmax")])
             for name in ("adam", "sgd", "rmsprop", "adagrad", "adamw"):
