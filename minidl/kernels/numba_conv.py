@@ -338,22 +338,24 @@ def conv2d_maxpool_forward(
     n = x.shape[0]
     out = np.empty((n, poh, pwo, o), dtype=dtype)
     per, gemm = _per_chunk(uh * uw, kh * kw * c, o, dtype.itemsize), gemm_function(dtype)
-    pool = (ph, pw, psh, psw)
-    if out.size and fits_direct(w.shape, sh, sw, pool):  # a first layer (K = 9 C)
-        conv3x3_maxpool2x2(x, w.astype(dtype, copy=False), bias, b is not None, relu, pads, out)
-    elif out.size and gemm is not None and fits_winograd(w.shape, sh, sw, pool) and conv3x3_maxpool2x2_winograd(
-            gemm, x, w.astype(dtype, copy=False), bias, b is not None, relu, pads, out):
-        pass  # 2.25x fewer multiplications; not taken when an output is inf or NaN
-    elif out.size and gemm is not None:
+    pool, w = (ph, pw, psh, psw), w.astype(dtype, copy=False)
+    if not out.size:
+        return out
+    if fits_direct(w.shape, sh, sw, pool):  # a first layer (K = 9 C): direct loops
+        return conv3x3_maxpool2x2(x, w, bias, b is not None, relu, pads, out)
+    if gemm is not None and fits_winograd(w.shape, sh, sw, pool) and conv3x3_maxpool2x2_winograd(
+            gemm, x, w, bias, b is not None, relu, pads, out):
+        return out  # 2.25x fewer multiplications; falls through when an output is inf or NaN
+    if gemm is not None:
         dynamic(_conv_pool_chunks, gemm, x, w2d, kh, kw, sh, sw, pads[0], pads[2], uh, uw,
                 ph, pw, psh, psw, bias, b is not None, relu, per, out)
-    elif out.size:  # no CBLAS for compiled code: np.matmul from Python
-        for s in range(0, n, per):
-            e = min(n, s + per)
-            cols = _im2col(x[s:e], kh, kw, sh, sw, pads[0], pads[2], uh, uw,
-                           np.empty(((e - s) * uh * uw, kh * kw * c), dtype))
-            y = (cols @ w2d).reshape(e - s, uh, uw, o)
-            _pool_bias_act(y, ph, pw, psh, psw, bias, b is not None, relu, out[s:e])
+        return out
+    for s in range(0, n, per):  # no CBLAS for compiled code: np.matmul from Python
+        e = min(n, s + per)
+        cols = _im2col(x[s:e], kh, kw, sh, sw, pads[0], pads[2], uh, uw,
+                       np.empty(((e - s) * uh * uw, kh * kw * c), dtype))
+        y = (cols @ w2d).reshape(e - s, uh, uw, o)
+        _pool_bias_act(y, ph, pw, psh, psw, bias, b is not None, relu, out[s:e])
     return out
 
 
