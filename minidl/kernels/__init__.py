@@ -51,6 +51,7 @@ KERNEL_NAMES = (
     "relu_backward_bias",
     "bias_grad",
     "matmul",
+    "softmax",
 )
 
 
@@ -100,5 +101,6 @@ bias_act = _cpu.bias_act
 relu_backward_bias = _cpu.relu_backward_bias
 bias_grad = _cpu.bias_grad
 matmul = _cpu.matmul
+softmax = _cpu.softmax
 
 __all__ = ["ACTIVE", "get_kernels", "pad_amounts", "reference", *KERNEL_NAMES]

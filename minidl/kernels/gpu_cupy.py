@@ -37,6 +37,7 @@ from minidl.kernels.reference import (  # the array-API versions run on CuPy as 
     relu_backward,
     relu_backward_bias,
     relu_forward,
+    softmax,
     softmax_cross_entropy,
 )
 
@@ -44,7 +45,7 @@ __all__ = [
     "pad_amounts", "im2col", "col2im", "conv2d_forward", "conv2d_backward", "conv2d_maxpool_forward",
     "maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward", "avgpool2d_backward",
     "softmax_cross_entropy", "relu_forward", "relu_backward", "bias_act", "relu_backward_bias",
-    "bias_grad", "matmul",
+    "bias_grad", "matmul", "softmax",
     "im2col_raw", "col2im_raw",
 ]  # fmt: skip
 

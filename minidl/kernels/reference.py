@@ -307,6 +307,15 @@ def avgpool2d_backward(
     return xp.ascontiguousarray(dxpad[:, top : top + h, left : left + w, :])
 
 
+# ----------------------------------------------------------------------------- softmax
+def softmax(x: Any) -> Any:
+    """Softmax over the last axis: ``e^(x - m) / Σ e^(x - m)`` with m the row's maximum
+    (subtracting it changes nothing mathematically and keeps e^ from overflowing)."""
+    xp = get_array_module(x)
+    e = xp.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
 # ----------------------------------------------------------------------------- losses
 def check_target(logits: Any, target: Any) -> bool:
     """Check target for logits (N, K): True for integer labels, False for probabilities."""

@@ -81,8 +81,8 @@ class Linear(Function):
         g2 = g.reshape(-1, g.shape[-1])
         if self.needs_grad[1]:
             gw = _mm(x.reshape(-1, x.shape[-1]).T, g2)
-        if need_b and gb is None:
-            gb = g2.sum(axis=0)
+        if need_b and gb is None:  # column sums in one compiled pass (NumPy's axis-0 sum is slow)
+            gb = kernels.get_kernels(get_array_module(g2)).bias_grad(g2)
         return gx, gw, gb
 
 

@@ -195,6 +195,47 @@ def test_softmax_cross_entropy_stable_and_checked(dtype):
         K.softmax_cross_entropy(z, np.array([0, 3]), True)
 
 
+@given(st.sampled_from(DTYPES), st.lists(st.integers(1, 5), min_size=0, max_size=2),
+       st.integers(1, 300), st.floats(0.1, 60), st.integers(0, 2**16))
+def test_softmax_over_the_last_axis(dtype, lead, k, spread, seed):
+    """Against the NumPy reference and against e^x / Σ e^x computed in float64."""
+    x = (np.random.default_rng(seed).standard_normal((*lead, k)) * spread).astype(dtype)
+    got = K.softmax(x)
+    assert got.shape == x.shape and got.dtype == dtype
+    close(got, R.softmax(x), dtype)
+    e = np.exp(x.astype(np.float64) - x.max(axis=-1, keepdims=True))
+    close(got, e / e.sum(axis=-1, keepdims=True), dtype)
+    np.testing.assert_allclose(got.sum(axis=-1), 1.0, rtol=10 * TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softmax_special_values_follow_the_reference(dtype):
+    """Huge logits do not overflow; NaN or inf make the row's result what NumPy gives."""
+    x = np.array([[1e4, 0.0, -1e4], [np.nan, 1.0, 2.0], [1.0, np.nan, 2.0], [np.inf, 1.0, 0.0],
+                  [-np.inf, 1.0, 0.0], [-np.inf, -np.inf, -np.inf], [3.0, 3.0, 3.0]], dtype=dtype)
+    with np.errstate(invalid="ignore"):
+        want = R.softmax(x)
+    np.testing.assert_allclose(K.softmax(x), want, rtol=TOL[dtype], atol=0)  # NaN where NumPy has NaN
+    np.testing.assert_array_equal(want[0], [1, 0, 0])
+    assert np.isnan(want[1:4]).all() and np.isnan(want[5]).all()
+    np.testing.assert_allclose(want[4], [0, 1 / (1 + np.e ** -1), 1 / (1 + np.e)], rtol=TOL[dtype])
+
+
+def test_softmax_of_strided_empty_and_float16_inputs():
+    x = np.random.default_rng(8).standard_normal((6, 4))
+    np.testing.assert_allclose(K.softmax(x.T), R.softmax(x.T), rtol=1e-12)  # not C-contiguous
+    assert K.softmax(np.zeros((0, 5), np.float32)).shape == (0, 5)
+    h = x.astype(np.float16)
+    assert K.softmax(h).dtype == np.float16  # no compiled float16: the NumPy version
+    np.testing.assert_array_equal(K.softmax(h), R.softmax(h))
+
+
+def test_bias_grad_of_float16_runs_the_reference():
+    g = np.random.default_rng(9).standard_normal((50, 3)).astype(np.float16)
+    assert K.bias_grad(g).dtype == np.float16
+    np.testing.assert_array_equal(K.bias_grad(g), R.bias_grad(g))
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", [(5, 3), (64, 26, 26, 32), (1000, 129)])
 def test_relu_and_bias_grad(dtype, shape):
