@@ -7,8 +7,8 @@ as an attribute registers it, so ``parameters()`` and ``state_dict()`` find it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -16,6 +16,13 @@ from ..autograd import Tensor
 from ..backend import to_numpy
 from ..errors import ShapeError
 from .parameter import Parameter
+
+
+class IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict`` returns (as PyTorch): the keys it could not match."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
 
 
 class Module:
@@ -32,6 +39,9 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
             raise RuntimeError(f"{type(self).__name__}.__init__ must call super().__init__() first")
+        if name in self._buffers and value is not None and not isinstance(value, (Parameter, Module)):
+            object.__setattr__(self, name, value)  # ``bn.running_mean = ...`` stays a (saved) buffer
+            return
         for registry in (self._parameters, self._modules, self._buffers):
             registry.pop(name, None)
         if isinstance(value, Parameter):
@@ -112,37 +122,65 @@ class Module:
 
     # -- state --------------------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Copies of every parameter and buffer as NumPy arrays, by dotted name."""
-        state = {name: to_numpy(p.data).copy() for name, p in self.named_parameters()}
-        for name, value in self.named_buffers():
-            state[name] = to_numpy(value).copy()
+        """Copies of every parameter and buffer as NumPy arrays, by dotted name.
+
+        The order is PyTorch's: each module's parameters, then its buffers, then its
+        children's entries (``bn.weight, bn.bias, bn.running_mean, ..., fc.weight``).
+        """
+        state: dict[str, np.ndarray] = {}
+        seen: set[int] = set()
+        for path, module in self.named_modules():
+            prefix = f"{path}." if path else ""
+            for name, p in module._parameters.items():
+                if id(p) not in seen:  # a shared parameter is saved once, as named_parameters
+                    seen.add(id(p))
+                    state[prefix + name] = to_numpy(p.data).copy()
+            for name in module._buffers:
+                state[prefix + name] = to_numpy(getattr(module, name)).copy()
         return state
 
-    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
-        """Copy values into the parameters and buffers; names and shapes must match."""
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy values into the parameters and buffers; names and shapes must match.
+
+        Every entry is checked before anything is copied, so a failed load leaves the
+        model untouched.  ``strict=False`` skips missing and unexpected keys (shapes are
+        still checked).  Returns ``(missing_keys, unexpected_keys)`` as PyTorch does.
+        """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"load_state_dict expects a dict of arrays by name (from state_dict()), "
+                            f"got {type(state).__name__}")
         own = dict(self.named_parameters())
-        buffers = {name: module for name, module in self._buffer_owners()}
-        expected = set(own) | set(buffers)
-        missing = sorted(expected - set(state))
-        unexpected = sorted(set(state) - expected)
+        buffers = dict(self._buffer_owners())
+        expected = list(own) + list(buffers)
+        missing = [k for k in expected if k not in state and not _optional(k)]
+        unexpected = [k for k in state if k not in own and k not in buffers]
         if strict and (missing or unexpected):
             raise KeyError(f"state dict does not match: missing keys {missing}, unexpected keys {unexpected}")
+        updates = []
         for name, value in state.items():
+            if name not in own and name not in buffers:
+                continue
             array = value.data if isinstance(value, Tensor) else value
             if name in own:
+                current = own[name].data
+            else:
+                current = getattr(buffers[name], name.rsplit(".", 1)[-1])
+            if tuple(np.shape(array)) != tuple(current.shape):
+                raise ShapeError(
+                    f"state dict entry {name!r} has shape {tuple(np.shape(array))}, "
+                    f"the model expects {tuple(current.shape)}"
+                )
+            updates.append((name, array))
+        for name, array in updates:
+            if name in own:
                 target = own[name]
-                if tuple(np.shape(array)) != target.shape:
-                    raise ShapeError(
-                        f"state dict entry {name!r} has shape {tuple(np.shape(array))}, "
-                        f"the model expects {target.shape}"
-                    )
                 target.data[...] = target.xp.asarray(array, dtype=target.dtype)
-            elif name in buffers:
-                module = buffers[name]
-                attr = name.rsplit(".", 1)[-1]
+            else:
+                module, attr = buffers[name], name.rsplit(".", 1)[-1]
                 current = getattr(module, attr)
                 xp = Tensor._wrap(current).xp
                 object.__setattr__(module, attr, xp.asarray(array, dtype=current.dtype).copy())
+        return IncompatibleKeys(missing, unexpected)
 
     def _buffer_owners(self) -> Iterator[tuple[str, Module]]:
         for path, module in self.named_modules():
@@ -150,6 +188,7 @@ class Module:
                 yield (f"{path}.{name}" if path else name), module
 
     def extra_repr(self) -> str:
+        """The arguments shown inside ``Layer(...)`` by ``repr``."""
         return ""
 
     def __repr__(self) -> str:
@@ -158,3 +197,9 @@ class Module:
             child_repr = repr(child).replace("\n", "\n  ")
             lines.append(f"  ({name}): {child_repr}")
         return lines[0] + (")" if len(lines) == 1 else "\n" + "\n".join(lines[1:]) + "\n)")
+
+
+def _optional(key: str) -> bool:
+    """Buffers that older saves may lack: BatchNorm's ``num_batches_tracked`` (PyTorch
+    also loads state dicts written before it existed)."""
+    return key.rsplit(".", 1)[-1] == "num_batches_tracked"
