@@ -75,6 +75,9 @@ class MaxPool2d(Module):
     def forward(self, x: Tensor) -> Tensor:
         return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
 
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, padding={self.padding!r}"
+
 
 class AvgPool2d(MaxPool2d):
     """Mean over windows (border windows with "same" padding average real pixels only)."""

@@ -70,6 +70,10 @@ class Flatten(Module):
     """(N, d1, d2, ...) -> (N, d1·d2·...)."""
 
     def forward(self, x: Tensor) -> Tensor:
+        x = x if isinstance(x, Tensor) else Tensor(x)
+        if x.ndim < 2:
+            raise ShapeError(f"Flatten expects input of shape (batch, ...) with at least 2 dimensions, "
+                             f"got shape {x.shape}")
         return x.flatten(1)
 
 
@@ -83,8 +87,9 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
-        if not 0 <= p < 1:
-            raise ValueError(f"Dropout probability must be in [0, 1), got {p}")
+        # p = 1 (PyTorch: all zeros) is refused as in Keras: the inverted scaling 1/(1-p) is infinite
+        if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) or not 0 <= p < 1:
+            raise ValueError(f"Dropout probability must be a number in [0, 1), got {p!r}")
         self.p = float(p)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -95,21 +100,41 @@ class Dropout(Module):
 
 
 class Embedding(Module):
-    """A lookup table: row i of ``weight`` is the vector of token i.  Init N(0, 1)."""
+    """A lookup table: row i of ``weight`` is the vector of token i.  Init N(0, 1).
 
-    def __init__(self, num_embeddings: int, embedding_dim: int) -> None:
+    ``padding_idx`` (as PyTorch): that row starts at zero and gets no gradient, so a
+    padding token always maps to the zero vector.
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None) -> None:
         super().__init__()
         self.num_embeddings = _check_positive("num_embeddings", num_embeddings)
         self.embedding_dim = _check_positive("embedding_dim", embedding_dim)
+        if padding_idx is not None:
+            if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)) \
+                    or not -num_embeddings <= padding_idx < num_embeddings:
+                raise ValueError(f"Embedding padding_idx must be an int in [-{num_embeddings}, "
+                                 f"{num_embeddings}), got {padding_idx!r}")
+            padding_idx = int(padding_idx) % num_embeddings  # -1 means the last row, as PyTorch
+        self.padding_idx = padding_idx
         self.weight = Parameter(np.zeros((num_embeddings, embedding_dim), dtype=default_dtype()))
         init.normal_(self.weight)
+        if padding_idx is not None:
+            self.weight.data[padding_idx] = 0
 
     def forward(self, indices: Any) -> Tensor:
-        return embedding(indices, self.weight)
+        return embedding(indices, self.weight, self.padding_idx)
+
+    def extra_repr(self) -> str:
+        pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        return f"{self.num_embeddings}, {self.embedding_dim}{pad}"
 
 
-def embedding(indices: Any, weight: Tensor) -> Tensor:
-    """Rows of ``weight`` picked by integer ``indices`` (gradient scatter-added)."""
+def embedding(indices: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+    """Rows of ``weight`` picked by integer ``indices`` (gradient scatter-added).
+
+    The row ``padding_idx`` (if given) is read through a mask, so its gradient is zero.
+    """
     idx = indices.data if isinstance(indices, Tensor) else weight.xp.asarray(indices)
     if idx.dtype.kind not in "iu":
         if idx.dtype.kind == "f" and idx.size and bool((idx == idx.astype(np.int64)).all()):
@@ -120,7 +145,12 @@ def embedding(indices: Any, weight: Tensor) -> Tensor:
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= n):
         raise IndexError(f"Embedding index out of range: expected indices in [0, {n}), got "
                          f"min {int(idx.min())} and max {int(idx.max())}")
-    return weight[idx]
+    rows = weight[idx]
+    if padding_idx is None:
+        return rows
+    keep = (idx != padding_idx)[..., None].astype(weight.dtype)  # 0 where the padding token is
+    # the same values, but the padding row's enter as a constant: no gradient reaches it
+    return rows * Tensor._wrap(keep) + Tensor._wrap(rows.data * (1 - keep))
 
 
 def _activation_module(name: str, fn: Any, doc: str) -> type:
@@ -137,6 +167,8 @@ GELU = _activation_module("GELU", F.gelu, "x·Φ(x)")
 
 
 class LeakyReLU(Module):
+    """x if x > 0 else negative_slope·x."""
+
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
         self.negative_slope = negative_slope
@@ -144,8 +176,13 @@ class LeakyReLU(Module):
     def forward(self, x: Tensor) -> Tensor:
         return F.leaky_relu(x, self.negative_slope)
 
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
 
 class ELU(Module):
+    """x if x > 0 else alpha·(eˣ - 1)."""
+
     def __init__(self, alpha: float = 1.0) -> None:
         super().__init__()
         self.alpha = alpha
@@ -153,14 +190,22 @@ class ELU(Module):
     def forward(self, x: Tensor) -> Tensor:
         return F.elu(x, self.alpha)
 
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
 
 class Softmax(Module):
-    def __init__(self, axis: int = -1) -> None:
+    """eˣ / Σ eˣ along ``axis`` (PyTorch calls it ``dim``)."""
+
+    def __init__(self, axis: int = -1, dim: int | None = None) -> None:
         super().__init__()
-        self.axis = axis
+        self.axis = axis if dim is None else dim
 
     def forward(self, x: Tensor) -> Tensor:
         return F.softmax(x, self.axis)
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}"
 
 
 class Sequential(Module):
@@ -168,6 +213,10 @@ class Sequential(Module):
 
     def __init__(self, *modules: Module) -> None:
         super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], dict):  # {name: module}, as PyTorch's OrderedDict
+            for name, module in modules[0].items():
+                self.append(module, str(name))
+            return
         if len(modules) == 1 and isinstance(modules[0], (list, tuple)):
             modules = tuple(modules[0])
         for i, module in enumerate(modules):
@@ -195,14 +244,27 @@ class Sequential(Module):
                 x, i = modules[i](x), i + 1
         return x
 
-    def __getitem__(self, index: int) -> Module:
-        return list(self._modules.values())[index]
+    def __getitem__(self, index: int | slice) -> Module:
+        if isinstance(index, slice):  # a slice is a Sequential too, keeping the names (as PyTorch)
+            return Sequential(dict(list(self._modules.items())[index]))
+        return _item(self, index)
 
     def __len__(self) -> int:
         return len(self._modules)
 
     def __iter__(self) -> Iterable[Module]:
         return iter(self._modules.values())
+
+
+def _item(container: Module, index: Any) -> Module:
+    """``container[index]`` with a clear error for an index out of range."""
+    modules = list(container._modules.values())
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+        raise TypeError(f"{type(container).__name__} indices must be ints or slices, got {index!r}")
+    if not -len(modules) <= index < len(modules):
+        raise IndexError(f"index {index} is out of range for a {type(container).__name__} of "
+                         f"{len(modules)} modules")
+    return modules[index]
 
 
 class ModuleList(Module):
@@ -212,11 +274,15 @@ class ModuleList(Module):
             self.append(module)
 
     def append(self, module: Module) -> ModuleList:
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleList takes Modules, got {type(module).__name__}")
         setattr(self, str(len(self._modules)), module)
         return self
 
-    def __getitem__(self, index: int) -> Module:
-        return list(self._modules.values())[index]
+    def __getitem__(self, index: int | slice) -> Module:
+        if isinstance(index, slice):
+            return ModuleList(list(self._modules.values())[index])
+        return _item(self, index)
 
     def __len__(self) -> int:
         return len(self._modules)
