@@ -86,22 +86,52 @@ def batch_norm(x: Tensor, gamma: Tensor, beta: Tensor, running_mean: Any, runnin
 
 
 class BatchNorm(Module):
-    """Batch normalisation of the channel (last) axis; PyTorch defaults (momentum 0.1, eps 1e-5)."""
+    """Batch normalisation of the channel (last) axis; PyTorch defaults (momentum 0.1, eps 1e-5).
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
+    ``momentum=None`` makes the running statistics a plain (cumulative) average of all
+    batches seen: the weight of the n-th batch is 1/n, n = ``num_batches_tracked``.
+    ``affine=False`` drops the learned γ and β (γ = 1, β = 0).
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True) -> None:  # fmt: skip
         super().__init__()
         n = _check_positive("num_features", num_features)
-        if not 0 <= momentum <= 1:
-            raise ValueError(f"BatchNorm momentum must be in [0, 1], got {momentum}")
-        self.num_features, self.eps, self.momentum = n, float(eps), float(momentum)
-        self.weight = Parameter(np.ones(n, dtype=default_dtype()))
-        self.bias = Parameter(np.zeros(n, dtype=default_dtype()))
+        if momentum is not None and (_not_number(momentum) or not 0 <= momentum <= 1):
+            raise ValueError(f"BatchNorm momentum must be in [0, 1] or None, got {momentum!r}")
+        if _not_number(eps) or not eps > 0:
+            raise ValueError(f"BatchNorm eps must be a positive number, got {eps!r}")
+        self.num_features, self.eps, self.affine = n, float(eps), bool(affine)
+        self.momentum = None if momentum is None else float(momentum)
+        if affine:
+            self.weight = Parameter(np.ones(n, dtype=default_dtype()))
+            self.bias = Parameter(np.zeros(n, dtype=default_dtype()))
+        else:  # constants: γ = 1, β = 0 (not parameters, not saved)
+            self.weight = Tensor(np.ones(n, dtype=default_dtype()))
+            self.bias = Tensor(np.zeros(n, dtype=default_dtype()))
         self.register_buffer("running_mean", np.zeros(n, dtype=default_dtype()))
         self.register_buffer("running_var", np.ones(n, dtype=default_dtype()))
+        self.register_buffer("num_batches_tracked", np.zeros((), dtype=np.int64))
 
     def forward(self, x: Tensor) -> Tensor:
+        if not isinstance(x, Tensor):
+            x = Tensor(x)
+        if x.dtype.kind != "f":  # integer input (e.g. pixels) takes the parameters' dtype
+            x = x.astype(self.weight.dtype)
+        momentum = self.momentum
+        if self.training:
+            self.num_batches_tracked += 1  # a 0-d array, updated in place
+            if momentum is None:
+                momentum = 1.0 / float(self.num_batches_tracked)
         return batch_norm(x, self.weight, self.bias, self.running_mean, self.running_var,
-                          self.training, self.momentum, self.eps)
+                          self.training, momentum, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}"
+
+
+def _not_number(value: Any) -> bool:
+    return isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
 
 
 BatchNorm1d = BatchNorm2d = BatchNorm

@@ -66,21 +66,30 @@ def lstm(x: Tensor, h: Tensor, c: Tensor, W: Tensor, U: Tensor, b: Tensor | None
     return stack(outputs, axis=1), h, c
 
 
-def check_sequence(x: Tensor, features: int, name: str) -> None:
+def check_sequence(x: Any, features: int, name: str, like: Tensor | None = None) -> Tensor:
+    """``x`` as a floating Tensor of shape (batch, time, features), or a clear error."""
+    if not isinstance(x, Tensor):
+        x = Tensor(x)
+    if x.dtype.kind != "f":  # integer features take the weights' dtype
+        x = x.astype(like.dtype if like is not None else default_dtype())
     if x.ndim != 3 or x.shape[-1] != features:
         raise ShapeError(
             f"{name} expected input of shape (batch, time, {features}), got shape {x.shape}"
         )
     if x.shape[1] == 0:
         raise ShapeError(f"{name} got a sequence with no time steps (shape {x.shape})")
+    return x
 
 
 class _Recurrent(Module):
     gates = 1
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
-                 batch_first: bool = True) -> None:
+                 batch_first: bool = True, num_layers: int = 1) -> None:
         super().__init__()
+        if num_layers != 1:
+            raise ValueError(f"minidl's recurrent layers have one layer (num_layers=1), got "
+                             f"num_layers={num_layers!r}; stack layers in a Module instead")
         if not batch_first:
             raise ValueError("minidl's recurrent layers are batch-first: (batch, time, features)")
         self.input_size = _check_positive("input_size", input_size)
@@ -94,21 +103,33 @@ class _Recurrent(Module):
     def _initial(self, x: Tensor, state: Any) -> Tensor:
         if state is None:
             return zeros(x.shape[0], self.hidden_size, dtype=x.dtype, device=x.device)
-        state = state if isinstance(state, Tensor) else Tensor(state)
+        state = state if isinstance(state, Tensor) else Tensor(state, dtype=x.dtype)
         if state.ndim == 3 and state.shape[0] == 1:  # PyTorch's (layers, N, H)
             state = state[0]
         if state.shape != (x.shape[0], self.hidden_size):
-            raise ShapeError(f"initial state must have shape {(x.shape[0], self.hidden_size)}, "
-                             f"got {state.shape}")
+            raise ShapeError(f"initial state must have shape (1, {x.shape[0]}, {self.hidden_size}) "
+                             f"or {(x.shape[0], self.hidden_size)}, got {state.shape}")
         return state
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}, batch_first=True"
 
 
 class RNN(_Recurrent):
-    """Elman RNN with tanh: returns (output (N, T, H), h_n (1, N, H)) as PyTorch."""
+    """Elman RNN, ``nonlinearity`` "tanh" (default) or "relu": returns (output (N, T, H),
+    h_n (1, N, H)) as PyTorch."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, batch_first: bool = True,
+                 num_layers: int = 1, nonlinearity: str = "tanh") -> None:  # fmt: skip
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNN nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        super().__init__(input_size, hidden_size, bias, batch_first, num_layers)
+        self.nonlinearity = nonlinearity
 
     def forward(self, x: Tensor, h0: Any = None) -> tuple[Tensor, Tensor]:
-        check_sequence(x, self.input_size, "RNN")
-        out, h = simple_rnn(x, self._initial(x, h0), self.weight_ih, self.weight_hh, self.bias)
+        x = check_sequence(x, self.input_size, "RNN", self.weight_ih)
+        act = F.tanh if self.nonlinearity == "tanh" else F.relu
+        out, h = simple_rnn(x, self._initial(x, h0), self.weight_ih, self.weight_hh, self.bias, act)
         return out, h.reshape(1, *h.shape)
 
 
@@ -118,7 +139,10 @@ class LSTM(_Recurrent):
     gates = 4
 
     def forward(self, x: Tensor, state: Any = None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
-        check_sequence(x, self.input_size, "LSTM")
+        x = check_sequence(x, self.input_size, "LSTM", self.weight_ih)
+        if state is not None and (not isinstance(state, (tuple, list)) or len(state) != 2):
+            raise TypeError("LSTM initial state must be a pair (h0, c0), each of shape "
+                            f"(1, batch, {self.hidden_size}); got {type(state).__name__}")
         h0, c0 = (None, None) if state is None else state
         out, h, c = lstm(x, self._initial(x, h0), self._initial(x, c0), self.weight_ih,
                          self.weight_hh, self.bias)
