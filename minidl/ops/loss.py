@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import kernels
 from ..autograd import Function, Tensor
 from ..backend import get_array_module
@@ -107,13 +109,49 @@ def huber_loss(
     return _reduce(_per_sample_mean(0.5 * quadratic * quadratic + delta * linear), sample_weight)
 
 
+class BinaryCrossEntropy(Function):
+    """L = -(y·max(log p, -100) + (1-y)·max(log(1-p), -100)), element-wise (PyTorch's rule).
+
+    The clamp keeps L finite when p is exactly 0 or 1.  The derivative is
+    dL/dp = (p - y) / (p(1-p)), with the denominator kept >= 1e-12 for the same reason.
+    """
+
+    def forward(self, p, t):
+        xp = get_array_module(p)
+        with np.errstate(divide="ignore"):  # log(0) = -inf, then clamped to -100
+            log_p = xp.maximum(xp.log(p), -100.0)
+            log_q = xp.maximum(xp.log1p(-p), -100.0)
+        self.p, self.t = p, t
+        return -(t * log_p + (1 - t) * log_q)
+
+    def backward(self, g):
+        p = self.p
+        denom = get_array_module(p).maximum(p * (1 - p), 1e-12)
+        return g * (p - self.t) / denom, None
+
+
 def binary_cross_entropy(
-    prediction: Tensor, target: Any, eps: float = 1e-7, sample_weight: Any = None
+    prediction: Tensor, target: Any, eps: float | None = None, sample_weight: Any = None
 ) -> Tensor:
-    """L = -mean(y log p + (1-y) log(1-p)), with p clipped to [eps, 1-eps] (as Keras)."""
+    """L = -mean(y log p + (1-y) log(1-p)) for probabilities p in [0, 1].
+
+    Default (``eps=None``, PyTorch): each log is clamped to >= -100, so p = 0 or 1 gives
+    a large but finite loss.  ``eps`` given (Keras, 1e-7): p is clipped to [eps, 1-eps]
+    first.  Probabilities outside [0, 1] raise ``ValueError`` (PyTorch raises too).
+    """
     prediction, t = _pair(prediction, target, "binary_cross_entropy")
-    p = E.clip(prediction, eps, 1 - eps)
-    per = -(t * E.log(p) + (1 - t) * E.log(1 - p))
+    if eps is not None:
+        p = E.clip(prediction, eps, 1 - eps)
+        per = -(t * E.log(p) + (1 - t) * E.log(1 - p))
+        return _reduce(_per_sample_mean(per), sample_weight)
+    if prediction.size:
+        lo, hi = float(prediction.data.min()), float(prediction.data.max())
+        if lo < 0 or hi > 1:  # (NaN compares False and flows through: a NaN loss is a signal)
+            raise ValueError(
+                f"binary_cross_entropy expects probabilities in [0, 1], got values in [{lo}, {hi}]; "
+                "for raw scores use binary_cross_entropy_with_logits"
+            )
+    per = BinaryCrossEntropy.apply(prediction, t)
     return _reduce(_per_sample_mean(per), sample_weight)
 
 
@@ -142,13 +180,20 @@ def _pair(prediction: Any, target: Any, name: str) -> tuple[Tensor, Tensor]:
     prediction = E._floating(prediction)
     t = _target_array(target, prediction)
     if tuple(t.shape) != prediction.shape:
-        if t.size != prediction.size:  # (N,) against (N, 1) is fine; anything else is a bug
+        # Shapes that differ only by a trailing axis of length 1, such as (N,) and (N, 1), pair
+        # up element by element (as Keras); PyTorch would broadcast them to (N, N), a silent
+        # bug.  Anything else is an error.
+        if _squeeze_last(tuple(t.shape)) != _squeeze_last(prediction.shape):
             raise ShapeError(
                 f"{name}: target shape {tuple(t.shape)} does not match prediction shape "
                 f"{prediction.shape}"
             )
         t = t.reshape(prediction.shape)
     return prediction, as_tensor(t.astype(prediction.dtype, copy=False), prediction)
+
+
+def _squeeze_last(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return shape[:-1] if shape and shape[-1] == 1 else shape
 
 
 def _per_sample_mean(values: Tensor) -> Tensor:
