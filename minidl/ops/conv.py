@@ -117,6 +117,9 @@ def conv2d_maxpool(
 
 def _conv_args(x: Any, w: Tensor, b: Tensor | None, stride: Any, padding: Any) -> tuple:
     """Checked input tensor, strides and pads of a convolution."""
+    if not isinstance(w, Tensor) or (b is not None and not isinstance(b, Tensor)):
+        raise TypeError(f"conv2d expects the kernel and bias as Tensors, got {type(w).__name__} and "
+                        f"{type(b).__name__}; wrap arrays with minidl.tensor(...)")
     x = as_tensor(x, w)
     if x.dtype.kind != "f":  # integer images (e.g. uint8 pixels) take the kernel's float dtype
         x = astype(x, w.dtype)
@@ -126,8 +129,11 @@ def _conv_args(x: Any, w: Tensor, b: Tensor | None, stride: Any, padding: Any) -
         raise ShapeError(f"conv2d expects an HWIO kernel with 4 dimensions, got shape {w.shape}")
     kh, kw, cin, cout = w.shape
     if x.shape[3] != cin:
+        hint = ""
+        if x.shape[1] == cin:  # the classic PyTorch habit
+            hint = "; this looks like NCHW (PyTorch's layout): use x.transpose(0, 2, 3, 1)"
         raise ShapeError(
-            f"conv2d expected input with {cin} channels (last axis, NHWC), got shape {x.shape}"
+            f"conv2d expected input with {cin} channels (last axis, NHWC), got shape {x.shape}{hint}"
         )
     if b is not None and b.shape != (cout,):
         raise ShapeError(f"conv2d bias must have shape ({cout},), got {b.shape}")
