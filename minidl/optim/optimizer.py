@@ -183,6 +183,12 @@ class Optimizer:
             )
         by_index: dict[int, Tensor] = {}
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            unknown = sorted(set(saved) - set(group) - {"initial_lr"})
+            if unknown:  # e.g. Adam's "betas" loaded into SGD: its state would not fit
+                raise ValueError(
+                    f"{name}.load_state_dict: group {i} of the saved state has settings {unknown} "
+                    f"that {name} does not have; was it saved from another optimizer?"
+                )
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError(
                     f"{name}.load_state_dict: group {i} has {len(saved['params'])} parameters in "
@@ -191,7 +197,10 @@ class Optimizer:
             by_index.update({int(k): p for k, p in zip(saved["params"], group["params"])})
         new_state: dict[Tensor, dict[str, Any]] = {}
         for key, slots in state_dict["state"].items():
-            p = by_index[int(key)]
+            p = by_index.get(int(key))
+            if p is None:
+                raise ValueError(f"{name}.load_state_dict: the saved state names parameter {key}, "
+                                 f"which no saved group lists")
             new_state[p] = {k: self._restore(p, k, v) for k, v in slots.items()}
         for saved, group in zip(saved_groups, self.param_groups):
             for k, v in saved.items():

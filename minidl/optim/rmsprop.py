@@ -33,8 +33,10 @@ class RMSprop(Optimizer):
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
-        for key in ("alpha", "eps", "weight_decay", "momentum"):
+        for key in ("eps", "weight_decay", "momentum"):
             check_range("RMSprop", key, group[key])
+        # PyTorch only asks alpha >= 0; above 1 the average weighs g² negatively (NaN steps)
+        check_range("RMSprop", "alpha", group["alpha"], 0.0, 1.0)
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr = float(group["lr"])
