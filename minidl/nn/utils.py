@@ -72,6 +72,8 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     max_norm, norm_type = float(max_norm), float(norm_type)
     if max_norm < 0 or max_norm != max_norm:
         raise ValueError(f"clip_grad_norm_: max_norm must be >= 0, got {max_norm}")
+    if not norm_type > 0:  # the p-norm needs p > 0 (p = inf is the largest |g|)
+        raise ValueError(f"clip_grad_norm_: norm_type must be > 0 or inf, got {norm_type}")
     params = _grads(parameters)
     if not params:
         return Tensor(0.0)

@@ -100,8 +100,8 @@ def huber_loss(
     prediction: Tensor, target: Any, delta: float = 1.0, sample_weight: Any = None
 ) -> Tensor:
     """L = mean(½e² if |e| <= δ else δ(|e| - ½δ)), e = ŷ - y: quadratic near 0, linear far."""
-    if delta <= 0:
-        raise ValueError(f"huber_loss delta must be positive, got {delta}")
+    if isinstance(delta, bool) or not isinstance(delta, (int, float, np.integer, np.floating)) or not delta > 0:
+        raise ValueError(f"huber_loss delta must be a positive number, got {delta!r}")
     prediction, t = _pair(prediction, target, "huber_loss")
     err = E.abs(prediction - t)
     quadratic = E.minimum(err, delta)
