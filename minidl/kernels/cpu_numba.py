@@ -27,7 +27,8 @@ from numba import njit, prange
 from minidl.kernels import reference
 from minidl.kernels.blas import matmul, use_one_blas_thread  # noqa: F401 (matmul re-exported)
 
-# the convolution kernels (chunked im2col + BLAS) live in their own module, re-exported here
+# the convolution kernels (chunked im2col + BLAS) and the dense-layer ones live in their own
+# modules, re-exported here
 from minidl.kernels.numba_conv import (  # noqa: F401
     _c,
     bias_grad,
@@ -38,15 +39,21 @@ from minidl.kernels.numba_conv import (  # noqa: F401
     im2col,
     takes_max,
 )
-from minidl.kernels.reference import Pads, _check_pool_pads, _out_size, check_target
+from minidl.kernels.numba_dense import (  # noqa: F401
+    bias_act,
+    relu_backward,
+    relu_backward_bias,
+    relu_forward,
+    softmax,
+    softmax_cross_entropy,
+)
+from minidl.kernels.reference import Pads, _check_pool_pads, _out_size
 
 pad_amounts = reference.pad_amounts  # pure Python: one version shared by every kernel module
 # minidl spreads products and convolution chunks over the cores itself (blas.py): OpenBLAS's
 # own threads, once started, slow those calls down ~2x, so it runs on one thread from here on
 # (also when NumPy was imported first, or OPENBLAS_NUM_THREADS asked for more)
 use_one_blas_thread()
-
-_PARALLEL_MIN = 1 << 15  # below this many elements a parallel loop costs more than it saves
 
 
 # ----------------------------------------------------------------------------- max pool
@@ -218,203 +225,3 @@ def avgpool2d_backward(
     _check_pool_pads(ph, pw, pads)
     dx = np.empty(x_shape, dtype=dy.dtype)
     return _avgpool_bwd(_c(dy), ph, pw, sh, sw, pads[0], pads[2], dx)
-
-
-# ----------------------------------------------------------------------------- losses
-@njit(cache=True)
-def _softmax_ce(z, labels, probs, use_labels, want_grad, grad):  # pragma: no cover (compiled)
-    """One row at a time: m = max z, s = Σ e^(z-m), loss = log s - Σ t (z - m); the
-    exponentials are kept in ``grad`` and scaled once (one exp per element, no division)."""
-    n, k = z.shape
-    total = 0.0
-    for r in range(n):
-        m = z[r, 0]
-        for j in range(1, k):
-            m = max(m, z[r, j])
-        s = 0.0
-        if want_grad:
-            for j in range(k):
-                e = np.exp(z[r, j] - m)
-                grad[r, j] = e
-                s += e
-        else:
-            for j in range(k):
-                s += np.exp(z[r, j] - m)
-        lse = np.log(s)
-        tsum = 1.0
-        if use_labels:
-            total += lse - (z[r, labels[r]] - m)
-        else:
-            tsum = 0.0
-            for j in range(k):
-                tsum += probs[r, j]
-                total -= probs[r, j] * (z[r, j] - m - lse)
-        if want_grad:  # (softmax · Σt - t) / N
-            scale = tsum / (s * n)
-            for j in range(k):
-                grad[r, j] = grad[r, j] * scale
-            if use_labels:
-                grad[r, labels[r]] -= 1.0 / n
-            else:
-                for j in range(k):
-                    grad[r, j] -= probs[r, j] / n
-    return total / max(n, 1)
-
-
-def softmax_cross_entropy(logits: Any, target: Any, want_grad: bool) -> tuple[Any, Any]:
-    """Mean softmax cross-entropy (0-d array, the logits' dtype) and ``(softmax - t) / N``."""
-    use_labels = check_target(logits, target)
-    z = _c(logits)
-    if use_labels:
-        labels, probs = _c(target).astype(np.int64, copy=False), np.zeros((1, 1), z.dtype)
-    else:
-        labels, probs = np.zeros(1, np.int64), _c(target).astype(z.dtype, copy=False)
-    grad = np.empty_like(z) if want_grad else np.empty((1, 1), z.dtype)
-    loss = _softmax_ce(z, labels, probs, use_labels, want_grad, grad)
-    return np.asarray(loss, dtype=z.dtype), (grad if want_grad else None)
-
-
-# ----------------------------------------------------------------------------- softmax
-@njit(cache=True, nogil=True)
-def _softmax_rows(x, y):  # pragma: no cover (compiled)
-    """Row by row: the maximum, the exponentials (kept in y) and their sum, then one scaling.
-    A NaN anywhere in a row makes the whole row NaN, as in the NumPy version."""
-    n, k = x.shape
-    for r in range(n):
-        m = x[r, 0]
-        for j in range(1, k):
-            v = x[r, j]
-            m = v if v > m or v != v else m
-        s = 0.0
-        for j in range(k):
-            e = np.exp(x[r, j] - m)
-            y[r, j] = e
-            s += e
-        inv = 1.0 / s
-        for j in range(k):
-            y[r, j] = y[r, j] * inv
-
-
-def softmax(x: Any) -> np.ndarray:
-    """Softmax over the last axis, one compiled pass per row (NumPy's reductions over a
-    short last axis cost ~5x more)."""
-    if not (_dense_ok(x) and x.size):
-        return reference.softmax(x)
-    k = x.shape[-1]
-    y = np.empty(x.shape, x.dtype)
-    _softmax_rows(_c(x).reshape(-1, k), y.reshape(-1, k))
-    return y
-
-
-# ----------------------------------------------------------------------------- relu
-@njit(cache=True, parallel=True)
-def _relu_fwd(x, y):  # pragma: no cover (compiled)
-    for i in prange(x.size):
-        if x[i] < 0:  # NaN is not < 0, so it passes through as with np.maximum
-            y[i] = 0
-        else:
-            y[i] = x[i]
-    return y
-
-
-@njit(cache=True, parallel=True)
-def _relu_bwd(dy, y, dx):  # pragma: no cover (compiled)
-    for i in prange(dy.size):
-        dx[i] = dy[i] if y[i] > 0 else 0
-    return dx
-
-
-def relu_forward(x: Any) -> np.ndarray:
-    """``y = max(x, 0)``."""
-    if x.size < _PARALLEL_MIN:
-        return np.maximum(x, x.dtype.type(0))
-    x = _c(x)
-    return _relu_fwd(x.reshape(-1), np.empty(x.size, x.dtype)).reshape(x.shape)
-
-
-def relu_backward(dy: Any, y: Any) -> np.ndarray:
-    """``dx = dy where y > 0, else 0``."""
-    if dy.size < _PARALLEL_MIN:
-        return np.where(y > 0, dy, dy.dtype.type(0))
-    dy, y = _c(dy), _c(y)
-    return _relu_bwd(dy.reshape(-1), y.reshape(-1), np.empty(dy.size, dy.dtype)).reshape(dy.shape)
-
-
-# ----------------------------------------------------------------------------- dense layer
-_ROW_BLOCKS = 8  # fixed blocks of rows: the bias-gradient partial sums add up in one order
-
-
-@njit(cache=True, nogil=True)
-def _bias_act_rows(y, b, use_bias, relu, r0, r1):  # pragma: no cover (compiled)
-    """``y[r] = act(y[r] + b)`` for rows r0..r1-1, in place."""
-    for r in range(r0, r1):
-        row = y[r]
-        for k in range(row.shape[0]):
-            v = row[k] + b[k] if use_bias else row[k]
-            row[k] = 0 if relu and v < 0 else v  # NaN passes, as with np.maximum
-
-
-@njit(cache=True, nogil=True)
-def _relu_bwd_rows(dy, y, dx, r0, r1, acc):  # pragma: no cover (compiled)
-    """``dx[r] = dy[r] where y[r] > 0, else 0`` for rows r0..r1-1; their sum added to ``acc``."""
-    for r in range(r0, r1):
-        g, out, mask = dy[r], dx[r], y[r]
-        for k in range(g.shape[0]):
-            out[k] = g[k] if mask[k] > 0 else 0
-        for k in range(g.shape[0]):  # a loop of its own: inside the first it would stop vectorising
-            acc[k] += out[k]
-
-
-@njit(cache=True, parallel=True, nogil=True)
-def _bias_act_blocks(y, b, use_bias, relu):  # pragma: no cover (compiled)
-    rows = y.shape[0]
-    step = (rows + _ROW_BLOCKS - 1) // _ROW_BLOCKS
-    for t in prange(_ROW_BLOCKS):
-        _bias_act_rows(y, b, use_bias, relu, t * step, min(rows, (t + 1) * step))
-
-
-@njit(cache=True, parallel=True, nogil=True)
-def _relu_bwd_blocks(dy, y, dx, parts):  # pragma: no cover (compiled)
-    rows = dy.shape[0]
-    step = (rows + _ROW_BLOCKS - 1) // _ROW_BLOCKS
-    for t in prange(_ROW_BLOCKS):
-        _relu_bwd_rows(dy, y, dx, t * step, min(rows, (t + 1) * step), parts[t])
-
-
-def _dense_ok(*arrays: Any) -> bool:
-    """float32/float64 arrays of one dtype, at least 1-D: the compiled loops apply."""
-    a = arrays[0]
-    return (a.ndim > 0 and a.shape[-1] > 0 and a.dtype in (np.float32, np.float64)
-            and all(x.dtype == a.dtype for x in arrays))
-
-
-def bias_act(y: Any, b: Any, relu: bool) -> Any:
-    """``y = act(y + b)`` in place on the (..., N) output of a dense layer (``b`` may be None),
-    in one pass; on all cores for large outputs."""
-    if not (y.flags.c_contiguous and _dense_ok(y) and (b is None or b.dtype == y.dtype)):
-        return reference.bias_act(y, b, relu)
-    n = y.shape[-1]
-    y2, bias = y.reshape(-1, n), (_c(b) if b is not None else np.zeros(n, y.dtype))
-    if y.size < _PARALLEL_MIN:
-        _bias_act_rows(y2, bias, b is not None, relu, 0, y2.shape[0])
-    else:
-        _bias_act_blocks(y2, bias, b is not None, relu)
-    return y
-
-
-def relu_backward_bias(dy: Any, y: Any, need_bias: bool) -> tuple[Any, Any]:
-    """``dx = dy where y > 0, else 0`` and, if asked, the bias gradient Σ_rows dx (in float64),
-    in one pass; on all cores for large outputs."""
-    if not _dense_ok(dy, y):
-        return reference.relu_backward_bias(dy, y, need_bias)
-    shape, n = dy.shape, dy.shape[-1]
-    dy, y = _c(dy).reshape(-1, n), _c(y).reshape(-1, n)
-    dx = np.empty(dy.shape, dy.dtype)
-    big = dy.size >= _PARALLEL_MIN
-    parts = np.zeros((_ROW_BLOCKS if big else 1, n), dtype=np.float64)
-    if big:
-        _relu_bwd_blocks(dy, y, dx, parts)
-    else:
-        _relu_bwd_rows(dy, y, dx, 0, dy.shape[0], parts[0])
-    db = parts.sum(axis=0).astype(dx.dtype) if need_bias else None  # blocks in order: reproducible
-    return dx.reshape(shape), db
