@@ -26,7 +26,7 @@ from typing import Any
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
-           "LambdaLR", "ReduceLROnPlateau"]  # fmt: skip
+           "LambdaLR", "MultiplicativeLR", "LinearLR", "ConstantLR", "ReduceLROnPlateau"]  # fmt: skip
 
 
 class LRScheduler:
@@ -211,6 +211,85 @@ class LambdaLR(LRScheduler):
 
     def get_lr(self) -> list[float]:
         return [b * f(self.last_epoch) for f, b in zip(self.lr_lambdas, self.base_lrs)]
+
+
+class MultiplicativeLR(LRScheduler):
+    """Multiply the current lr by ``lr_lambda(epoch)`` at every epoch after the first."""
+
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list,
+                 last_epoch: int = -1) -> None:  # fmt: skip
+        n = len(optimizer.param_groups) if isinstance(optimizer, Optimizer) else 0
+        self.lr_lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * n
+        if len(self.lr_lambdas) != n or not all(callable(f) for f in self.lr_lambdas):
+            raise TypeError(f"MultiplicativeLR: lr_lambda must be a function epoch -> factor "
+                            f"(or a list of {n}, one per group)")
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch <= 0:
+            return self._current()
+        return [lr * f(self.last_epoch) for f, lr in zip(self.lr_lambdas, self._current())]
+
+
+def _check_factor(owner: str, name: str, value: float, low_open: bool) -> None:
+    if not ((0 < value) if low_open else (0 <= value)) or value > 1:
+        bound = "(0, 1]" if low_open else "[0, 1]"
+        raise ValueError(f"{owner}: {name} must be in {bound}, got {value!r}")
+
+
+class LinearLR(LRScheduler):
+    r"""Warm-up by a linear ramp of the factor from ``start_factor`` to ``end_factor``
+    over ``total_iters`` epochs, then constant:
+
+        lr(t) = initial_lr * (start + (end - start) * min(t, total_iters) / total_iters)
+
+    computed recursively from the previous lr, as PyTorch does.
+    """
+
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
+                 total_iters: int = 5, last_epoch: int = -1) -> None:  # fmt: skip
+        _check_factor("LinearLR", "start_factor", start_factor, low_open=True)
+        _check_factor("LinearLR", "end_factor", end_factor, low_open=False)
+        if not isinstance(total_iters, int) or total_iters < 1:
+            raise ValueError(f"LinearLR: total_iters must be a positive int, got {total_iters!r}")
+        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        t, n, a, b = self.last_epoch, self.total_iters, self.start_factor, self.end_factor
+        if t == 0:
+            return [lr * a for lr in self._current()]
+        if t > n:
+            return self._current()
+        ratio = 1.0 + (b - a) / (n * a + (t - 1) * (b - a))  # factor(t) / factor(t - 1)
+        return [lr * ratio for lr in self._current()]
+
+    def _closed_form(self) -> list[float]:
+        t, n, a, b = self.last_epoch, self.total_iters, self.start_factor, self.end_factor
+        return [base * (a + (b - a) * min(t, n) / n) for base in self.base_lrs]
+
+
+class ConstantLR(LRScheduler):
+    """The lr times ``factor`` for the first ``total_iters`` epochs, then the lr itself."""
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:  # fmt: skip
+        _check_factor("ConstantLR", "factor", factor, low_open=False)
+        if not isinstance(total_iters, int) or total_iters < 0:
+            raise ValueError(f"ConstantLR: total_iters must be a non-negative int, got {total_iters!r}")
+        self.factor, self.total_iters = factor, total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in self._current()]
+        if self.last_epoch != self.total_iters:
+            return self._current()
+        return [lr / self.factor for lr in self._current()]
+
+    def _closed_form(self) -> list[float]:
+        scale = self.factor if self.last_epoch < self.total_iters else 1.0
+        return [base * scale for base in self.base_lrs]
 
 
 class ReduceLROnPlateau(LRScheduler):

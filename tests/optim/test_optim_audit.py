@@ -148,6 +148,10 @@ def two_groups() -> optim.SGD:
     (lambda o: lr_scheduler.CosineAnnealingLR(o, 7, eta_min=0.001),
      lambda b, e: 0.001 + (b - 0.001) * (1 + math.cos(math.pi * e / 7)) / 2),
     (lambda o: lr_scheduler.LambdaLR(o, lambda e: 1 / (1 + e)), lambda b, e: b / (1 + e)),
+    (lambda o: lr_scheduler.MultiplicativeLR(o, lambda e: 0.9), lambda b, e: b * 0.9**e),
+    (lambda o: lr_scheduler.LinearLR(o, 0.25, 0.9, total_iters=6),
+     lambda b, e: b * (0.25 + 0.65 * min(e, 6) / 6)),
+    (lambda o: lr_scheduler.ConstantLR(o, 0.5, total_iters=4), lambda b, e: b * (0.5 if e < 4 else 1.0)),
 ])
 def test_schedules_follow_their_closed_forms_for_every_group(make, closed_form):
     opt = two_groups()
@@ -181,3 +185,15 @@ def test_clip_grad_norm_returns_the_norm_before_clipping():
     total = nn.utils.clip_grad_norm_([a, b], max_norm=0.4, norm_type=float("inf"))
     np.testing.assert_allclose(total.item(), 0.8, rtol=1e-5)
     np.testing.assert_allclose(b.grad.numpy(), [0, 0.4], rtol=1e-5)
+
+
+def test_warmup_schedules_check_their_arguments_and_start_at_once():
+    opt = two_groups()
+    lr_scheduler.LinearLR(opt, start_factor=0.5, total_iters=2)
+    assert [g["lr"] for g in opt.param_groups] == [0.05, 0.15]  # epoch 0 already scaled, as PyTorch
+    with pytest.raises(ValueError, match=r"start_factor must be in \(0, 1\], got 0"):
+        lr_scheduler.LinearLR(two_groups(), start_factor=0)
+    with pytest.raises(ValueError, match=r"factor must be in \[0, 1\], got 2"):
+        lr_scheduler.ConstantLR(two_groups(), factor=2)
+    with pytest.raises(TypeError, match="MultiplicativeLR: lr_lambda must be a function"):
+        lr_scheduler.MultiplicativeLR(two_groups(), 0.9)
