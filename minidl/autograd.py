@@ -182,13 +182,18 @@ class Tensor:
                                  "the same shape (implicit grad=1 only works for one-element tensors)")
             seed = self.xp.ones_like(self.data)
         else:
-            seed = grad.data if isinstance(grad, Tensor) else self.xp.asarray(grad, self.dtype)
+            seed = grad.data if isinstance(grad, Tensor) else _to_array(grad, self.dtype, self.device, False)
             if tuple(seed.shape) != self.shape:
                 raise ValueError(f"backward(grad) needs grad of shape {self.shape}, got {tuple(seed.shape)}")
         run_backward(self, seed, retain_graph)
 
     def zero_grad(self) -> None:
         self.grad = None
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
 
 
 def _to_array(data: Any, dtype: Any, device: str | None, copy: bool) -> Any:
@@ -206,7 +211,8 @@ def _to_array(data: Any, dtype: Any, device: str | None, copy: bool) -> Any:
         array = xp.array(data, copy=copy) if copy else xp.asarray(data)
     except (ValueError, TypeError) as error:
         raise TypeError(f"cannot make a tensor from {type(data).__name__}: {error}") from None
-    target = backend.as_dtype(dtype) if dtype is not None else backend.policy_dtype(array)
+    target = backend.policy_dtype(array)  # checks the kind (numbers) even when dtype is given
+    target = backend.as_dtype(dtype) if dtype is not None else target
     if array.dtype != target:
         array = array.astype(target)
     return array
@@ -317,7 +323,7 @@ def _accumulate_leaf(leaf: Tensor, grad: Any, handed_out: set[int]) -> None:
     """Add ``grad`` into ``leaf.grad``, a writable array of its own.  Copy only when ``grad`` is
     a view, read-only, a NumPy scalar, or already given to another input (Add shares one)."""
     if leaf.grad is not None:
-        total = leaf.grad.data + grad
+        total = leaf.xp.asarray(leaf.grad.data + grad)  # 0-d + 0-d is a NumPy scalar
     elif (type(grad) is not np.ndarray and leaf.device == "cpu") or grad.base is not None \
             or not getattr(grad.flags, "writeable", True) or id(grad) in handed_out:
         total = leaf.xp.array(grad)

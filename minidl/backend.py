@@ -72,10 +72,7 @@ def xp_for(device: str) -> Any:
 
 def get_array_module(array: Any) -> Any:
     """numpy for NumPy arrays (and scalars), cupy for CuPy arrays."""
-    if isinstance(array, np.ndarray) or np.isscalar(array):
-        return np
-    module = type(array).__module__
-    return _import_cupy() if module.startswith("cupy") else np
+    return _import_cupy() if type(array).__module__.startswith("cupy") else np
 
 
 def device_of(array: Any) -> str:
@@ -93,9 +90,7 @@ def to_device(array: Any, device: str) -> Any:
 
 def to_numpy(array: Any) -> np.ndarray:
     """A NumPy view or copy of ``array`` (copied to the host for cuda)."""
-    if isinstance(array, np.ndarray):
-        return array
-    return np.asarray(to_device(array, "cpu"))
+    return array if isinstance(array, np.ndarray) else np.asarray(to_device(array, "cpu"))
 
 
 # ---------------------------------------------------------------- dtype policy
@@ -129,17 +124,12 @@ def policy_dtype(array: np.ndarray) -> np.dtype:
         return _default_dtype
     if kind in "iub":
         return array.dtype
-    raise TypeError(
-        f"cannot make a tensor from data of dtype {array.dtype}; "
-        "expected numbers (float, int or bool)"
-    )
+    raise TypeError(f"cannot make a tensor from data of dtype {array.dtype}; expected numbers (float, int or bool)")
 
 
 def result_dtype(a: np.dtype, b: np.dtype) -> np.dtype:
     """Promote two tensor dtypes as NumPy does, except that int op float gives that float."""
-    if a == b:
-        return a
-    if a.kind == "f" and b.kind != "f":
+    if a == b or (a.kind == "f" and b.kind != "f"):
         return a
     if b.kind == "f" and a.kind != "f":
         return b
