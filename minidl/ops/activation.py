@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from .. import kernels
 from ..autograd import Function, Tensor
 from ..backend import get_array_module
@@ -139,11 +141,11 @@ def relu(a: Tensor) -> Tensor:
 
 
 def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
-    return LeakyReLU.apply(_floating(a), slope=float(negative_slope))
+    return LeakyReLU.apply(_floating(a), slope=_number(negative_slope, "negative_slope"))
 
 
 def elu(a: Tensor, alpha: float = 1.0) -> Tensor:
-    return ELU.apply(_floating(a), alpha=float(alpha))
+    return ELU.apply(_floating(a), alpha=_number(alpha, "alpha"))
 
 
 def gelu(a: Tensor) -> Tensor:
@@ -156,9 +158,22 @@ def softplus(a: Tensor) -> Tensor:
 
 def softmax(a: Tensor, axis: int = -1) -> Tensor:
     a = _floating(a)
-    return Softmax.apply(a, axis=normalize_axes(axis, a.ndim)[0] if a.ndim else None)
+    return Softmax.apply(a, axis=_one_axis(axis, a.ndim, "softmax"))
 
 
 def log_softmax(a: Tensor, axis: int = -1) -> Tensor:
     a = _floating(a)
-    return LogSoftmax.apply(a, axis=normalize_axes(axis, a.ndim)[0] if a.ndim else None)
+    return LogSoftmax.apply(a, axis=_one_axis(axis, a.ndim, "log_softmax"))
+
+
+def _one_axis(axis: Any, ndim: int, name: str) -> int | None:
+    """The one axis (>= 0) a softmax normalises over; None for a 0-d tensor."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{name} needs one int axis, got {axis!r}")
+    return normalize_axes(axis, ndim)[0] if ndim else None
+
+
+def _number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    return float(value)

@@ -50,20 +50,23 @@ def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
 
 
 def normalize_axes(axis: Any, ndim: int) -> tuple[int, ...]:
-    """``axis`` (None, int or tuple) as a sorted tuple of non-negative axes, checked."""
+    """``axis`` (None, int or tuple) as a sorted tuple of non-negative axes, checked.
+
+    A 0-d tensor accepts axis 0 or -1 (as PyTorch), which reduce nothing: ``()``."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else axis
+    if not isinstance(axes, (tuple, list)) or any(
+            isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)) for a in axes):
+        raise TypeError(f"axis must be None, an int or a tuple of ints, got {axis!r}")
     result = []
     for a in axes:
-        if not isinstance(a, (int, np.integer)):
-            raise TypeError(f"axis must be an int or a tuple of ints, got {axis!r}")
-        if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
+        if not -max(ndim, 1) <= a < max(ndim, 1):
             raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
         result.append(int(a) % max(ndim, 1))
     if len(set(result)) != len(result):
         raise ValueError(f"repeated axis in {axis!r}")
-    return tuple(sorted(result))
+    return tuple(sorted(result)) if ndim else ()
 
 
 def expand_reduced(grad: Any, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> Any:

@@ -52,34 +52,43 @@ class Mul(Function):
 
 
 class Div(Function):
-    """z = a / b;  dz/da = 1/b, dz/db = -a/b²."""
+    """z = a / b;  dz/da = 1/b, dz/db = -a/b².  x/0 gives ±inf or nan, as IEEE (no warning)."""
 
     def forward(self, a, b):
         self.a, self.b = a, b
-        return a / b
+        with _quiet():
+            return a / b
 
     def backward(self, g):
-        ga = g / self.b if self.needs_grad[0] else None
-        gb = -g * self.a / (self.b * self.b) if self.needs_grad[1] else None
+        with _quiet():
+            ga = g / self.b if self.needs_grad[0] else None
+            gb = -g * self.a / (self.b * self.b) if self.needs_grad[1] else None
         return ga, gb
 
 
 class Pow(Function):
-    """z = a ** b;  dz/da = b·a^(b-1),  dz/db = a^b · ln a  (defined for a > 0)."""
+    """z = a ** b;  dz/da = b·a^(b-1),  dz/db = a^b · ln a.
+
+    As PyTorch: dz/da = 0 where b = 0 (a^0 = 1 for every a, even 0), and dz/db = 0
+    where a = 0 and b >= 0 (0^b is flat in b there); a negative base gives nan for
+    dz/db (ln a is not real) and a^b itself is nan for a fractional b.
+    """
 
     def forward(self, a, b):
         self.a, self.b = a, b
-        self.z = a**b
+        with _quiet():
+            self.z = a**b
         return self.z
 
     def backward(self, g):
+        xp = _xp(self.a)
         ga = gb = None
-        if self.needs_grad[0]:
-            ga = g * self.b * self.a ** (self.b - 1)
-        if self.needs_grad[1]:
-            xp = _xp(self.a)
-            safe = xp.where(self.a > 0, self.a, 1)
-            gb = g * self.z * xp.log(safe)
+        with _quiet():
+            if self.needs_grad[0]:
+                ga = xp.where(self.b == 0, 0, g * self.b * self.a ** (self.b - 1))
+            if self.needs_grad[1]:
+                flat = (self.a == 0) & (self.b >= 0)
+                gb = xp.where(flat, 0, g * self.z * xp.log(self.a))
         return ga, gb
 
 
@@ -94,50 +103,57 @@ class Neg(Function):
 
 
 class Abs(Function):
-    """z = |a|;  dz/da = sign(a) (0 at a = 0, as PyTorch)."""
+    """z = |a|;  dz/da = sign(a): 1 for a > 0, -1 for a < 0, 0 at a = 0 (and at nan), as PyTorch."""
 
     def forward(self, a):
         self.a = a
         return _xp(a).abs(a)  # not ``abs``: this module's abs() is the Tensor op
 
     def backward(self, g):
-        return (g * _xp(self.a).sign(self.a),)
+        return (g * ((self.a > 0).astype(g.dtype) - (self.a < 0).astype(g.dtype)),)
 
 
 # ---------------------------------------------------------------- transcendental
 
 
 class Exp(Function):
-    """z = e^a;  dz/da = e^a = z."""
+    """z = e^a;  dz/da = e^a = z.  Overflows to +inf (e^100 in float32), as PyTorch."""
 
     def forward(self, a):
-        self.z = _xp(a).exp(a)
+        with _quiet():
+            self.z = _xp(a).exp(a)
         return self.z
 
     def backward(self, g):
-        return (g * self.z,)
+        with _quiet():
+            return (g * self.z,)
 
 
 class Log(Function):
-    """z = ln a;  dz/da = 1/a."""
+    """z = ln a;  dz/da = 1/a.  ln 0 = -inf and ln of a negative number is nan, as IEEE
+    (and PyTorch) say, without a warning."""
 
     def forward(self, a):
         self.a = a
-        return _xp(a).log(a)
+        with _quiet():
+            return _xp(a).log(a)
 
     def backward(self, g):
-        return (g / self.a,)
+        with _quiet():
+            return (g / self.a,)
 
 
 class Sqrt(Function):
-    """z = √a;  dz/da = 1 / (2√a)."""
+    """z = √a;  dz/da = 1 / (2√a), which is +inf at a = 0 (as PyTorch)."""
 
     def forward(self, a):
-        self.z = _xp(a).sqrt(a)
+        with _quiet():
+            self.z = _xp(a).sqrt(a)
         return self.z
 
     def backward(self, g):
-        return (g / (2 * self.z),)
+        with _quiet():
+            return (g / (2 * self.z),)
 
 
 class Tanh(Function):
@@ -170,32 +186,34 @@ class Sigmoid(Function):
 
 
 class Maximum(Function):
-    """z = max(a, b);  the gradient goes to the larger input (split evenly on ties)."""
+    """z = max(a, b);  dz/da = 1 where a > b, 0 where a < b, 1/2 on ties (a = b), and
+    likewise for b.  As PyTorch: where a or b is nan (z is nan) both get the full gradient."""
 
     def forward(self, a, b):
         self.a, self.b = a, b
         return _xp(a).maximum(a, b)
 
     def backward(self, g):
-        return _pick(g, self.a, self.b, self.a > self.b)
+        return _pick(g, self.a < self.b, self.a > self.b, self.a == self.b)
 
 
 class Minimum(Function):
-    """z = min(a, b);  the gradient goes to the smaller input (split evenly on ties)."""
+    """z = min(a, b);  dz/da = 1 where a < b, 0 where a > b, 1/2 on ties, likewise for b
+    (both get the full gradient where one of them is nan, as PyTorch)."""
 
     def forward(self, a, b):
         self.a, self.b = a, b
         return _xp(a).minimum(a, b)
 
     def backward(self, g):
-        return _pick(g, self.a, self.b, self.a < self.b)
+        return _pick(g, self.a > self.b, self.a < self.b, self.a == self.b)
 
 
-def _pick(g, a, b, a_wins):
-    """Route ``g`` to the winner of an elementwise max/min; half each on ties."""
-    share = a_wins + 0.5 * (a == b)
-    share = share.astype(g.dtype)
-    return g * share, g * (1 - share)
+def _pick(g, a_loses, b_loses, tie):
+    """Route ``g`` to the winner of an elementwise max/min: all of it to a winner, none to a
+    loser, half each on a tie (every comparison with nan is False: both take all of it)."""
+    half = 0.5 * tie
+    return g * (1 - a_loses - half).astype(g.dtype), g * (1 - b_loses - half).astype(g.dtype)
 
 
 class Clip(Function):
@@ -244,6 +262,12 @@ def _xp(array: Any) -> Any:
     return get_array_module(array)
 
 
+def _quiet() -> np.errstate:
+    """No RuntimeWarning for the IEEE results of special inputs (log 0 = -inf, 1/0 = inf,
+    e^1000 = inf, sqrt(-1) = nan): they are the answers, as in PyTorch."""
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
+
+
 # ---------------------------------------------------------------- user functions
 
 
@@ -254,6 +278,8 @@ def add(a: Any, b: Any) -> Tensor:
 
 def sub(a: Any, b: Any) -> Tensor:
     a, b = _pair(a, b, "sub")
+    if a.dtype.kind == "b":
+        raise TypeError("cannot subtract bool tensors; convert them first with .astype('int64')")
     return Sub.apply(a, b)
 
 
@@ -275,7 +301,11 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 (mirrors the operator name)
 
 
 def neg(a: Tensor) -> Tensor:
-    return Neg.apply(as_tensor(a))
+    a = as_tensor(a)
+    if a.dtype.kind == "b":
+        raise TypeError("cannot negate a bool tensor (for a logical not use x == False); "
+                        "convert it first with .astype('int64')")
+    return Neg.apply(a)
 
 
 def abs(a: Tensor) -> Tensor:  # noqa: A001
@@ -313,20 +343,36 @@ def minimum(a: Any, b: Any) -> Tensor:
 
 
 def clip(a: Tensor, lo: float | None = None, hi: float | None = None) -> Tensor:
+    """Limit the values to [lo, hi]; either bound may be None (no limit on that side)."""
+    a = as_tensor(a)
+    for name, bound in (("lo", lo), ("hi", hi)):
+        if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float, np.number))):
+            raise TypeError(f"clip bound {name} must be a number or None, got {type(bound).__name__}; "
+                            "for tensor bounds use mdl.maximum / mdl.minimum")
     if lo is None and hi is None:
         raise ValueError("clip needs at least one of lo and hi")
     if lo is not None and hi is not None and lo > hi:
         raise ValueError(f"clip needs lo <= hi, got lo={lo} and hi={hi}")
-    return Clip.apply(as_tensor(a), lo=lo, hi=hi)
+    if a.dtype.kind != "f" and any(isinstance(v, (float, np.floating)) for v in (lo, hi)):
+        a = astype(a, default_dtype())  # an int tensor clipped to 0.5 becomes float, not float64
+    # Python numbers take the tensor's dtype (a NumPy float64 bound would promote float32)
+    kind = float if a.dtype.kind == "f" else int
+    lo, hi = (None if v is None else kind(v) for v in (lo, hi))
+    return Clip.apply(a, lo=lo, hi=hi)
 
 
 def where(cond: Any, a: Any, b: Any) -> Tensor:
-    """Elementwise ``a if cond else b``; ``cond`` is a bool tensor or array (no gradient)."""
-    like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else None
-    if like is None:
-        like = Tensor(a)
-    a, b = as_tensor(a, like), as_tensor(b, like)
-    cond_data = cond.data if isinstance(cond, Tensor) else like.xp.asarray(cond)
+    """Elementwise ``a if cond else b``; ``cond`` is a bool tensor or array (no gradient).
+
+    ``a`` and ``b`` broadcast against ``cond`` and take one dtype as in arithmetic
+    (Python numbers take the tensor's dtype)."""
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = Tensor(a)
+    a, b = _pair(a, b)
+    cond_data = cond.data if isinstance(cond, Tensor) else a.xp.asarray(cond)
+    if cond_data.dtype.kind not in "biu":
+        raise TypeError(f"where needs a bool condition (e.g. x > 0), got {type(cond).__name__} of "
+                        f"dtype {cond_data.dtype}")
     try:
         np.broadcast_shapes(cond_data.shape, a.shape, b.shape)
     except ValueError:
@@ -340,6 +386,8 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
 def astype(a: Tensor, dtype: Any) -> Tensor:
     from ..backend import as_dtype
 
+    if dtype is None:  # np.dtype(None) would silently mean float64
+        raise TypeError("astype needs a dtype, e.g. 'float32' or mdl.float64; got None")
     dtype = as_dtype(dtype)
     if a.dtype == dtype:
         return a
@@ -384,7 +432,8 @@ def _floating(a: Any) -> Tensor:
 def _compare(name: str):
     def compare(a: Any, b: Any) -> Tensor:
         a, b = _pair(a, b, compare.__name__)
-        return Tensor._wrap(getattr(a.data, name)(b.data))
+        out = getattr(a.data, name)(b.data)
+        return Tensor._wrap(out if type(out) is not np.bool_ else np.asarray(out))  # 0-d: an array
 
     compare.__name__ = name.strip("_")
     return compare

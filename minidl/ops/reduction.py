@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..autograd import Function, Tensor
 from ..backend import get_array_module
 from .common import as_tensor, expand_reduced, normalize_axes
+from .elementwise import _quiet
 
 
 class Sum(Function):
@@ -59,7 +62,8 @@ class MaxMin(Function):
         hits = (self.a == self.z).astype(g.dtype)
         count = hits.sum(axis=self.axes, keepdims=True)
         g = expand_reduced(g, self.a.shape, self.axes, self.keepdims)
-        return (g * hits / count,)
+        with _quiet():  # a nan maximum equals nothing: 0/0 = nan, as PyTorch
+            return (g * hits / count,)
 
 
 class Var(Function):
@@ -80,6 +84,24 @@ class Var(Function):
         return (g * 2 * self.centered / self.denominator,)
 
 
+class Std(Var):
+    """z = √var(a);  dz/da = (a - ā) / ((n - ddof) z).
+
+    Where z = 0 (all values equal) the derivative is 0, as PyTorch (sqrt∘var composed
+    would give 0 · ∞ = nan there)."""
+
+    def forward(self, a):
+        self.z = get_array_module(a).sqrt(super().forward(a))
+        return self.z
+
+    def backward(self, g):
+        z = expand_reduced(self.z, self.shape, self.axes, self.keepdims)
+        g = expand_reduced(g, self.shape, self.axes, self.keepdims)
+        with _quiet():
+            scale = get_array_module(g).where(z == 0, 0, g / z)
+        return (scale * self.centered / self.denominator,)
+
+
 class LogSumExp(Function):
     """z = log Σ e^a, computed as m + log Σ e^(a-m) with m = max a (no overflow);
     dz/da = e^(a-z) = softmax(a)."""
@@ -89,13 +111,15 @@ class LogSumExp(Function):
         self.a = a
         m = a.max(axis=self.axes, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
-        self.z = m + xp.log(xp.exp(a - m).sum(axis=self.axes, keepdims=True))
+        with _quiet():  # all -inf: log 0 = -inf, the right answer
+            self.z = m + xp.log(xp.exp(a - m).sum(axis=self.axes, keepdims=True))
         return self.z if self.keepdims else self.z.reshape(_drop(a.shape, self.axes))
 
     def backward(self, g):
         xp = get_array_module(g)
         g = expand_reduced(g, self.a.shape, self.axes, self.keepdims)
-        return (g * xp.exp(self.a - self.z),)
+        with _quiet():  # a row of -inf: -inf - (-inf) = nan, as PyTorch
+            return (g * xp.exp(self.a - self.z),)
 
 
 def _drop(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
@@ -143,21 +167,23 @@ def min(a: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa:
 
 
 def var(a: Tensor, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    return _variance(Var, a, axis, keepdims, ddof)
+
+
+def _variance(op: type[Var], a: Any, axis: Any, keepdims: bool, ddof: int) -> Tensor:
     a = _floating(a)
     axes = normalize_axes(axis, a.ndim)
     n = 1
     for i in axes:
         n *= a.shape[i]
     if n - ddof <= 0:
-        raise ValueError(f"var() needs more than ddof={ddof} elements per reduction, got {n}")
-    return Var.apply(a, axes=axes, keepdims=keepdims, ddof=ddof)
+        raise ValueError(f"{op.__name__.lower()}() needs more than ddof={ddof} elements per reduction, got {n}")
+    return op.apply(a, axes=axes, keepdims=keepdims, ddof=ddof)
 
 
 def std(a: Tensor, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    """Standard deviation, √var (its gradient is var's divided by 2·std)."""
-    from .elementwise import sqrt
-
-    return sqrt(var(a, axis=axis, keepdims=keepdims, ddof=ddof))
+    """Standard deviation, √var (its gradient is var's divided by 2·std, 0 where std = 0)."""
+    return _variance(Std, a, axis, keepdims, ddof)
 
 
 def logsumexp(a: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -168,15 +194,25 @@ def logsumexp(a: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 
 def argmax(a: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor:
-    """Index of the largest element (the first one on ties); an int64 tensor, no gradient."""
-    a = as_tensor(a)
-    if axis is not None:
-        normalize_axes(axis, a.ndim)
-    _check_nonempty(a, normalize_axes(axis, a.ndim), "argmax")
-    return Tensor._wrap(a.data.argmax(axis=axis, keepdims=keepdims))
+    """Index of the largest element (the first one on ties); an int64 tensor, no gradient.
+    ``axis=None`` indexes the flattened tensor, as NumPy."""
+    return _arg(a, axis, keepdims, "argmax")
 
 
 def argmin(a: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    """Index of the smallest element (the first one on ties); an int64 tensor, no gradient."""
+    return _arg(a, axis, keepdims, "argmin")
+
+
+def _arg(a: Any, axis: Any, keepdims: bool, name: str) -> Tensor:
     a = as_tensor(a)
-    _check_nonempty(a, normalize_axes(axis, a.ndim), "argmin")
-    return Tensor._wrap(a.data.argmin(axis=axis, keepdims=keepdims))
+    if axis is not None and not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{name} axis must be None or an int, got {axis!r}")
+    axes = normalize_axes(axis, a.ndim)
+    _check_nonempty(a, axes, name)
+    if axis is not None and a.ndim:
+        axis = axes[0]
+    elif axis is not None:
+        axis = None  # a 0-d tensor: axis 0 or -1 indexes the only element
+    out = getattr(a.data, name)(axis=axis, keepdims=keepdims)
+    return Tensor._wrap(np.asarray(out) if isinstance(a.data, np.ndarray) else out)  # 0-d: an array
