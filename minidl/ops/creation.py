@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import backend, random
 from ..autograd import Function, Tensor
+from .common import as_tensor
 
 
 def _make(array: np.ndarray, dtype: Any, device: str | None, requires_grad: bool) -> Tensor:
@@ -15,46 +16,63 @@ def _make(array: np.ndarray, dtype: Any, device: str | None, requires_grad: bool
 
 
 def _shape(shape: tuple) -> tuple[int, ...]:
-    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+    """Sizes given as ``f(2, 3)`` or ``f((2, 3))``, checked: non-negative ints."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, np.ndarray)):
         shape = tuple(shape[0])
-    if any(not isinstance(n, (int, np.integer)) or n < 0 for n in shape):
+    if any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) for n in shape):
+        raise TypeError(f"shape must be ints, got {shape}")
+    if any(n < 0 for n in shape):
         raise ValueError(f"shape must be non-negative ints, got {shape}")
     return tuple(int(n) for n in shape)
 
 
+def _float_dtype(dtype: Any, name: str) -> np.dtype:
+    """The dtype of random samples: floating only (ints would truncate them to zeros)."""
+    dtype = backend.default_dtype() if dtype is None else backend.as_dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"{name} draws floating-point samples; dtype must be floating, got {dtype}")
+    return dtype
+
+
+def _dtype(dtype: Any) -> np.dtype:
+    return backend.default_dtype() if dtype is None else backend.as_dtype(dtype)
+
+
 def zeros(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False) -> Tensor:
-    return _make(
-        np.zeros(_shape(shape), dtype=dtype or backend.default_dtype()), dtype, device, requires_grad
-    )
+    return _make(np.zeros(_shape(shape), dtype=_dtype(dtype)), dtype, device, requires_grad)
 
 
 def ones(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.ones(_shape(shape), dtype=dtype or backend.default_dtype()), dtype, device, requires_grad)
+    return _make(np.ones(_shape(shape), dtype=_dtype(dtype)), dtype, device, requires_grad)
 
 
 def full(shape: Any, value: float, dtype: Any = None, device: str | None = None) -> Tensor:
-    return _make(
-        np.full(_shape((shape,)), value, dtype=dtype or backend.default_dtype()), dtype, device, False
-    )
+    return _make(np.full(_shape((shape,)), value, dtype=_dtype(dtype)), dtype, device, False)
 
 
-def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    dtype = dtype or t.dtype  # passed on, or the float policy would turn float64 into float32
+def zeros_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros of ``t``'s shape, dtype (unless ``dtype`` is given) and device."""
+    t = as_tensor(t)
+    dtype = t.dtype if dtype is None else backend.as_dtype(dtype)  # passed on: float64 stays float64
     return Tensor(t.xp.zeros(t.shape, dtype=dtype), requires_grad, dtype, t.device)
 
 
-def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    dtype = dtype or t.dtype
+def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones of ``t``'s shape, dtype (unless ``dtype`` is given) and device."""
+    t = as_tensor(t)
+    dtype = t.dtype if dtype is None else backend.as_dtype(dtype)
     return Tensor(t.xp.ones(t.shape, dtype=dtype), requires_grad, dtype, t.device)
 
 
 def randn(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples from the generator seeded by ``mdl.manual_seed``."""
-    return _make(random.normal(_shape(shape), dtype or backend.default_dtype()), dtype, device, requires_grad)
+    dtype = _float_dtype(dtype, "randn")
+    return _make(random.normal(_shape(shape), dtype), dtype, device, requires_grad)
 
 
 def rand(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False) -> Tensor:
     """Uniform [0, 1) samples from the generator seeded by ``mdl.manual_seed``."""
+    dtype = _float_dtype(dtype, "rand")
     data = random.generator().random(_shape(shape))
     return _make(data, dtype, device, requires_grad)
 
@@ -62,7 +80,13 @@ def rand(*shape: Any, dtype: Any = None, device: str | None = None, requires_gra
 def arange(
     start: float, stop: float | None = None, step: float = 1, dtype: Any = None, device: str | None = None
 ) -> Tensor:
-    """Evenly spaced values as NumPy's arange (integers stay int64)."""
+    """Evenly spaced values in [start, stop) as NumPy's arange: integers stay int64, floats
+    become float32 unless ``dtype`` says otherwise."""
+    for name, value in (("start", start), ("stop", stop), ("step", step)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float, np.number))):
+            raise TypeError(f"arange {name} must be a number, got {value!r}")
+    if step == 0:
+        raise ValueError("arange step must not be zero")
     return _make(np.arange(start, stop, step) if stop is not None else np.arange(start), dtype, device, False)
 
 

@@ -7,15 +7,17 @@ to where each element came from.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 from .. import backend
 from ..autograd import Function, Tensor
+from ..backend import result_dtype
 from ..errors import ShapeError
 from .common import as_tensor, normalize_axes
+from .elementwise import astype
 
 
 class Reshape(Function):
@@ -121,8 +123,9 @@ class ToDevice(Function):
 
 
 def reshape(a: Tensor, *shape: Any) -> Tensor:
+    """Same elements in a new shape, given as sizes or one tuple; one size may be -1."""
     a = as_tensor(a)
-    one_sequence = len(shape) == 1 and not isinstance(shape[0], (int, np.integer))
+    one_sequence = len(shape) == 1 and isinstance(shape[0], (tuple, list, np.ndarray))
     new_shape = tuple(shape[0]) if one_sequence else shape
     resolved = _resolve_shape(new_shape, a.shape, a.size)
     if resolved == a.shape:
@@ -132,10 +135,9 @@ def reshape(a: Tensor, *shape: Any) -> Tensor:
 
 def _resolve_shape(new_shape: tuple, old_shape: tuple, size: int) -> tuple[int, ...]:
     """Fill in one -1 and check that the element count is unchanged."""
-    try:
-        dims = [int(n) for n in new_shape]
-    except (TypeError, ValueError):
-        raise TypeError(f"reshape needs integer sizes, got {new_shape!r}") from None
+    if not all(_is_int(n) for n in new_shape):
+        raise TypeError(f"reshape needs integer sizes, got {new_shape!r}")
+    dims = [int(n) for n in new_shape]
     unknown = [i for i, n in enumerate(dims) if n == -1]
     known = 1
     for n in dims:
@@ -160,13 +162,18 @@ def flatten(a: Tensor, start_axis: int = 1) -> Tensor:
 
 
 def transpose(a: Tensor, *axes: Any) -> Tensor:
+    """Permute the axes: ``transpose(1, 0, 2)`` or ``transpose((1, 0, 2))``; none reverses them."""
     a = as_tensor(a)
-    if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
+    if len(axes) == 1 and not _is_int(axes[0]):
         axes = tuple(axes[0]) if axes[0] is not None else ()
     if not axes:
         axes = tuple(reversed(range(a.ndim)))
-    if sorted(int(x) % max(a.ndim, 1) for x in axes) != list(range(a.ndim)):
-        raise ValueError(f"transpose axes {axes} are not a permutation of the {a.ndim} axes")
+    if not all(_is_int(x) for x in axes):
+        raise TypeError(f"transpose axes must be ints, got {axes!r}")
+    if any(not -a.ndim <= x < a.ndim for x in axes) or \
+            sorted(int(x) % a.ndim for x in axes) != list(range(a.ndim)):
+        raise ValueError(f"transpose axes {axes} are not a permutation of the {a.ndim} axes "
+                         f"of a tensor of shape {a.shape}")
     return Transpose.apply(a, axes=tuple(int(x) % a.ndim for x in axes))
 
 
@@ -211,6 +218,8 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     ndim = tensors[0].ndim
     if ndim == 0:
         raise ValueError("cannot concatenate 0-d tensors; use stack")
+    if not _is_int(axis):
+        raise TypeError(f"concatenate axis must be an int, got {axis!r}")
     axis = normalize_axes(axis, ndim)[0]
     for t in tensors[1:]:
         if t.ndim != ndim or any(
@@ -228,6 +237,8 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     if any(t.shape != tensors[0].shape for t in tensors):
         raise ShapeError(f"stack needs tensors of one shape, got {[t.shape for t in tensors]}")
     ndim = tensors[0].ndim + 1
+    if not _is_int(axis):
+        raise TypeError(f"stack axis must be an int, got {axis!r}")
     if not -ndim <= axis < ndim:
         raise ValueError(f"stack axis {axis} out of range for {ndim} dimensions")
     return Stack.apply(*tensors, axis=axis % ndim)
@@ -270,7 +281,8 @@ def _normalize_index(index: Any, like: Tensor) -> tuple[Any, bool]:
         if isinstance(item, Tensor):
             item = item.data
         elif isinstance(item, list) or (isinstance(item, np.ndarray) and like.device == "cuda"):
-            item = like.xp.asarray(item)  # index arrays live with the data
+            # index arrays live with the data; an empty list selects nothing (as NumPy)
+            item = like.xp.asarray(item) if item != [] else like.xp.zeros(0, dtype=np.int64)
         if hasattr(item, "dtype") and getattr(item, "ndim", 0) >= 0 and hasattr(item, "shape"):
             if item.dtype.kind not in "iub":
                 raise IndexError(f"tensors used as indices must be integer or bool, got {item.dtype}")
@@ -280,8 +292,21 @@ def _normalize_index(index: Any, like: Tensor) -> tuple[Any, bool]:
 
 
 def _same_kind(tensors: Sequence[Any], name: str) -> list[Tensor]:
+    """The inputs of concatenate/stack as tensors of one dtype (promoted as arithmetic does)."""
+    if isinstance(tensors, (Tensor, str)) or not isinstance(tensors, Iterable):
+        raise TypeError(f"{name} expects a list or tuple of tensors, got {type(tensors).__name__}; "
+                        f"e.g. mdl.{name}([a, b], axis=0)")
     tensors = list(tensors)
     if not tensors:
         raise ValueError(f"{name} needs at least one tensor")
     like = next((t for t in tensors if isinstance(t, Tensor)), None)
-    return [as_tensor(t, like) if like is not None else as_tensor(t) for t in tensors]
+    tensors = [as_tensor(t, like) if like is not None else as_tensor(t) for t in tensors]
+    dtype = tensors[0].dtype
+    for t in tensors[1:]:
+        dtype = result_dtype(dtype, t.dtype)
+    return [t if t.dtype == dtype else astype(t, dtype) for t in tensors]
+
+
+def _is_int(value: Any) -> bool:
+    """A Python or NumPy integer, not a bool (``True`` as a size or an axis is a mistake)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
