@@ -103,18 +103,21 @@ def adam_reference(
 ) -> None:
     """Adam: moving averages of g and g², then a step scaled by their ratio.
 
-        m = m + (1 - beta1)(g - m)          v = v + (1 - beta2)(g² - v)
+        m = m + (1 - beta1)(g - m)          v = beta2 v + (1 - beta2) g²
         v̂ = max(vmax, v) (amsgrad, stored in vmax) else v
         p = p - step_size * m / (sqrt(v̂) / bc2_sqrt + eps)
 
     PyTorch: ``step_size = lr / (1 - beta1^t)``, ``bc2_sqrt = sqrt(1 - beta2^t)``.
     Keras:   ``step_size = lr * sqrt(1 - beta2^t) / (1 - beta1^t)``, ``bc2_sqrt = 1``
     (so Keras' eps is added to the *uncorrected* sqrt(v)).
+    v is updated as PyTorch does: Keras's ``v + (1 - beta2)(g² - v)`` is the same number
+    but cancels digits when g² is much smaller than v and beta2 is small.
     """
     xp = get_array_module(p)
     g = _effective(p, g, wd, decay, gscale, gclip)
     m += (1.0 - beta1) * (g - m)
-    v += (1.0 - beta2) * (g * g - v)
+    v *= beta2
+    v += (1.0 - beta2) * (g * g)
     if amsgrad:
         xp.maximum(vmax, v, out=vmax)
         v = vmax
@@ -234,19 +237,20 @@ if _USE_NUMBA:
             raise ValueError("adam_update: parameter, gradient and state sizes differ")
         T = p.dtype.type
         step_size, c1, c2, eps, bc2_sqrt = T(step_size), T(1.0 - beta1), T(1.0 - beta2), T(eps), T(bc2_sqrt)
+        b2 = T(beta2)
         wd, decay, gscale, gclip = T(wd), T(decay), T(gscale), T(gclip)
         p, g, m, v, vm = p.reshape(n), g.reshape(n), m.reshape(n), v.reshape(n), vmax.reshape(vmax.size)
         if not amsgrad:
             for i in range(n):
                 pi, gi = _eff_nb(p, g, i, wd, decay, gscale, gclip)
                 m[i] += c1 * (gi - m[i])
-                v[i] += c2 * (gi * gi - v[i])
+                v[i] = b2 * v[i] + c2 * (gi * gi)
                 p[i] = pi - step_size * m[i] / (np.sqrt(v[i]) / bc2_sqrt + eps)
         else:  # the same, with the running maximum of v
             for i in range(n):
                 pi, gi = _eff_nb(p, g, i, wd, decay, gscale, gclip)
                 m[i] += c1 * (gi - m[i])
-                v[i] += c2 * (gi * gi - v[i])
+                v[i] = b2 * v[i] + c2 * (gi * gi)
                 vm[i] = max(vm[i], v[i])
                 p[i] = pi - step_size * m[i] / (np.sqrt(vm[i]) / bc2_sqrt + eps)
 

@@ -178,3 +178,15 @@ def test_large_parameters_split_into_blocks_give_the_same_bits(dtype):
         ou.sgd_update(blocks[0], g, blocks[1], 0.1, momentum, 0.0, nesterov, keras, 0.01, 1.0, 1.0, np.inf)
         for a, b in zip(one, blocks):
             np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("size", [5, 1 << 17])  # one core, and blocks on all cores
+@pytest.mark.parametrize("update", [ou.adam_update, ou.adam_reference])
+def test_adam_second_moment_keeps_small_gradients_after_large_ones(update, size):
+    """v = beta2 v + (1 - beta2) g² (PyTorch's form): with beta2 = 0, v is exactly g² even
+    after much larger gradients; v + (1 - beta2)(g² - v) lost ~2% there in float32."""
+    p = np.zeros(size, np.float32)
+    m, v = np.zeros_like(p), np.zeros_like(p)
+    for g in (0.5, -0.001):
+        update(p, np.full(size, g, np.float32), m, v, None, 0.04, 0.0, 0.0, 1e-8, 1.0)
+    np.testing.assert_allclose(v, np.float32(-0.001) ** 2, rtol=1e-6)
