@@ -47,6 +47,8 @@ def ones(*shape: Any, dtype: Any = None, device: str | None = None, requires_gra
 
 
 def full(shape: Any, value: float, dtype: Any = None, device: str | None = None) -> Tensor:
+    if not isinstance(value, (int, float, np.number, np.bool_)):
+        raise TypeError(f"full needs a number as the fill value, got {value!r}")
     return _make(np.full(_shape((shape,)), value, dtype=_dtype(dtype)), dtype, device, False)
 
 

@@ -178,13 +178,21 @@ def transpose(a: Tensor, *axes: Any) -> Tensor:
 
 
 def swapaxes(a: Tensor, axis1: int, axis2: int) -> Tensor:
-    order = list(range(as_tensor(a).ndim))
+    a = as_tensor(a)
+    if not (_is_int(axis1) and _is_int(axis2)):
+        raise TypeError(f"swapaxes needs int axes, got {axis1!r} and {axis2!r}")
+    for axis in (axis1, axis2):
+        if not -a.ndim <= axis < a.ndim:
+            raise ValueError(f"swapaxes axis {axis} is out of range for a tensor with {a.ndim} dimensions")
+    order = list(range(a.ndim))
     order[axis1], order[axis2] = order[axis2], order[axis1]
     return transpose(a, order)
 
 
 def expand_dims(a: Tensor, axis: int) -> Tensor:
     a = as_tensor(a)
+    if not _is_int(axis):
+        raise TypeError(f"expand_dims axis must be an int, got {axis!r}")
     if not -a.ndim - 1 <= axis <= a.ndim:
         raise ValueError(f"expand_dims axis {axis} out of range for {a.ndim} dimensions")
     axis = axis % (a.ndim + 1)
@@ -205,7 +213,9 @@ def squeeze(a: Tensor, axis: Any = None) -> Tensor:
 
 def broadcast_to(a: Tensor, shape: Sequence[int]) -> Tensor:
     a = as_tensor(a)
-    shape = tuple(shape)
+    shape = (shape,) if _is_int(shape) else tuple(shape) if isinstance(shape, (tuple, list)) else shape
+    if not isinstance(shape, tuple) or not all(_is_int(n) for n in shape):
+        raise TypeError(f"broadcast_to needs a shape of ints, got {shape!r}")
     try:
         np.broadcast_shapes(a.shape, shape)
     except ValueError:

@@ -309,6 +309,7 @@ def test_shapes_as_tuples_lists_arrays_and_varargs():
     assert x.reshape(-1).shape == (6,) and x.reshape(1, -1).shape == (1, 6)
     assert x.transpose((1, 0)).shape == (3, 2) and x.transpose(-1, -2).shape == (3, 2)
     assert mdl.randn((2, 3)).shape == (2, 3) and mdl.rand([4]).shape == (4,)
+    assert mdl.broadcast_to(mdl.ones(1), 3).shape == (3,) and mdl.ops.swapaxes(mdl.ones(2, 3, 4), -1, 0).shape == (4, 3, 2)
 
 
 # --------------------------------------------------------------------- bad input
@@ -359,6 +360,11 @@ MISUSE = [
     ("matmul-misaligned-batch-vector", lambda: mdl.ones(2, 3, 4) @ mdl.ones(3), ShapeError, ["(2, 3, 4)", "(3,)"]),
     ("index-out-of-range-array", lambda: x23()[[0, 5]], IndexError, ["5", "(2, 3)"]),
     ("index-mask-wrong-shape", lambda: x23()[mdl.tensor([True, False, True])], IndexError, ["(2, 3)", "boolean"]),
+    ("expand-dims-float", lambda: x23().expand_dims(1.0), TypeError, ["expand_dims", "1.0"]),
+    ("swapaxes-range", lambda: mdl.ops.swapaxes(x23(), 0, 5), ValueError, ["axis 5", "2 dimensions"]),
+    ("swapaxes-float", lambda: mdl.ops.swapaxes(x23(), 0.0, 1), TypeError, ["int axes", "0.0"]),
+    ("broadcast-to-str", lambda: mdl.broadcast_to(x23(), "ab"), TypeError, ["shape of ints", "'ab'"]),
+    ("full-str", lambda: mdl.full((2,), "a"), TypeError, ["fill value", "'a'"]),
 ]
 
 
