@@ -25,11 +25,13 @@ import os
 from types import ModuleType
 from typing import Any
 
+from minidl.kernels.cache_guard import drop_stale_cache
 from minidl.kernels.memory import configure_memory
 from minidl.kernels.threads import configure_threads
 
 configure_threads()  # before NumPy/Numba load below (a no-op if minidl/__init__ did it)
 configure_memory()  # reuse freed arrays between steps (see memory.py)
+drop_stale_cache()  # before any cached kernel loads (see cache_guard.py)
 
 from minidl.kernels import reference  # noqa: E402
 from minidl.kernels.reference import pad_amounts  # noqa: E402
