@@ -431,7 +431,12 @@ def _floating(a: Any) -> Tensor:
 
 def _compare(name: str):
     def compare(a: Any, b: Any) -> Tensor:
-        a, b = _pair(a, b, compare.__name__)
+        try:
+            a, b = _pair(a, b, compare.__name__)
+        except TypeError:
+            if name in ("__eq__", "__ne__"):  # x == None is False, as PyTorch and Python
+                return NotImplemented
+            raise
         out = getattr(a.data, name)(b.data)
         return Tensor._wrap(out if type(out) is not np.bool_ else np.asarray(out))  # 0-d: an array
 

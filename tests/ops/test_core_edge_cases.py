@@ -376,6 +376,14 @@ def test_bad_input_raises_a_clear_error(action, error, fragments):
         assert fragment in str(info.value), f"{fragment!r} not in {str(info.value)!r}"
 
 
+def test_equality_with_non_numbers_is_false_as_pytorch():
+    t = mdl.tensor([1.0, 2.0])
+    assert (t == None) is False and (t != None) is True and (t == "a") is False  # noqa: E711
+    assert t not in [None, "auto"]
+    with pytest.raises(TypeError, match="NoneType"):
+        t < None  # noqa: B015  (ordering has no fallback)
+
+
 def test_retain_graph_allows_a_second_backward_and_accumulates():
     x = mdl.tensor([1.0, -2.0], dtype="float64", requires_grad=True)
     y = (x * x * x).sum()
