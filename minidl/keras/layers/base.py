@@ -10,6 +10,7 @@ can replay it.
 from __future__ import annotations
 
 import functools
+import numbers
 import re
 from typing import Any
 
@@ -23,6 +24,56 @@ from ...nn.parameter import Parameter
 from .. import initializers, regularizers
 
 _name_counts: dict[str, int] = {}
+
+# Keras arguments that minidl does not implement.  Code written for Keras often passes
+# them at their default value (``data_format="channels_last"``, ``kernel_constraint=None``),
+# so the default is accepted and ignored; any other value is refused with a clear message
+# instead of being silently ignored (which would train a different model).
+DEFAULT_ONLY_ARGUMENTS: dict[str, tuple] = {
+    "data_format": ("channels_last", None),
+    "dilation_rate": (1, (1, 1)),
+    "groups": (1,),
+    "activity_regularizer": (None,),
+    "kernel_constraint": (None,), "bias_constraint": (None,), "recurrent_constraint": (None,),
+    "beta_constraint": (None,), "gamma_constraint": (None,), "embeddings_constraint": (None,),
+    "noise_shape": (None,), "stateful": (False,), "unroll": (False,), "synchronized": (False,),
+    "lora_rank": (None,), "autocast": (True,),
+}
+_DEFAULT_ONLY_HINTS = {
+    "data_format": "minidl layers work channels-last (NHWC): transpose the data with "
+                   "x.transpose(0, 2, 3, 1) instead",
+}
+
+
+def check_default_only(owner: str, kwargs: dict) -> None:
+    """Remove the arguments of ``DEFAULT_ONLY_ARGUMENTS`` from ``kwargs``, refusing other values."""
+    for arg in [a for a in kwargs if a in DEFAULT_ONLY_ARGUMENTS]:
+        value, allowed = _plain(kwargs.pop(arg)), DEFAULT_ONLY_ARGUMENTS[arg]
+        if value not in allowed:
+            hint = _DEFAULT_ONLY_HINTS.get(arg)
+            raise ValueError(f"{owner}: {arg}={value!r} is not supported by minidl; expected "
+                             f"{allowed[0]!r} (the Keras default)" + (f". {hint}" if hint else ""))
+
+
+def _plain(value: Any) -> Any:
+    """Lists as tuples and NumPy scalars as Python ones, so that ``==`` compares values."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_plain(v) for v in value)
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def check_rate(owner: str, name: str, value: Any) -> float:
+    """A probability in [0, 1) as a float (Python or NumPy number), or a clear ValueError."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
+        raise ValueError(f"{owner} {name} must be a number in [0, 1), got {value!r}")
+    return float(value)
+
+
+def check_positive_int(owner: str, name: str, value: Any) -> int:
+    """A positive Python or NumPy int (not a bool, not a float such as 3.0), or a clear ValueError."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{owner} {name} must be a positive int, got {value!r}")
+    return int(value)
 
 
 def unique_name(base: str) -> str:
@@ -75,6 +126,7 @@ class Layer(Module):
         super().__init__()
         if "input_dim" in kwargs:
             input_shape = (kwargs.pop("input_dim"),)
+        check_default_only(type(self).__name__, kwargs)
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected arguments: {sorted(kwargs)}")
         object.__setattr__(self, "name", name or unique_name(snake_case(type(self).__name__)))
@@ -126,8 +178,10 @@ class Layer(Module):
             p.trainable = bool(value)
 
     @property
-    def weights(self) -> list[Parameter]:
-        return list(self.parameters())
+    def weights(self) -> list[Any]:
+        """Every weight, in ``get_weights()`` order: the parameters, then state arrays such as
+        BatchNorm's moving statistics (as Keras lists them)."""
+        return list(self.parameters()) + [getattr(self, name) for name in self._state_names()]
 
     @property
     def trainable_weights(self) -> list[Parameter]:

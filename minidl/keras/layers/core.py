@@ -11,7 +11,7 @@ from ...autograd import Tensor
 from ...errors import ShapeError
 from ...ops.linalg import linear_relu
 from .. import activations, initializers, regularizers
-from .base import KerasTensor, Layer, check_last_dim, unique_name
+from .base import KerasTensor, Layer, check_last_dim, check_rate, unique_name
 
 
 class InputLayer(Layer):
@@ -108,8 +108,9 @@ class Reshape(Layer):
     """Reshape each example to ``target_shape`` (one entry may be -1)."""
 
     def __init__(self, target_shape: Any, **kwargs: Any) -> None:
+        target_shape = _target_shape(target_shape)
         super().__init__(**kwargs)
-        self.target_shape = tuple(target_shape)
+        self.target_shape = target_shape
 
     def call(self, x: Tensor, training: bool | None = None) -> Tensor:
         per_example = int(np.prod(x.shape[1:]))
@@ -123,14 +124,26 @@ class Reshape(Layer):
         return {**super().get_config(), "target_shape": list(self.target_shape)}
 
 
+def _target_shape(value: Any) -> tuple[int, ...]:
+    """Reshape's ``target_shape`` checked at once: positive ints, at most one -1 (inferred)."""
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"Reshape target_shape must be a tuple of ints (without the batch size), "
+                        f"e.g. (28, 28, 1) or ({value!r},); got {value!r}")
+    ok = all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and (n >= 1 or n == -1)
+             for n in value)
+    if not ok or list(value).count(-1) > 1:
+        raise ValueError(f"Reshape target_shape must hold positive ints and at most one -1 "
+                         f"(a size to infer), got {tuple(value)!r}")
+    return tuple(int(n) for n in value)
+
+
 class Dropout(Layer):
     """Drops a fraction ``rate`` of the inputs while training (inverted dropout)."""
 
     def __init__(self, rate: float, seed: int | None = None, **kwargs: Any) -> None:
-        if not isinstance(rate, (int, float)) or not 0 <= rate < 1:
-            raise ValueError(f"Dropout rate must be a number in [0, 1), got {rate!r}")
+        rate = check_rate("Dropout", "rate", rate)
         super().__init__(**kwargs)
-        self.rate = float(rate)
+        self.rate = rate
 
     def call(self, x: Tensor, training: bool | None = None) -> Tensor:
         return F.dropout(x, self.rate, training=bool(training))

@@ -23,7 +23,7 @@ from ...errors import ShapeError
 from ...nn.recurrent import check_sequence, lstm, simple_rnn
 from ...ops import ones, zeros
 from .. import activations, initializers, regularizers
-from .base import Layer
+from .base import Layer, check_rate
 
 
 class _RNN(Layer):
@@ -41,8 +41,7 @@ class _RNN(Layer):
         name = type(self).__name__
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
             raise ValueError(f"{name} units must be a positive int, got {units!r}")
-        if not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
-            raise ValueError(f"{name} dropout must be a number in [0, 1), got {dropout!r}")
+        dropout = check_rate(name, "dropout", dropout)
         if recurrent_dropout != 0:
             raise ValueError(f"{name}: recurrent_dropout is not supported by minidl (got "
                              f"{recurrent_dropout!r}); expected 0.0. Use dropout= on the inputs instead")
