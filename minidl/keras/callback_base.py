@@ -105,6 +105,10 @@ class CallbackList:
                                 ("train_end", ("on_train_batch_end", "on_batch_end")))
         }  # fmt: skip
 
+    def defining(self, *hooks: str) -> list[Any]:
+        """The callbacks that define one of ``hooks`` themselves (the rest would do nothing)."""
+        return [cb for cb in self.callbacks if _overrides(cb, *hooks)]
+
     def __iter__(self):
         return iter(self.callbacks)
 

@@ -1,4 +1,5 @@
-"""Keras training metrics: accuracy (categorical, sparse or binary), mae, mse.
+"""Keras training metrics: accuracy (categorical, sparse or binary), mae, mse, by name
+(``metrics=["accuracy"]``) or as objects (``metrics=[keras.metrics.CategoricalAccuracy()]``).
 
 During ``fit`` each metric is averaged over the samples seen so far in the epoch.
 They work on NumPy arrays of predictions (no autograd needed).  For evaluation
@@ -7,6 +8,7 @@ reports with precision, recall, ROC... see :mod:`minidl.metrics`.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -70,6 +72,83 @@ class Mean:
         return self.total / self.count if self.count else 0.0
 
 
+def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Per sample: the fraction of entries where prediction and target are equal (no argmax)."""
+    hits = np.asarray(y_pred).reshape(np.shape(y_true)) == y_true
+    return hits.reshape(len(hits), -1).mean(axis=1)
+
+
+class MetricObject(Mean):
+    """Base of the metric classes (``metrics=[keras.metrics.SparseCategoricalAccuracy()]``).
+
+    Also usable alone, as in Keras: ``m.update_state(y_true, y_pred); m.result()``.
+    """
+
+    default_name = "metric"
+
+    def __init__(self, name: str | None = None, dtype: Any = None) -> None:
+        super().__init__(name or self.default_name, self.per_sample)
+
+    def per_sample(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        values = self.per_sample(np.asarray(y_true), _as_numpy(y_pred))
+        weights = np.ones(len(values)) if sample_weight is None else np.asarray(sample_weight, float).ravel()
+        self.total += float(np.sum(values * weights))
+        self.count += float(np.sum(weights))
+
+
+def _as_numpy(y: Any) -> np.ndarray:
+    return y.numpy() if hasattr(y, "numpy") else np.asarray(y)
+
+
+class Accuracy(MetricObject):
+    default_name = "accuracy"
+
+    def per_sample(self, y_true, y_pred):
+        return accuracy(y_true, y_pred)
+
+
+class BinaryAccuracy(MetricObject):
+    default_name = "binary_accuracy"
+
+    def __init__(self, name: str | None = None, dtype: Any = None, threshold: float = 0.5) -> None:
+        super().__init__(name, dtype)
+        self.threshold = float(threshold)
+
+    def per_sample(self, y_true, y_pred):
+        return binary_accuracy(y_true, y_pred, self.threshold)
+
+
+class CategoricalAccuracy(MetricObject):
+    default_name = "categorical_accuracy"
+
+    def per_sample(self, y_true, y_pred):
+        return categorical_accuracy(y_true, y_pred)
+
+
+class SparseCategoricalAccuracy(MetricObject):
+    default_name = "sparse_categorical_accuracy"
+
+    def per_sample(self, y_true, y_pred):
+        return sparse_categorical_accuracy(y_true, y_pred)
+
+
+class MeanAbsoluteError(MetricObject):
+    default_name = "mean_absolute_error"
+
+    def per_sample(self, y_true, y_pred):
+        return mean_absolute_error(y_true, y_pred)
+
+
+class MeanSquaredError(MetricObject):
+    default_name = "mean_squared_error"
+
+    def per_sample(self, y_true, y_pred):
+        return mean_squared_error(y_true, y_pred)
+
+
 def get(identifier: Any, loss_name: str, output_shape: tuple) -> Mean:
     """A metric tracker for a name in ``compile(metrics=[...])``.
 
@@ -77,6 +156,10 @@ def get(identifier: Any, loss_name: str, output_shape: tuple) -> Mean:
     sparse_categorical_crossentropy, binary for binary_crossentropy or a single
     output, categorical otherwise.
     """
+    if isinstance(identifier, Mean):  # a metric object: a fresh copy, so each epoch starts at zero
+        tracker = copy.copy(identifier)
+        tracker.reset_state()
+        return tracker
     if callable(identifier) and not isinstance(identifier, str):
         name = getattr(identifier, "__name__", "metric")
         return Mean(name, lambda t, p: np.asarray(identifier(t, p), dtype=np.float64))

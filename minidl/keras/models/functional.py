@@ -38,7 +38,7 @@ class Functional(Model):
         object.__setattr__(self, "_nodes", nodes)
         object.__setattr__(self, "_single_input", not isinstance(inputs, (list, tuple)))
         object.__setattr__(self, "_single_output", not isinstance(outputs, (list, tuple)))
-        for layer in _unique_layers(nodes):
+        for layer in _keras_layer_order(nodes, outputs_list):
             setattr(self, f"layer_{len(self._modules)}", layer)
         object.__setattr__(self, "built", True)
         object.__setattr__(self, "input_spec_shape", inputs_list[0].shape if self._single_input
@@ -60,6 +60,26 @@ class Functional(Model):
 
     def _ensure_built(self, input_shape: Any) -> None:
         pass
+
+    def _arrange_inputs(self, x: Any, name: str) -> Any:
+        """A dict ``{input name: array}`` becomes the list of inputs in the model's order."""
+        if not isinstance(x, dict):
+            return x
+        names = [t.name for t in self._inputs]
+        unknown = sorted(set(x) - set(names))
+        missing = [n for n in names if n not in x]
+        if unknown or missing:
+            raise ValueError(f"{name} is a dict whose keys must be the model's input names {names}; "
+                             f"missing {missing}, unknown {unknown}")
+        arrays = [x[n] for n in names]
+        return arrays[0] if self._single_input else arrays
+
+    def _check_input_shape(self, x: Any) -> None:
+        given = x if isinstance(x, list) else [x]
+        if len(given) != len(self._inputs):
+            raise ValueError(f"model {self.name!r} expects {len(self._inputs)} inputs, got {len(given)}")
+        for t, array in zip(self._inputs, given):
+            _check_shape(self, t, array)
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
         given = inputs if isinstance(inputs, list) else [inputs]
@@ -120,11 +140,39 @@ def _sorted_nodes(outputs: list[KerasTensor]) -> list[tuple[Layer, list[KerasTen
     return order
 
 
-def _unique_layers(nodes: list) -> list[Layer]:
-    seen: dict[int, Layer] = {}
-    for layer, *_ in nodes:
-        seen.setdefault(id(layer), layer)
-    return list(seen.values())
+def _keras_layer_order(nodes: list, outputs: list[KerasTensor]) -> list[Layer]:
+    """The layers in Keras's order, which is also the order of ``get_weights()``.
+
+    Keras sorts the layers by decreasing depth (the longest path from a layer to an
+    output: the inputs first, the output layers last); layers at the same depth keep the
+    order in which a depth-first walk from the outputs first reaches them.  Weights
+    copied from a Keras model with ``set_weights`` then land on the same layers.
+    """
+    def call_of(layer: Layer, sources: list) -> tuple:
+        return (id(layer), *(id(s) for s in sources))
+
+    producer = {id(out): call_of(layer, sources) for layer, sources, out, _ in nodes}
+    call_depth: dict[tuple, int] = {}
+    layer_depth: dict[int, int] = {}
+    for layer, sources, _, _ in reversed(nodes):  # consumers before producers
+        depth = max(call_depth.get(call_of(layer, sources), 0), layer_depth.get(id(layer), 0))
+        layer_depth[id(layer)] = depth
+        for s in sources:
+            key = producer[id(s)]
+            call_depth[key] = max(call_depth.get(key, 0), depth + 1)
+    first_seen: dict[int, int] = {}
+    seen: set[int] = set()
+    stack = list(reversed(outputs))
+    while stack:  # pre-order walk from the outputs, each call's inputs in order
+        tensor = stack.pop()
+        if id(tensor) in seen:
+            continue
+        seen.add(id(tensor))
+        layer, sources, _ = tensor.history
+        first_seen.setdefault(id(layer), len(first_seen))
+        stack.extend(reversed(sources))
+    layers = {id(layer): layer for layer, *_ in nodes}
+    return sorted(layers.values(), key=lambda layer: (-layer_depth[id(layer)], first_seen[id(layer)]))
 
 
 def _takes_list(layer: Layer) -> bool:

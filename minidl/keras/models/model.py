@@ -60,6 +60,18 @@ class Model(Layer):
                 return layer
         raise ValueError(f"no layer named {name!r}; layers are {[layer.name for layer in self.layers]}")
 
+    @property
+    def weights(self) -> list[Any]:
+        """Each layer's weights in turn, including state such as BatchNorm's moving statistics."""
+        return [w for layer in self.layers for w in layer.weights] if self.layers else super().weights
+
+    @property
+    def non_trainable_weights(self) -> list[Any]:
+        """Each layer's frozen parameters and state arrays (BatchNorm's moving statistics)."""
+        if not self.layers:
+            return super().non_trainable_weights
+        return [w for layer in self.layers for w in layer.non_trainable_weights]
+
     def get_weights(self) -> list[np.ndarray]:
         if not self.layers:
             return super().get_weights()
@@ -121,6 +133,22 @@ class Model(Layer):
     def _metric_trackers(self, output_shape: tuple) -> list[metrics_module.Mean]:
         return [metrics_module.get(m, self.loss.name, output_shape) for m in self._metric_ids]
 
+    # -- inputs -----------------------------------------------------------------------------------
+    def _as_inputs(self, x: Any, name: str = "x") -> Any:
+        """The model inputs as float arrays (a list for several inputs), shape-checked once."""
+        x = data.as_input_array(self._arrange_inputs(x, name), name)
+        self._check_input_shape(x)
+        return x
+
+    def _arrange_inputs(self, x: Any, name: str) -> Any:
+        """Hook for models with named inputs (the functional API accepts a dict)."""
+        if isinstance(x, dict):
+            raise TypeError(f"{name} is a dict, but model {self.name!r} has no named inputs; pass an array")
+        return x
+
+    def _check_input_shape(self, x: Any) -> None:
+        """Hook: raise a clear error when ``x`` (the whole data) does not fit the model's input."""
+
     # -- one step ---------------------------------------------------------------------------------
     def _forward(self, x: Any, training: bool) -> Tensor:
         inputs = [Tensor._wrap(a) for a in x] if isinstance(x, list) else Tensor._wrap(x)
@@ -156,7 +184,7 @@ class Model(Layer):
 
     def train_on_batch(self, x: Any, y: Any, sample_weight: Any = None) -> float | list[float]:
         self._require_compiled("train_on_batch")
-        x, y = data.as_input_array(x), data.as_target_array(y)
+        x, y = self._as_inputs(x), data.as_target_array(y)
         data.check_lengths(x, y, sample_weight)
         loss, y_pred = self.train_step(x, y, sample_weight)
         trackers = self._metric_trackers(y_pred.shape)
@@ -178,7 +206,7 @@ class Model(Layer):
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs must be a non-negative int, got {epochs!r}")
         verbose = 1 if verbose == "auto" else int(verbose)
-        x, y = data.as_input_array(x), data.as_target_array(y)
+        x, y = self._as_inputs(x), data.as_target_array(y)
         sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)
         data.check_lengths(x, y, sw)
         if class_weight is not None:
@@ -186,10 +214,12 @@ class Model(Layer):
             sw = weights if sw is None else sw * weights
         val = None
         if validation_data is not None:
-            val = _unpack_validation(validation_data)
+            val = self._unpack_validation(validation_data)
         elif validation_split:
             (x, y, sw), val = data.split_validation(x, y, sw, validation_split)
         output_shape = self._prepare(x, y)
+        if val is not None:
+            self._prepare(val[0], val[1])  # checked once here, not at every epoch's validation
         history = History()
         callback_list = CallbackList(callbacks, add_history=False, model=self)
         callback_list.append(history)
@@ -204,6 +234,7 @@ class Model(Layer):
         callback_list.on_train_begin()
         object.__setattr__(self, "_fit_params", None)
         object.__setattr__(self, "_fit_params", self._step_params())
+        logs: dict = {}
         try:
             for epoch in range(initial_epoch, epochs):
                 logs = self._fit_epoch(x, y, sw, batch_size, steps, shuffle, epoch, epochs, verbose,
@@ -214,7 +245,7 @@ class Model(Layer):
                     break
         finally:
             object.__setattr__(self, "_fit_params", None)
-        callback_list.on_train_end()
+        callback_list.on_train_end(logs)
         object.__setattr__(self, "history", history)
         return history
 
@@ -245,9 +276,8 @@ class Model(Layer):
             if self.stop_training:
                 break
         if val is not None and (epoch + 1) % validation_freq == 0:
-            val_logs = self.evaluate(val[0], val[1], batch_size=validation_batch_size or batch_size,
-                                     verbose=0, sample_weight=val[2] if len(val) > 2 else None,
-                                     return_dict=True)
+            val_logs = self._evaluate_batches(*val, validation_batch_size or batch_size, output_shape,
+                                              callback_list, ProgressBar(0, 0))
             logs.update({f"val_{k}": v for k, v in val_logs.items()})
             self.train()
         bar.finish(logs, time.perf_counter() - started)
@@ -268,29 +298,60 @@ class Model(Layer):
                              f"{output_shape}; check the last layer's units and the labels")
         return output_shape
 
+    def _unpack_validation(self, validation_data: Any) -> tuple:
+        """``validation_data`` as checked arrays: (x_val, y_val, sample_weight or None)."""
+        if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
+            raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight)")
+        xv = self._as_inputs(validation_data[0], "x_val")
+        yv = data.as_target_array(validation_data[1], "y_val")
+        sw = None if len(validation_data) == 2 or validation_data[2] is None \
+            else np.asarray(validation_data[2], dtype=np.float32)
+        data.check_lengths(xv, yv, sw)
+        return xv, yv, sw
+
     # -- evaluate / predict ------------------------------------------------------------------------
     def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None,
                  verbose: Any = "auto", sample_weight: Any = None, return_dict: bool = False,
                  callbacks: Any = None, steps: int | None = None) -> Any:
         """Loss and metrics on (x, y): ``[loss, *metrics]`` as floats (a float without metrics)."""
+        from ..callbacks import CallbackList
         from ..progress import ProgressBar
 
         self._require_compiled("evaluate")
         batch_size = data.check_batch_size(batch_size)
         verbose = 1 if verbose == "auto" else int(verbose)
-        x, y = data.as_input_array(x), data.as_target_array(y)
+        x, y = self._as_inputs(x), data.as_target_array(y)
         sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)
         data.check_lengths(x, y, sw)
         output_shape = self._prepare(x, y)
+        callback_list = CallbackList(callbacks, model=self)
+        steps = -(-data.num_samples(x) // batch_size)
+        callback_list.set_params({"epochs": 1, "steps": steps, "verbose": verbose})
+        logs = self._evaluate_batches(x, y, sw, batch_size, output_shape, callback_list,
+                                      ProgressBar(steps, verbose))
+        self.train()
+        if return_dict:
+            return logs
+        values = [float(v) for v in logs.values()]
+        return values[0] if len(values) == 1 else values
+
+    def _evaluate_batches(self, x: Any, y: np.ndarray, sw: Any, batch_size: int, output_shape: tuple,
+                          callback_list: Any, bar: Any) -> dict:
+        """The loss and metrics over checked data in inference mode (evaluate, fit's validation).
+
+        Calls the callbacks' ``on_test_*`` hooks; the per-batch ones only for callbacks that
+        define them."""
         self.eval()
         loss_tracker = metrics_module.Mean("loss")
         trackers = self._metric_trackers(output_shape)
-        n = data.num_samples(x)
-        bar = ProgressBar(-(-n // batch_size), verbose)
+        batch_callbacks = callback_list.defining("on_test_batch_begin", "on_test_batch_end")
+        callback_list.on_test_begin()
         started = time.perf_counter()
         logs: dict = {}
         with no_grad():
-            for step, index in enumerate(data.batch_slices(n, batch_size, None)):
+            for step, index in enumerate(data.batch_slices(data.num_samples(x), batch_size, None)):
+                for cb in batch_callbacks:
+                    cb.on_test_batch_begin(step)
                 yb = y[index]
                 y_pred = self._forward(data.take(x, index), training=False)
                 loss = self._total_loss(yb, y_pred, None if sw is None else sw[index])
@@ -298,42 +359,54 @@ class Model(Layer):
                 for m in trackers:
                     m.update_from(yb, y_pred.data)
                 logs = {"loss": loss_tracker.result(), **{m.name: m.result() for m in trackers}}
+                for cb in batch_callbacks:
+                    cb.on_test_batch_end(step, logs)
                 bar.update(step + 1, logs)
         bar.finish(logs, time.perf_counter() - started)
-        self.train()
-        if return_dict:
-            return logs
-        values = [float(v) for v in logs.values()]
-        return values[0] if len(values) == 1 else values
+        callback_list.on_test_end(logs)
+        return logs
 
     def test_on_batch(self, x: Any, y: Any, sample_weight: Any = None) -> Any:
-        return self.evaluate(x, y, batch_size=data.num_samples(data.as_input_array(x)), verbose=0,
+        return self.evaluate(x, y, batch_size=data.num_samples(self._as_inputs(x)), verbose=0,
                              sample_weight=sample_weight)
 
     def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto",
                 steps: int | None = None, callbacks: Any = None) -> np.ndarray:
-        """Model outputs for ``x`` as a NumPy array, computed in batches in inference mode."""
+        """Model outputs for ``x`` as a NumPy array, computed in batches in inference mode
+        (a list of arrays, one per output, for a model with several outputs)."""
+        from ..callbacks import CallbackList
         from ..progress import ProgressBar
 
         batch_size = data.check_batch_size(batch_size)
         verbose = 1 if verbose == "auto" else int(verbose)
-        x = data.as_input_array(x)
+        x = self._as_inputs(x)
         n = data.num_samples(x)
         was_training = self.training
         self.eval()
         outputs = []
+        callback_list = CallbackList(callbacks, model=self)
+        batch_callbacks = callback_list.defining("on_predict_batch_begin", "on_predict_batch_end")
+        callback_list.on_predict_begin()
         bar = ProgressBar(-(-n // batch_size), verbose)
         started = time.perf_counter()
         with no_grad():
             for step, index in enumerate(data.batch_slices(n, batch_size, None)):
-                outputs.append(to_numpy(self._forward(data.take(x, index), training=False).data))
+                for cb in batch_callbacks:
+                    cb.on_predict_batch_begin(step)
+                out = self._forward(data.take(x, index), training=False)
+                outputs.append(to_numpy(out.data) if isinstance(out, Tensor) else [to_numpy(o.data) for o in out])
+                for cb in batch_callbacks:
+                    cb.on_predict_batch_end(step, {"outputs": outputs[-1]})
                 bar.update(step + 1, {})
         bar.finish({}, time.perf_counter() - started)
+        callback_list.on_predict_end()
         self.train(was_training)
+        if isinstance(outputs[0], list):  # several outputs: join the batches of each one
+            return [np.concatenate(parts, axis=0) for parts in zip(*outputs)]
         return np.concatenate(outputs, axis=0)
 
     def predict_on_batch(self, x: Any) -> np.ndarray:
-        return self.predict(x, batch_size=data.num_samples(data.as_input_array(x)), verbose=0)
+        return self.predict(x, batch_size=data.num_samples(self._as_inputs(x)), verbose=0)
 
     # -- saving -------------------------------------------------------------------------------------
     def save(self, filepath: str, overwrite: bool = True, **kwargs: Any) -> None:
@@ -359,9 +432,3 @@ class Model(Layer):
         onnx.export(self, filepath)
 
 
-def _unpack_validation(validation_data: Any) -> tuple:
-    if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
-        raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight)")
-    xv, yv = data.as_input_array(validation_data[0], "x_val"), data.as_target_array(validation_data[1], "y_val")
-    data.check_lengths(xv, yv)
-    return (xv, yv) if len(validation_data) == 2 else (xv, yv, validation_data[2])

@@ -48,6 +48,9 @@ class Sequential(Model):
         key = list(self._modules)[-1]
         layer = self._modules.pop(key)
         object.__delattr__(self, key)
+        if self.built:  # the model's output is now the previous layer's
+            object.__setattr__(self, "output_shape_", self.layers[-1].output_shape if self.layers
+                               else self.input_spec_shape)
         return layer
 
     def _build_from(self, batch_input_shape: tuple) -> None:
@@ -68,7 +71,7 @@ class Sequential(Model):
             self._build_from(tuple(input_shape))
 
     def call(self, x: Tensor, training: bool | None = None) -> Tensor:
-        if self.input_spec_shape is not None:
+        if self.built and self.input_spec_shape is not None:
             _check_input(self, x)
         layers = list(self._modules.values())
         i = 0
@@ -84,6 +87,12 @@ class Sequential(Model):
     def _ensure_built(self, input_shape: Any) -> None:
         if not self.built and self.layers:
             self._build_from(input_shape)
+
+    def _check_input_shape(self, x: Any) -> None:
+        if not self.layers:
+            raise ValueError(f"Sequential model {self.name!r} has no layers; add some with model.add(layer)")
+        if self.built and self.input_spec_shape is not None:
+            _check_input(self, x)
 
     def get_config(self) -> dict:
         layers = [_layer_config(layer) for layer in self.layers]

@@ -1,0 +1,345 @@
+"""Audit of minidl.keras against Keras 3: behaviours found to differ, pinned as regression tests.
+
+Expected values come from hand computation or NumPy; the one live comparison with Keras
+runs it in a subprocess (marked slow) and skips when Keras is not installed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import minidl.keras as keras
+from minidl.keras import callbacks, layers, models
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(20, 4)).astype(np.float32)
+LABELS = RNG.integers(0, 3, size=20)
+ONE_HOT = np.eye(3, dtype=np.float32)[LABELS]
+
+
+def small_classifier() -> models.Sequential:
+    keras.utils.set_random_seed(0)
+    return models.Sequential([layers.Input(shape=(4,)), layers.Dense(5, activation="relu"),
+                              layers.Dense(3, activation="softmax")])
+
+
+# -- constructors ------------------------------------------------------------------------------
+@pytest.mark.parametrize("make", [
+    lambda: layers.Dropout(np.float32(0.5)),
+    lambda: layers.SimpleRNN(3, dropout=np.float64(0.2)),
+    lambda: layers.Conv2D(8, np.int64(3), strides=np.int64(2)),
+    lambda: layers.MaxPooling2D((np.int64(2), np.int64(2))),
+    lambda: layers.Conv2D(8, 3, data_format="channels_last", dilation_rate=(1, 1), groups=1),
+    lambda: layers.MaxPooling2D(2, data_format="channels_last"),
+    lambda: layers.Flatten(data_format="channels_last"),
+    lambda: layers.Dense(3, kernel_constraint=None, bias_constraint=None, activity_regularizer=None),
+    lambda: layers.LSTM(3, stateful=False, unroll=False),
+], ids=["dropout-np-float", "rnn-dropout-np-float", "conv-np-int", "pool-np-int-tuple",
+        "conv-keras-defaults", "pool-channels-last", "flatten-channels-last", "dense-none-constraints",
+        "lstm-defaults"])
+def test_constructors_accept_numpy_numbers_and_keras_default_arguments(make):
+    make()
+
+
+@pytest.mark.parametrize("make, error, pattern", [
+    (lambda: layers.Conv2D(8, 3, data_format="channels_first"), ValueError, "channels_last.*NHWC"),
+    (lambda: layers.GlobalAveragePooling2D(data_format="channels_first"), ValueError, "data_format"),
+    (lambda: layers.Conv2D(8, 3, dilation_rate=2), ValueError, "dilation_rate=2 is not supported"),
+    (lambda: layers.Conv2D(8, 3, groups=2), ValueError, "groups=2"),
+    (lambda: layers.Dense(3, activity_regularizer="l2"), ValueError, "activity_regularizer"),
+    (lambda: layers.LSTM(3, stateful=True), ValueError, "stateful=True"),
+    (lambda: layers.Dropout(1.0), ValueError, r"rate must be a number in \[0, 1\)"),
+    (lambda: layers.Dropout("0.5"), ValueError, "rate"),
+    (lambda: layers.Dropout(True), ValueError, "rate"),
+    (lambda: layers.Reshape((-1, -1)), ValueError, "at most one -1"),
+    (lambda: layers.Reshape((4, -2)), ValueError, "positive ints"),
+    (lambda: layers.Reshape((0,)), ValueError, "positive ints"),
+    (lambda: layers.Reshape((2.5, 2)), ValueError, "positive ints"),
+    (lambda: layers.Reshape(4), TypeError, r"tuple of ints.*\(4,\)"),
+    (lambda: layers.Dense(3, foo=1), TypeError, "foo"),
+])
+def test_constructors_refuse_unsupported_values_at_once(make, error, pattern):
+    with pytest.raises(error, match=pattern):
+        make()
+
+
+def test_reshape_with_one_inferred_size_still_works():
+    model = models.Sequential([layers.Input(shape=(2, 6)), layers.Reshape((-1, 3))])
+    assert model.output_shape == (None, 4, 3)
+    assert model.predict(np.zeros((2, 2, 6)), verbose=0).shape == (2, 4, 3)
+
+
+# -- data checks -------------------------------------------------------------------------------
+@pytest.mark.parametrize("call", ["fit", "evaluate", "predict"])
+def test_wrong_feature_size_reports_the_whole_data_shape(call):
+    model = small_classifier()
+    model.compile("adam", "categorical_crossentropy")
+    args = (X[:, :3],) if call == "predict" else (X[:, :3], ONE_HOT)
+    with pytest.raises(ValueError, match=r"expected shape \(None, 4\).*\(20, 3\)"):
+        getattr(model, call)(*args, verbose=0)
+
+
+def test_wrong_validation_feature_size_is_reported_before_training():
+    model = small_classifier()
+    model.compile("adam", "categorical_crossentropy")
+    before = [w.copy() for w in model.get_weights()]
+    with pytest.raises(ValueError, match=r"\(20, 3\)"):
+        model.fit(X, ONE_HOT, validation_data=(X[:, :3], ONE_HOT), verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
+def test_validation_labels_are_checked_before_training():
+    model = small_classifier()
+    model.compile("adam", "sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"labels must be in \[0, 3\)"):
+        model.fit(X, LABELS, validation_data=(X, LABELS + 3), verbose=0)
+
+
+def test_empty_sequential_refuses_to_predict():
+    with pytest.raises(ValueError, match="no layers"):
+        models.Sequential().predict(X, verbose=0)
+
+
+def test_pop_updates_the_output_shape():
+    model = models.Sequential([layers.Input(shape=(4,)), layers.Dense(3), layers.Dense(2)])
+    model.pop()
+    assert model.output_shape == (None, 3)
+    assert model.predict(X, verbose=0).shape == (20, 3)
+
+
+# -- functional models ----------------------------------------------------------------------------
+def two_in_two_out() -> models.Model:
+    a, b = layers.Input(shape=(4,), name="a"), layers.Input(shape=(3,), name="b")
+    h = layers.Concatenate()([layers.Dense(5, activation="relu")(a), b])
+    return models.Model([a, b], [layers.Dense(2, activation="softmax")(h), layers.Dense(1)(h)])
+
+
+def test_predict_returns_one_array_per_output():
+    model = two_in_two_out()
+    xb = RNG.normal(size=(20, 3)).astype(np.float32)
+    cls, reg = model.predict([X, xb], batch_size=8, verbose=0)
+    assert cls.shape == (20, 2) and reg.shape == (20, 1)
+    assert cls.dtype == np.float32 and np.allclose(cls.sum(axis=1), 1, atol=1e-6)
+    # batches are joined in order: the same as one batch
+    whole_cls, whole_reg = model.predict([X, xb], batch_size=20, verbose=0)
+    np.testing.assert_allclose(cls, whole_cls, rtol=1e-6)
+    np.testing.assert_allclose(reg, whole_reg, rtol=1e-6)
+
+
+def test_inputs_by_name_in_a_dict():
+    model = two_in_two_out()
+    xb = RNG.normal(size=(20, 3)).astype(np.float32)
+    by_name = model.predict({"b": xb, "a": X}, verbose=0)
+    by_position = model.predict([X, xb], verbose=0)
+    np.testing.assert_array_equal(by_name[1], by_position[1])
+    with pytest.raises(ValueError, match=r"input names \['a', 'b'\].*missing \['b'\].*unknown \['c'\]"):
+        model.predict({"a": X, "c": xb}, verbose=0)
+    with pytest.raises(TypeError, match="no named inputs"):
+        small_classifier().predict({"x": X}, verbose=0)
+
+
+def test_functional_layers_in_keras_order():
+    """Keras orders layers by depth (inputs first), ties by a walk from the outputs; checked
+    against Keras 3.15 on this graph: ['b', 'a', 'shared', 'y0', 'x1', 'y1', 'add', 'cat', 'out', 'out2']."""
+    a, b = layers.Input(shape=(4,), name="a"), layers.Input(shape=(4,), name="b")
+    shared = layers.Dense(4, name="shared")
+    sa, sb = shared(a), shared(b)
+    x = layers.Add(name="add")([layers.Dense(4, name="x1")(sa), sa])
+    y = layers.Dense(4, name="y1")(layers.Dense(4, name="y0")(sb))
+    out = layers.Dense(2, name="out")(layers.Concatenate(name="cat")([y, x, b]))
+    model = models.Model([a, b], [out, layers.Dense(1, name="out2")(x)])
+    assert [layer.name for layer in model.layers] == ["b", "a", "shared", "y0", "x1", "y1", "add", "cat",
+                                                      "out", "out2"]
+    # get_weights follows the same order
+    assert [w.shape for w in model.get_weights()][:4] == [(4, 4), (4,), (4, 4), (4,)]
+
+
+def test_functional_model_with_keras_layer_order_saves_and_loads(tmp_path):
+    a = layers.Input(shape=(4,))
+    branch = layers.Dense(3)(layers.Dense(5)(a))
+    out = layers.Dense(1)(layers.Add()([layers.Dense(3)(a), branch]))
+    model = models.Model(a, out)
+    model.save(tmp_path / "m.keras")
+    loaded = models.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(loaded.predict(X, verbose=0), model.predict(X, verbose=0), rtol=1e-6)
+
+
+# -- weights -------------------------------------------------------------------------------------
+def test_model_weights_include_batchnorm_moving_statistics():
+    bn = layers.BatchNormalization()
+    model = models.Sequential([layers.Input(shape=(3,)), layers.Dense(3), bn])
+    assert len(bn.weights) == 4 and len(model.weights) == 6
+    assert [tuple(w.shape) for w in model.weights] == [w.shape for w in model.get_weights()]
+    assert len(model.trainable_weights) == 4 and len(model.non_trainable_weights) == 2
+    bn.trainable = False
+    assert len(model.trainable_weights) == 2 and len(model.non_trainable_weights) == 4
+    assert model.count_params() == 3 * 3 + 3 + 4 * 3
+
+
+# -- metrics ---------------------------------------------------------------------------------------
+def test_metric_objects_in_compile_and_alone():
+    model = small_classifier()
+    model.compile("adam", "sparse_categorical_crossentropy",
+                  metrics=[keras.metrics.SparseCategoricalAccuracy(),
+                           keras.metrics.SparseCategoricalAccuracy(name="acc")])
+    history = model.fit(X, LABELS, epochs=2, verbose=0, validation_split=0.25)
+    assert sorted(history.history) == ["acc", "loss", "sparse_categorical_accuracy", "val_acc", "val_loss",
+                                       "val_sparse_categorical_accuracy"]
+    assert history.history["acc"] == history.history["sparse_categorical_accuracy"]
+    probs = model.predict(X, verbose=0)
+    loss, acc, acc2 = model.evaluate(X, LABELS, verbose=0)
+    assert acc == acc2 == pytest.approx(np.mean(probs.argmax(1) == LABELS))
+    mae = keras.metrics.MeanAbsoluteError()
+    mae.update_state(np.array([[1.0], [2.0]]), np.array([[0.5], [0.0]]), sample_weight=[1.0, 3.0])
+    assert mae.result() == pytest.approx((0.5 + 3 * 2.0) / 4)
+    metric = keras.metrics.CategoricalAccuracy()
+    metric.update_state(ONE_HOT[:4], probs[:4])
+    metric.update_state(ONE_HOT[4:], probs[4:])
+    assert metric.result() == pytest.approx(acc)
+    binary = keras.metrics.BinaryAccuracy(threshold=0.7)
+    binary.update_state([[1], [0], [1]], np.array([[0.8], [0.2], [0.6]]))
+    assert binary.result() == pytest.approx(2 / 3)
+
+
+# -- callbacks -------------------------------------------------------------------------------------
+class Recorder(callbacks.Callback):
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list = []
+
+    def on_train_end(self, logs=None):
+        self.events.append(("train_end", sorted(logs or {})))
+
+    def on_test_begin(self, logs=None):
+        self.events.append(("test_begin",))
+
+    def on_test_batch_end(self, batch, logs=None):
+        self.events.append(("test_batch", batch))
+
+    def on_test_end(self, logs=None):
+        self.events.append(("test_end", sorted(logs or {})))
+
+    def on_predict_begin(self, logs=None):
+        self.events.append(("predict_begin",))
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self.events.append(("predict_batch", batch, logs["outputs"].shape))
+
+    def on_predict_end(self, logs=None):
+        self.events.append(("predict_end",))
+
+
+def test_callbacks_see_validation_evaluate_and_predict_as_keras_calls_them():
+    model = small_classifier()
+    model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
+    rec = Recorder()
+    model.fit(X, ONE_HOT, batch_size=8, validation_data=(X[:12], ONE_HOT[:12]), verbose=0, callbacks=[rec])
+    keys = ["accuracy", "loss"]
+    assert rec.events == [("test_begin",), ("test_batch", 0), ("test_batch", 1), ("test_end", keys),
+                          ("train_end", keys + ["val_accuracy", "val_loss"])]
+    rec.events.clear()
+    model.evaluate(X, ONE_HOT, batch_size=16, verbose=0, callbacks=[rec])
+    assert rec.events == [("test_begin",), ("test_batch", 0), ("test_batch", 1), ("test_end", keys)]
+    rec.events.clear()
+    model.predict(X, batch_size=16, verbose=0, callbacks=[rec])
+    assert rec.events == [("predict_begin",), ("predict_batch", 0, (16, 3)), ("predict_batch", 1, (4, 3)),
+                          ("predict_end",)]
+
+
+# -- numbers, checked by hand ---------------------------------------------------------------------------
+def test_one_adam_step_matches_the_closed_form():
+    """First Adam step: m̂ = g, v̂ = g², so w ← w - lr·g/(|g| + ε) with Keras's ε = 1e-7."""
+    model = models.Sequential([layers.Input(shape=(2,)), layers.Dense(1)])
+    w, b = np.array([[0.5], [-0.25]], np.float32), np.array([0.1], np.float32)
+    model.set_weights([w, b])
+    x = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]], np.float32)
+    y = np.array([[1.0], [0.0], [2.0]], np.float32)
+    model.compile(keras.optimizers.Adam(learning_rate=0.1), "mse")
+    history = model.fit(x, y, batch_size=3, epochs=1, shuffle=False, verbose=0)
+    error = x @ w + b - y
+    assert history.history["loss"][0] == pytest.approx(float(np.mean(error ** 2)), rel=1e-6)
+    grad_w, grad_b = 2 * x.T @ error / 3, 2 * error.mean(axis=0)
+    new_w, new_b = model.get_weights()
+    np.testing.assert_allclose(new_w, w - 0.1 * grad_w / (np.abs(grad_w) + 1e-7), rtol=1e-5)
+    np.testing.assert_allclose(new_b, b - 0.1 * grad_b / (np.abs(grad_b) + 1e-7), rtol=1e-5)
+
+
+def test_cross_entropies_clip_probabilities_at_keras_epsilon():
+    eps = 1e-7
+    probs = np.array([[0.0, 1.0, 0.0], [0.2, 0.3, 0.5]], np.float32)
+    labels = np.array([0, 2])
+    p = np.clip(probs, eps, 1 - eps)
+    expected = -np.mean(np.log(p[[0, 1], labels]))
+    from minidl.autograd import Tensor
+
+    sparse = keras.losses.SparseCategoricalCrossentropy()(labels, Tensor(probs))
+    assert float(sparse.data) == pytest.approx(expected, rel=1e-5)
+    dense = keras.losses.CategoricalCrossentropy()(np.eye(3, dtype=np.float32)[labels], Tensor(probs))
+    assert float(dense.data) == pytest.approx(expected, rel=1e-5)
+    y_true = np.array([[1.0], [0.0]], np.float32)
+    y_prob = np.array([[0.0], [1.0]], np.float32)
+    bce = keras.losses.BinaryCrossentropy()(y_true, Tensor(y_prob))
+    clipped = np.clip(y_prob, np.float32(eps), np.float32(1 - eps))  # in float32: 1 - (1 - ε) ≈ 1.19e-7
+    expected = -np.mean(y_true * np.log(clipped) + (1 - y_true) * np.log(1 - clipped))
+    assert float(bce.data) == pytest.approx(expected, rel=1e-4)  # about 16.03 (Keras: 16.0302), not inf
+
+
+def test_to_categorical_and_mnist_formats():
+    one_hot = keras.utils.to_categorical(np.array([[0], [2]]), num_classes=4)
+    np.testing.assert_array_equal(one_hot, [[1, 0, 0, 0], [0, 0, 1, 0]])
+    assert keras.utils.to_categorical([[0, 1], [2, 1]]).shape == (2, 2, 3)
+    with pytest.raises(ValueError, match="num_classes=3"):
+        keras.utils.to_categorical([0, 5], num_classes=3)
+    with pytest.raises(ValueError, match="negative"):
+        keras.utils.to_categorical([0, -1])
+
+
+# -- a live comparison with Keras (subprocess; skipped without Keras) --------------------------------
+KERAS_SCRIPT = textwrap.dedent("""
+    import json, os, sys
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    import numpy as np
+    import keras
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 6, 6, 1)).astype("float32")
+    y = np.eye(3, dtype="float32")[rng.integers(0, 3, 40)]
+    keras.utils.set_random_seed(0)
+    L = keras.layers
+    m = keras.Sequential([L.Input(shape=(6, 6, 1)), L.Conv2D(4, 3, padding="same", activation="relu"),
+                          L.BatchNormalization(), L.MaxPooling2D(2), L.Flatten(), L.Dense(3, activation="softmax")])
+    weights = [w.tolist() for w in m.get_weights()]
+    m.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
+    h = m.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0, validation_data=(x[:10], y[:10]))
+    print(json.dumps({"weights": weights, "history": h.history}))
+""")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_history_matches_live_keras_with_identical_weights():
+    pytest.importorskip("keras")
+    env = dict(os.environ, KERAS_BACKEND=os.environ.get("KERAS_BACKEND", "jax"))
+    done = subprocess.run([sys.executable, "-c", KERAS_SCRIPT], capture_output=True, text=True, env=env,
+                          timeout=280)
+    if done.returncode != 0:
+        pytest.skip(f"Keras did not run: {done.stderr[-300:]}")
+    reference = json.loads(done.stdout.strip().splitlines()[-1])
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 6, 6, 1)).astype("float32")
+    y = np.eye(3, dtype="float32")[rng.integers(0, 3, 40)]
+    model = models.Sequential([layers.Input(shape=(6, 6, 1)), layers.Conv2D(4, 3, padding="same", activation="relu"),
+                               layers.BatchNormalization(), layers.MaxPooling2D(2), layers.Flatten(),
+                               layers.Dense(3, activation="softmax")])
+    model.set_weights([np.asarray(w, np.float32) for w in reference["weights"]])
+    model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0, validation_data=(x[:10], y[:10]))
+    assert sorted(history.history) == sorted(reference["history"])
+    for key, values in reference["history"].items():
+        np.testing.assert_allclose(history.history[key], values, rtol=1e-4, atol=1e-5, err_msg=key)
