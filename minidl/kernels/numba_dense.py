@@ -120,7 +120,7 @@ def _relu_fwd(x, y):  # pragma: no cover (compiled)
 @njit(cache=True, parallel=True)
 def _relu_bwd(dy, y, dx):  # pragma: no cover (compiled)
     for i in prange(dy.size):
-        dx[i] = dy[i] if y[i] > 0 else 0
+        dx[i] = 0 if y[i] <= 0 else dy[i]
     return dx
 
 
@@ -133,9 +133,9 @@ def relu_forward(x: Any) -> np.ndarray:
 
 
 def relu_backward(dy: Any, y: Any) -> np.ndarray:
-    """``dx = dy where y > 0, else 0``."""
+    """``dx = 0 where y <= 0, else dy`` (a NaN passes the gradient, as in PyTorch)."""
     if dy.size < _PARALLEL_MIN:
-        return np.where(y > 0, dy, dy.dtype.type(0))
+        return np.where(y <= 0, dy.dtype.type(0), dy)
     dy, y = _c(dy), _c(y)
     return _relu_bwd(dy.reshape(-1), y.reshape(-1), np.empty(dy.size, dy.dtype)).reshape(dy.shape)
 
@@ -156,11 +156,11 @@ def _bias_act_rows(y, b, use_bias, relu, r0, r1):  # pragma: no cover (compiled)
 
 @njit(cache=True, nogil=True)
 def _relu_bwd_rows(dy, y, dx, r0, r1, acc):  # pragma: no cover (compiled)
-    """``dx[r] = dy[r] where y[r] > 0, else 0`` for rows r0..r1-1; their sum added to ``acc``."""
+    """``dx[r] = 0 where y[r] <= 0, else dy[r]`` for rows r0..r1-1; their sum added to ``acc``."""
     for r in range(r0, r1):
         g, out, mask = dy[r], dx[r], y[r]
         for k in range(g.shape[0]):
-            out[k] = g[k] if mask[k] > 0 else 0
+            out[k] = 0 if mask[k] <= 0 else g[k]
         for k in range(g.shape[0]):  # a loop of its own: inside the first it would stop vectorising
             acc[k] += out[k]
 
@@ -203,7 +203,7 @@ def bias_act(y: Any, b: Any, relu: bool) -> Any:
 
 
 def relu_backward_bias(dy: Any, y: Any, need_bias: bool) -> tuple[Any, Any]:
-    """``dx = dy where y > 0, else 0`` and, if asked, the bias gradient Σ_rows dx (in float64),
+    """``dx = 0 where y <= 0, else dy`` and, if asked, the bias gradient Σ_rows dx (in float64),
     in one pass; on all cores for large outputs."""
     if not _dense_ok(dy, y):
         return reference.relu_backward_bias(dy, y, need_bias)

@@ -383,9 +383,10 @@ def relu_forward(x: Any) -> Any:
 
 
 def relu_backward(dy: Any, y: Any) -> Any:
-    """``dx = dy where y > 0, else 0`` (uses the output, so x need not be kept)."""
+    """``dx = 0 where y <= 0, else dy`` (uses the output, so x need not be kept; at a NaN
+    the gradient passes, as in PyTorch)."""
     xp = get_array_module(dy)
-    return xp.where(y > 0, dy, dy.dtype.type(0))
+    return xp.where(y <= 0, dy.dtype.type(0), dy)
 
 
 def bias_act(y: Any, b: Any, relu: bool) -> Any:
@@ -399,7 +400,7 @@ def bias_act(y: Any, b: Any, relu: bool) -> Any:
 
 
 def relu_backward_bias(dy: Any, y: Any, need_bias: bool) -> tuple[Any, Any]:
-    """``dx = dy where y > 0, else 0`` and, if asked, the bias gradient Σ_rows dx (in float64)."""
+    """``dx = 0 where y <= 0, else dy`` and, if asked, the bias gradient Σ_rows dx (in float64)."""
     dx = relu_backward(dy, y)
     db = dx.reshape(-1, dx.shape[-1]).sum(axis=0, dtype="float64").astype(dx.dtype) if need_bias else None
     return dx, db

@@ -19,7 +19,7 @@ from .elementwise import _floating
 
 
 class ReLU(Function):
-    """z = max(a, 0);  dz/da = 1 where a > 0, else 0."""
+    """z = max(a, 0);  dz/da = 0 where z <= 0, else 1 (a NaN input passes the gradient, as in PyTorch)."""
 
     def forward(self, a):
         self.z = kernels.get_kernels(get_array_module(a)).relu_forward(a)

@@ -334,3 +334,16 @@ def test_conv_of_float16_keeps_its_dtype_through_the_reference():
     assert p.dtype == np.float16 and p.shape == (2, 2, 2, 4)
     dx, dw, db = K.conv2d_backward(np.ones_like(y), x, w, 1, 1, (0,) * 4, True, True, True)
     assert dx.dtype == dw.dtype == np.float16
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("module", [K, R])
+def test_relu_gradient_passes_at_nan_and_stops_at_zero(module, dtype):
+    """As PyTorch: the mask is y <= 0, so a NaN output lets the gradient through."""
+    y = np.array([[np.nan, 0.0, 2.0, -0.0]], dtype=dtype)  # relu outputs
+    g = np.array([[1.0, 2.0, 3.0, 4.0]], dtype=dtype)
+    want = np.array([[1.0, 0.0, 3.0, 0.0]], dtype=dtype)
+    np.testing.assert_array_equal(module.relu_backward(g, y), want)
+    dx, db = module.relu_backward_bias(g, y, True)
+    np.testing.assert_array_equal(dx, want)
+    np.testing.assert_array_equal(db, want[0])
