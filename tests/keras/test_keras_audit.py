@@ -171,6 +171,77 @@ def test_functional_model_with_keras_layer_order_saves_and_loads(tmp_path):
     np.testing.assert_allclose(loaded.predict(X, verbose=0), model.predict(X, verbose=0), rtol=1e-6)
 
 
+def multi_output_data():
+    rng = np.random.default_rng(1)
+    return (rng.normal(size=(24, 4)).astype(np.float32), rng.normal(size=(24, 3)).astype(np.float32),
+            rng.integers(0, 2, 24), rng.normal(size=(24, 1)).astype(np.float32))
+
+
+def test_multi_output_training_reports_each_output_as_keras():
+    """Keras 3.15 gives the same keys; the total loss is Σ wₖ·lossₖ."""
+    model = two_in_two_out()  # outputs named after their layers
+    cls_name, reg_name = (layer.name for layer in model.layers[-2:])
+    xa, xb, labels, values = multi_output_data()
+    model.compile("adam", loss={cls_name: "sparse_categorical_crossentropy", reg_name: "mse"},
+                  loss_weights={cls_name: 1.0, reg_name: 0.5}, metrics={cls_name: ["accuracy"], reg_name: ["mae"]})
+    history = model.fit({"a": xa, "b": xb}, {cls_name: labels, reg_name: values}, batch_size=8, epochs=2,
+                        verbose=0, validation_split=0.25)
+    expected = ["loss", f"{cls_name}_loss", f"{reg_name}_loss", f"{cls_name}_accuracy", f"{reg_name}_mae"]
+    assert sorted(history.history) == sorted(expected + [f"val_{k}" for k in expected])
+    logs = model.evaluate([xa, xb], [labels, values], verbose=0, return_dict=True)
+    assert list(logs) == expected
+    assert logs["loss"] == pytest.approx(logs[f"{cls_name}_loss"] + 0.5 * logs[f"{reg_name}_loss"], rel=1e-5)
+    probs, predicted = model.predict([xa, xb], verbose=0)
+    assert logs[f"{reg_name}_loss"] == pytest.approx(float(np.mean((predicted - values) ** 2)), rel=1e-5)
+    assert logs[f"{cls_name}_accuracy"] == pytest.approx(np.mean(probs.argmax(1) == labels))
+    # a list in output order, and one loss for every output, work too
+    model.compile("sgd", loss=["sparse_categorical_crossentropy", "mse"], metrics=[["accuracy"], []])
+    assert len(model.evaluate([xa, xb], [labels, values], verbose=0)) == 4
+    model.compile("sgd", loss="mse")
+    model.fit([xa, xb], [np.eye(2, dtype=np.float32)[labels], values], verbose=0)
+
+
+@pytest.mark.parametrize("compile_kwargs, fit_targets, pattern", [
+    ({"loss": ["mse"]}, None, "1 entries but the model has 2 outputs"),
+    ({"loss": {"nope": "mse"}}, None, "not output names"),
+    ({"loss": ["sparse_categorical_crossentropy", "mse"]}, "one", "give y as a list of 2 arrays"),
+    ({"loss": ["sparse_categorical_crossentropy", "mse"], "metrics": [["accuracy"]]}, None, "metrics has 1 entries"),
+    ({"loss": ["sparse_categorical_crossentropy", "mse"]}, "short", "targets have"),
+])
+def test_multi_output_mistakes_are_named(compile_kwargs, fit_targets, pattern):
+    model = two_in_two_out()
+    xa, xb, labels, values = multi_output_data()
+    targets = {"one": labels, "short": [labels, values[:5]], None: [labels, values]}[fit_targets]
+    with pytest.raises(ValueError, match=pattern):
+        model.compile("adam", **compile_kwargs)
+        model.fit([xa, xb], targets, verbose=0)
+
+
+def test_multi_output_class_weight_is_refused_and_single_loss_on_one_output_is_an_error():
+    model = two_in_two_out()
+    xa, xb, labels, values = multi_output_data()
+    model.compile("adam", loss=["sparse_categorical_crossentropy", "mse"])
+    with pytest.raises(ValueError, match="class_weight"):
+        model.fit([xa, xb], [labels, values], class_weight={0: 1.0, 1: 2.0}, verbose=0)
+    with pytest.raises(ValueError, match="single output"):
+        small_classifier().compile("adam", loss={"dense": "mse"})
+
+
+def test_subclassed_model_with_two_outputs_trains_with_a_list_of_losses():
+    class TwoHeads(models.Model):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a, self.b = layers.Dense(2), layers.Dense(1)
+
+        def call(self, x, training=None):
+            return [self.a(x), self.b(x)]
+
+    model = TwoHeads()
+    model.compile("sgd", loss=["mse", "mae"], metrics=[["mae"], []])
+    history = model.fit(X, [ONE_HOT[:, :2], ONE_HOT[:, 2:]], epochs=1, verbose=0)
+    assert sorted(history.history) == ["loss", "output_0_loss", "output_0_mae", "output_1_loss"]
+
+
 # -- weights -------------------------------------------------------------------------------------
 def test_model_weights_include_batchnorm_moving_statistics():
     bn = layers.BatchNormalization()

@@ -66,7 +66,9 @@ def check_lengths(x: Any, y: Any, sample_weight: Any = None) -> None:
     n = num_samples(x)
     if isinstance(x, list) and any(len(a) != n for a in x):
         raise ValueError(f"all inputs must have the same number of samples, got {[len(a) for a in x]}")
-    if y is not None and len(y) != n:
+    if isinstance(y, list) and any(len(a) != n for a in y):  # one target array per output
+        raise ValueError(f"x has {n} samples but the targets have {[len(a) for a in y]}")
+    if y is not None and not isinstance(y, list) and len(y) != n:
         raise ValueError(f"x and y have different numbers of samples: x has {n}, y has {len(y)}")
     if sample_weight is not None and len(sample_weight) != n:
         raise ValueError(f"sample_weight has {len(sample_weight)} entries, expected one per sample ({n})")
@@ -86,8 +88,8 @@ def split_validation(x: Any, y: Any, sw: Any, fraction: float) -> tuple:
         raise ValueError(f"validation_split={fraction} leaves no samples for "
                          f"{'validation' if n_val == 0 else 'training'} with {n} samples")
     cut = n - n_val
-    train = (take(x, slice(0, cut)), y[:cut], None if sw is None else sw[:cut])
-    val = (take(x, slice(cut, n)), y[cut:], None if sw is None else sw[cut:])
+    train = (take(x, slice(0, cut)), take(y, slice(0, cut)), None if sw is None else sw[:cut])
+    val = (take(x, slice(cut, n)), take(y, slice(cut, n)), None if sw is None else sw[cut:])
     return train, val
 
 

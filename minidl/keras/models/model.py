@@ -23,7 +23,7 @@ from ...errors import MinidlError
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from ..layers.base import Layer
-from . import data
+from . import data, multi_output
 
 
 class Model(Layer):
@@ -114,24 +114,51 @@ class Model(Layer):
         if loss is None:
             raise ValueError("compile() needs a loss, e.g. loss='sparse_categorical_crossentropy'")
         object.__setattr__(self, "optimizer", optimizers.get(optimizer))
-        object.__setattr__(self, "loss", losses_module.get(loss))
-        if metrics is not None and not isinstance(metrics, (list, tuple)):
+        names = self._output_names(loss)
+        if names is None:
+            if isinstance(loss, (list, tuple)):  # [loss] for the single output
+                loss = loss[0]
+            object.__setattr__(self, "loss", losses_module.get(loss))
+        else:  # several outputs: one loss (and metrics) per output
+            object.__setattr__(self, "loss", multi_output.OutputLosses(names, loss, loss_weights))
+        if metrics is not None and not isinstance(metrics, (list, tuple, dict)):
             metrics = [metrics]
-        for m in metrics or []:  # fail now on unknown names, not after the first epoch
-            metrics_module.get(m, self.loss.name, (None, 2))
-        object.__setattr__(self, "_metric_ids", list(metrics or []))
-        custom_loss = isinstance(self.loss, losses_module._FunctionLoss)
+        metrics = metrics if isinstance(metrics, dict) else list(metrics or [])
+        object.__setattr__(self, "_metric_ids", metrics)
+        self._metric_trackers([(None, 2)] * (1 if names is None else len(names)))  # unknown names fail now
+        custom_loss = isinstance(self.loss, (losses_module._FunctionLoss, multi_output.OutputLosses))
         object.__setattr__(self, "_compile_config", {
             "loss": None if custom_loss else losses_module.serialize(self.loss),
             "metrics": [m for m in self._metric_ids if isinstance(m, str)],
         })
 
+    def _output_names(self, loss: Any) -> list[str] | None:
+        """The output names of a model trained with one loss per output, None for one output."""
+        outputs = getattr(self, "outputs", None)
+        if outputs is not None and len(outputs) > 1:
+            return multi_output.output_names(self)
+        if isinstance(loss, dict):
+            raise ValueError(f"loss is a dict, but model {self.name!r} has a single output; pass one loss")
+        if isinstance(loss, (list, tuple)) and len(loss) != 1:
+            if outputs is None:  # a subclassed model: its outputs are known only when called
+                return [f"output_{i}" for i in range(len(loss))]
+            raise ValueError(f"loss has {len(loss)} entries, but model {self.name!r} has a single output")
+        return None
+
     def _require_compiled(self, what: str) -> None:
         if self.optimizer is None or self.loss is None:
             raise MinidlError(f"you must call model.compile(optimizer, loss) before model.{what}()")
 
-    def _metric_trackers(self, output_shape: tuple) -> list[metrics_module.Mean]:
+    def _metric_trackers(self, output_shape: Any) -> list[metrics_module.Mean]:
+        if isinstance(self.loss, multi_output.OutputLosses):
+            return self.loss.trackers(self._metric_ids, output_shape)
         return [metrics_module.get(m, self.loss.name, output_shape) for m in self._metric_ids]
+
+    def _as_targets(self, y: Any, name: str = "y") -> Any:
+        """The targets as arrays: one per output for a multi-output model."""
+        if isinstance(self.loss, multi_output.OutputLosses):
+            return multi_output.as_targets(y, self.loss.names, name)
+        return data.as_target_array(y, name)
 
     # -- inputs -----------------------------------------------------------------------------------
     def _as_inputs(self, x: Any, name: str = "x") -> Any:
@@ -180,14 +207,15 @@ class Model(Layer):
             p.grad = None
         loss.backward()
         self.optimizer.apply(params)
-        return float(loss.data), y_pred.data
+        return float(loss.data), y_pred.data if isinstance(y_pred, Tensor) else [p.data for p in y_pred]
 
     def train_on_batch(self, x: Any, y: Any, sample_weight: Any = None) -> float | list[float]:
         self._require_compiled("train_on_batch")
-        x, y = self._as_inputs(x), data.as_target_array(y)
+        x, y = self._as_inputs(x), self._as_targets(y)
         data.check_lengths(x, y, sample_weight)
         loss, y_pred = self.train_step(x, y, sample_weight)
-        trackers = self._metric_trackers(y_pred.shape)
+        shapes = [(None, *p.shape[1:]) for p in y_pred] if isinstance(y_pred, list) else y_pred.shape
+        trackers = self._metric_trackers(shapes)
         for m in trackers:
             m.update_from(y, y_pred)
         return loss if not trackers else [loss, *[m.result() for m in trackers]]
@@ -206,10 +234,13 @@ class Model(Layer):
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs must be a non-negative int, got {epochs!r}")
         verbose = 1 if verbose == "auto" else int(verbose)
-        x, y = self._as_inputs(x), data.as_target_array(y)
+        x, y = self._as_inputs(x), self._as_targets(y)
         sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)
         data.check_lengths(x, y, sw)
         if class_weight is not None:
+            if isinstance(y, list):
+                raise ValueError("class_weight works for models with one output; for several outputs "
+                                 "pass sample_weight instead")
             weights = data.class_weights_to_samples(y, class_weight)
             sw = weights if sw is None else sw * weights
         val = None
@@ -265,9 +296,9 @@ class Model(Layer):
             if step >= steps:
                 break
             callback_list.on_train_batch_begin(step)
-            yb = y[index]
+            yb = data.take(y, index)
             loss, y_pred = self.train_step(data.take(x, index), yb, None if sw is None else sw[index])
-            loss_tracker.update(loss, len(yb))
+            loss_tracker.update(loss, data.num_samples(yb))
             for m in trackers:
                 m.update_from(yb, y_pred)
             logs = {"loss": loss_tracker.result(), **{m.name: m.result() for m in trackers}}
@@ -290,12 +321,16 @@ class Model(Layer):
         kernels, which fit compiles anyway, not the fused inference ones (~20 s of Numba
         compilation on a cold cache that a run without evaluate/predict never needs)."""
         probe = self._forward(data.take(x, slice(0, 1)), training=False)
-        output_shape = (None, *probe.shape[1:])
-        self.loss.check_targets(y, output_shape)
-        if y.ndim == len(output_shape) and y.shape[1:] != tuple(output_shape[1:]) and \
-                y.shape[1:] != (1,) and output_shape[1:] != (1,):
-            raise ValueError(f"the targets have shape {y.shape} but the model outputs "
-                             f"{output_shape}; check the last layer's units and the labels")
+        if isinstance(probe, Tensor):
+            output_shape: Any = (None, *probe.shape[1:])
+            self.loss.check_targets(y, output_shape)
+            multi_output.check_target_shape(y, output_shape)
+        elif not isinstance(self.loss, multi_output.OutputLosses):
+            raise ValueError(f"model {self.name!r} has {len(probe)} outputs: compile it with one loss "
+                             "per output, e.g. loss=['mse', 'mse'] or a dict by output name")
+        else:
+            output_shape = [(None, *p.shape[1:]) for p in probe]
+            self.loss.check_targets(y, output_shape)
         return output_shape
 
     def _unpack_validation(self, validation_data: Any) -> tuple:
@@ -303,7 +338,7 @@ class Model(Layer):
         if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
             raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight)")
         xv = self._as_inputs(validation_data[0], "x_val")
-        yv = data.as_target_array(validation_data[1], "y_val")
+        yv = self._as_targets(validation_data[1], "y_val")
         sw = None if len(validation_data) == 2 or validation_data[2] is None \
             else np.asarray(validation_data[2], dtype=np.float32)
         data.check_lengths(xv, yv, sw)
@@ -320,7 +355,7 @@ class Model(Layer):
         self._require_compiled("evaluate")
         batch_size = data.check_batch_size(batch_size)
         verbose = 1 if verbose == "auto" else int(verbose)
-        x, y = self._as_inputs(x), data.as_target_array(y)
+        x, y = self._as_inputs(x), self._as_targets(y)
         sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)
         data.check_lengths(x, y, sw)
         output_shape = self._prepare(x, y)
@@ -352,12 +387,13 @@ class Model(Layer):
             for step, index in enumerate(data.batch_slices(data.num_samples(x), batch_size, None)):
                 for cb in batch_callbacks:
                     cb.on_test_batch_begin(step)
-                yb = y[index]
+                yb = data.take(y, index)
                 y_pred = self._forward(data.take(x, index), training=False)
                 loss = self._total_loss(yb, y_pred, None if sw is None else sw[index])
-                loss_tracker.update(float(loss.data), len(yb))
+                loss_tracker.update(float(loss.data), data.num_samples(yb))
+                y_pred = y_pred.data if isinstance(y_pred, Tensor) else [p.data for p in y_pred]
                 for m in trackers:
-                    m.update_from(yb, y_pred.data)
+                    m.update_from(yb, y_pred)
                 logs = {"loss": loss_tracker.result(), **{m.name: m.result() for m in trackers}}
                 for cb in batch_callbacks:
                     cb.on_test_batch_end(step, logs)
