@@ -76,11 +76,24 @@ class Huber(Loss):
 class BinaryCrossentropy(Loss):
     name = "binary_crossentropy"
 
-    def __init__(self, from_logits: bool = False, **kwargs: Any) -> None:
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.from_logits = bool(from_logits)
+        if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float, np.floating)) \
+                or not 0 <= label_smoothing <= 1:
+            raise ValueError(f"{type(self).__name__} label_smoothing must be a number in [0, 1], "
+                             f"got {label_smoothing!r}")
+        self.label_smoothing = float(label_smoothing)
+
+    def smooth(self, y_true: np.ndarray, classes: int) -> np.ndarray:
+        """Label smoothing: move a fraction ``label_smoothing`` of each target towards the uniform
+        distribution over ``classes`` (2 for a binary target): y·(1 - s) + s / classes."""
+        s = self.label_smoothing
+        return y_true * np.float32(1 - s) + np.float32(s / classes)
 
     def call(self, y_true, y_pred, sample_weight):
+        if self.label_smoothing:
+            y_true = self.smooth(_array(y_true).astype(np.float32), 2)
         if self.from_logits:
             return F.binary_cross_entropy_with_logits(y_pred, y_true, sample_weight=sample_weight)
         if isinstance(y_pred.creator, Sigmoid):  # read the logits behind the sigmoid
@@ -89,7 +102,10 @@ class BinaryCrossentropy(Loss):
         return F.binary_cross_entropy(y_pred, y_true, EPSILON, sample_weight=sample_weight)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "from_logits": self.from_logits}
+        config = {**super().get_config(), "from_logits": self.from_logits}
+        if self.label_smoothing:
+            config["label_smoothing"] = self.label_smoothing
+        return config
 
 
 class CategoricalCrossentropy(BinaryCrossentropy):
@@ -105,8 +121,10 @@ class CategoricalCrossentropy(BinaryCrossentropy):
                 f"shape {y_true.shape}; for integer class labels use sparse_categorical_crossentropy "
                 "(or convert the labels with keras.utils.to_categorical)"
             )
-        return _softmax_cross_entropy(y_true.astype(np.float32, copy=False), y_pred,
-                                      self.from_logits, sample_weight)
+        y_true = y_true.astype(np.float32, copy=False)
+        if self.label_smoothing:
+            y_true = self.smooth(y_true, y_pred.shape[-1])
+        return _softmax_cross_entropy(y_true, y_pred, self.from_logits, sample_weight)
 
     def check_targets(self, y_true: np.ndarray, output_shape: tuple) -> None:
         if y_true.ndim == 1 or (y_true.ndim >= 2 and y_true.shape[-1] == 1 and output_shape[-1] != 1):
@@ -121,6 +139,13 @@ class SparseCategoricalCrossentropy(BinaryCrossentropy):
     """Cross-entropy against integer class labels of shape (N,) (or (N, 1))."""
 
     name = "sparse_categorical_crossentropy"
+
+    def __init__(self, from_logits: bool = False, **kwargs: Any) -> None:
+        if kwargs.get("label_smoothing"):
+            raise ValueError("SparseCategoricalCrossentropy has no label_smoothing (as in Keras); use "
+                             "CategoricalCrossentropy(label_smoothing=...) with one-hot targets")
+        kwargs.pop("label_smoothing", None)
+        super().__init__(from_logits, **kwargs)
 
     def call(self, y_true, y_pred, sample_weight):
         y_true = _array(y_true)

@@ -362,6 +362,33 @@ def test_cross_entropies_clip_probabilities_at_keras_epsilon():
     assert float(bce.data) == pytest.approx(expected, rel=1e-4)  # about 16.03 (Keras: 16.0302), not inf
 
 
+def test_label_smoothing_moves_targets_towards_uniform():
+    """Keras: y·(1 - s) + s/K for categorical targets, y·(1 - s) + s/2 for binary ones."""
+    from minidl.autograd import Tensor
+
+    logits = RNG.normal(size=(5, 3)).astype(np.float32)
+    targets = np.eye(3, dtype=np.float32)[[0, 2, 1, 1, 0]]
+    log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    smoothed = targets * 0.8 + 0.2 / 3
+    expected = -np.mean((smoothed * log_probs).sum(axis=1))
+    loss = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.2)
+    assert float(loss(targets, Tensor(logits)).data) == pytest.approx(expected, rel=1e-5)
+    # the same through a model with a softmax output (the fused path reads the logits)
+    model = models.Sequential([layers.Input(shape=(3,)), layers.Activation("softmax")])
+    model.compile("sgd", keras.losses.CategoricalCrossentropy(label_smoothing=0.2))
+    assert model.evaluate(logits, targets, verbose=0) == pytest.approx(expected, rel=1e-5)
+    p = 1 / (1 + np.exp(-logits[:, :1]))
+    y = targets[:, :1]
+    ys = y * 0.8 + 0.1
+    expected = -np.mean(ys * np.log(p) + (1 - ys) * np.log(1 - p))
+    bce = keras.losses.BinaryCrossentropy(label_smoothing=0.2)(y, Tensor(p))
+    assert float(bce.data) == pytest.approx(expected, rel=1e-5)
+    with pytest.raises(ValueError, match="label_smoothing"):
+        keras.losses.CategoricalCrossentropy(label_smoothing=1.5)
+    with pytest.raises(ValueError, match="no label_smoothing"):
+        keras.losses.SparseCategoricalCrossentropy(label_smoothing=0.1)
+
+
 def test_to_categorical_and_mnist_formats():
     one_hot = keras.utils.to_categorical(np.array([[0], [2]]), num_classes=4)
     np.testing.assert_array_equal(one_hot, [[1, 0, 0, 0], [0, 0, 1, 0]])
