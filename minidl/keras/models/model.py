@@ -125,7 +125,7 @@ class Model(Layer):
             metrics = [metrics]
         metrics = metrics if isinstance(metrics, dict) else list(metrics or [])
         object.__setattr__(self, "_metric_ids", metrics)
-        self._metric_trackers([(None, 2)] * (1 if names is None else len(names)))  # unknown names fail now
+        self._metric_trackers((None, 2) if names is None else [(None, 2)] * len(names))  # unknown names fail now
         custom_loss = isinstance(self.loss, (losses_module._FunctionLoss, multi_output.OutputLosses))
         object.__setattr__(self, "_compile_config", {
             "loss": None if custom_loss else losses_module.serialize(self.loss),
