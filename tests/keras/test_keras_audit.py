@@ -217,6 +217,12 @@ def test_multi_output_mistakes_are_named(compile_kwargs, fit_targets, pattern):
         model.fit([xa, xb], targets, verbose=0)
 
 
+def test_single_output_accepts_a_list_of_one_loss():
+    model = small_classifier()
+    model.compile("sgd", loss=["sparse_categorical_crossentropy"], metrics=["accuracy"])
+    assert sorted(model.fit(X, LABELS, verbose=0).history) == ["accuracy", "loss"]
+
+
 def test_multi_output_class_weight_is_refused_and_single_loss_on_one_output_is_an_error():
     model = two_in_two_out()
     xa, xb, labels, values = multi_output_data()
