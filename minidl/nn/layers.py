@@ -137,10 +137,14 @@ def embedding(indices: Any, weight: Tensor, padding_idx: int | None = None) -> T
     """
     idx = indices.data if isinstance(indices, Tensor) else weight.xp.asarray(indices)
     if idx.dtype.kind not in "iu":
-        if idx.dtype.kind == "f" and idx.size and bool((idx == idx.astype(np.int64)).all()):
-            idx = idx.astype(np.int64)
-        else:
+        if idx.dtype.kind != "f" or not idx.size:
             raise TypeError(f"Embedding expects integer indices, got dtype {idx.dtype}")
+        whole = weight.xp.isfinite(idx) & (weight.xp.floor(idx) == idx)
+        if not bool(whole.all()):  # name a value: "got dtype float32" alone puzzles
+            bad = float(idx.reshape(-1)[int(np.argmin(whole.reshape(-1)))])
+            raise TypeError(f"Embedding expects integer indices, got {bad!r} (dtype {idx.dtype}); "
+                            "whole-number floats are accepted, other values are not")
+        idx = idx.astype(np.int64)
     n = weight.shape[0]
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= n):
         raise IndexError(f"Embedding index out of range: expected indices in [0, {n}), got "

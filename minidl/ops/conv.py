@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import kernels
 from ..autograd import Function, Tensor, is_grad_enabled
 from ..backend import get_array_module
@@ -61,16 +63,17 @@ def conv_geometry(
 
 
 def pair(value: Any, name: str) -> tuple[int, int]:
-    """An int or a pair of ints as a pair of positive ints."""
-    values = (value, value) if isinstance(value, int) and not isinstance(value, bool) else value
-    try:
-        a, b = (int(v) for v in values)
-        ok = all(isinstance(v, int) or float(v).is_integer() for v in values)
-    except (TypeError, ValueError):
-        ok = False
-    if not ok or a < 1 or b < 1:
+    """An int or a pair of ints (Python or NumPy integers, not floats or bools) as a pair
+    of positive ints."""
+
+    def is_int(v: Any) -> bool:
+        return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+    values = (value, value) if is_int(value) else value
+    ok = isinstance(values, (tuple, list)) and len(values) == 2 and all(is_int(v) for v in values)
+    if not ok or values[0] < 1 or values[1] < 1:
         raise ValueError(f"{name} must be a positive int or a pair of positive ints, got {value!r}")
-    return a, b
+    return int(values[0]), int(values[1])
 
 
 def conv2d(

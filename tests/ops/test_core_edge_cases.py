@@ -394,3 +394,21 @@ def test_retain_graph_allows_a_second_backward_and_accumulates():
 
 if __name__ == "__main__":
     run_torch(sys.argv[1])
+
+
+def test_conv_sizes_take_python_and_numpy_ints_only():
+    from minidl.ops.conv import pair
+
+    assert pair(3, "k") == (3, 3) and pair(np.int64(2), "k") == (2, 2)
+    assert pair((1, np.int32(2)), "k") == (1, 2) and pair([2, 3], "k") == (2, 3)
+    for bad in [(3.0, 3.0), 3.0, True, (1,), (0, 1), "ab", None, (np.True_, 1), (1, 2, 3)]:
+        with pytest.raises(ValueError, match="k must be a positive int or a pair"):
+            pair(bad, "k")
+
+
+def test_embedding_names_a_non_integer_index():
+    emb = mdl.nn.Embedding(5, 2)
+    assert emb(np.array([[1.0, 2.0, 3.0]])).shape == (1, 3, 2)  # whole-number floats are fine
+    for bad, shown in [([[1.5, 2.0]], "1.5"), ([np.nan], "nan"), ([np.inf], "inf")]:
+        with pytest.raises(TypeError, match=f"got {shown} "):
+            emb(np.array(bad))

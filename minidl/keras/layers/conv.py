@@ -14,15 +14,6 @@ from .. import activations, initializers, regularizers
 from .base import Layer
 
 
-def _pair(value: Any, name: str) -> tuple[int, int]:
-    """``pair`` that also takes NumPy ints (``Conv2D(8, np.int64(3))``, sizes computed with NumPy)."""
-    if isinstance(value, np.integer):
-        value = int(value)
-    elif isinstance(value, (list, tuple)):
-        value = tuple(int(v) if isinstance(v, np.integer) else v for v in value)
-    return pair(value, name)
-
-
 def _padding(value: Any) -> str:
     if not isinstance(value, str) or value.lower() not in ("valid", "same"):
         raise ValueError(f"padding must be 'valid' or 'same', got {value!r}")
@@ -47,8 +38,8 @@ class Conv2D(Layer):
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, **kwargs: Any) -> None:
         if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters < 1:
             raise ValueError(f"Conv2D filters must be a positive int, got {filters!r}")
-        self_kernel = _pair(kernel_size, "kernel_size")
-        self_strides = _pair(strides, "strides")
+        self_kernel = pair(kernel_size, "kernel_size")
+        self_strides = pair(strides, "strides")
         self_padding = _padding(padding)
         super().__init__(**kwargs)
         self.filters, self.kernel_size, self.strides = int(filters), self_kernel, self_strides
@@ -93,8 +84,8 @@ class MaxPooling2D(Layer):
 
     def __init__(self, pool_size: Any = (2, 2), strides: Any = None, padding: str = "valid",
                  **kwargs: Any) -> None:
-        pool = _pair(pool_size, "pool_size")
-        strides = None if strides is None else _pair(strides, "strides")
+        pool = pair(pool_size, "pool_size")
+        strides = None if strides is None else pair(strides, "strides")
         padding = _padding(padding)
         super().__init__(**kwargs)
         self.pool_size, self.strides, self.padding = pool, strides, padding
