@@ -11,6 +11,7 @@ Each step is what a PyTorch-style loop would write by hand:
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -154,16 +155,16 @@ class Model(Layer):
             return self.loss.trackers(self._metric_ids, output_shape)
         return [metrics_module.get(m, self.loss.name, output_shape) for m in self._metric_ids]
 
-    def _as_targets(self, y: Any, name: str = "y") -> Any:
+    def _as_targets(self, y: Any, name: str = "y", check_finite: bool = True) -> Any:
         """The targets as arrays: one per output for a multi-output model."""
         if isinstance(self.loss, multi_output.OutputLosses):
-            return multi_output.as_targets(y, self.loss.names, name)
-        return data.as_target_array(y, name)
+            return multi_output.as_targets(y, self.loss.names, name, check_finite)
+        return data.as_target_array(y, name, check_finite)
 
     # -- inputs -----------------------------------------------------------------------------------
-    def _as_inputs(self, x: Any, name: str = "x") -> Any:
+    def _as_inputs(self, x: Any, name: str = "x", check_finite: bool = True) -> Any:
         """The model inputs as float arrays (a list for several inputs), shape-checked once."""
-        x = data.as_input_array(self._arrange_inputs(x, name), name)
+        x = data.as_input_array(self._arrange_inputs(x, name), name, check_finite)
         self._check_input_shape(x)
         return x
 
@@ -198,16 +199,23 @@ class Model(Layer):
             return cached
         return self.trainable_weights, [p for p in self.parameters() if p.regularizer is not None]
 
-    def train_step(self, x: Any, y: np.ndarray, sample_weight: Any = None) -> tuple[float, np.ndarray]:
-        """One optimisation step on one batch; returns (loss value, predictions)."""
+    def train_step(self, x: Any, y: np.ndarray, sample_weight: Any = None,
+                   index: Any = slice(0, None)) -> tuple[float, np.ndarray]:
+        """One optimisation step on one batch; returns (loss value, predictions).
+
+        A NaN or infinite loss first has the batch (rows ``index`` of the data) searched
+        for NaN and infinities, which raise :class:`data.NotFiniteData` before any update."""
         params, regularized = self._step_params()
         y_pred = self._forward(x, training=True)
         loss = self._total_loss(y, y_pred, sample_weight, regularized)
+        value = float(loss.data)
+        if not math.isfinite(value):
+            data.find_not_finite({"x": x, "y": y, "sample_weight": sample_weight}, index)
         for p in params:
             p.grad = None
         loss.backward()
         self.optimizer.apply(params)
-        return float(loss.data), y_pred.data if isinstance(y_pred, Tensor) else [p.data for p in y_pred]
+        return value, y_pred.data if isinstance(y_pred, Tensor) else [p.data for p in y_pred]
 
     def train_on_batch(self, x: Any, y: Any, sample_weight: Any = None) -> float | list[float]:
         self._require_compiled("train_on_batch")
@@ -234,7 +242,8 @@ class Model(Layer):
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs must be a non-negative int, got {epochs!r}")
         verbose = 1 if verbose == "auto" else int(verbose)
-        x, y = self._as_inputs(x), self._as_targets(y)
+        # NaN and infinities are looked for only in a batch whose loss is not finite (train_step)
+        x, y = self._as_inputs(x, check_finite=False), self._as_targets(y, check_finite=False)
         sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)
         data.check_lengths(x, y, sw)
         if class_weight is not None:
@@ -248,6 +257,8 @@ class Model(Layer):
             val = self._unpack_validation(validation_data)
         elif validation_split:
             (x, y, sw), val = data.split_validation(x, y, sw, validation_split)
+            val = (self._as_inputs(val[0], "x (validation part)"),  # checked for NaN here, once
+                   self._as_targets(val[1], "y (validation part)"), *val[2:])
         output_shape = self._prepare(x, y)
         if val is not None:
             self._prepare(val[0], val[1])  # checked once here, not at every epoch's validation
@@ -297,7 +308,8 @@ class Model(Layer):
                 break
             callback_list.on_train_batch_begin(step)
             yb = data.take(y, index)
-            loss, y_pred = self.train_step(data.take(x, index), yb, None if sw is None else sw[index])
+            loss, y_pred = self.train_step(data.take(x, index), yb, None if sw is None else sw[index],
+                                           index)
             loss_tracker.update(loss, data.num_samples(yb))
             for m in trackers:
                 m.update_from(yb, y_pred)
@@ -355,7 +367,8 @@ class Model(Layer):
         self._require_compiled("evaluate")
         batch_size = data.check_batch_size(batch_size)
         verbose = 1 if verbose == "auto" else int(verbose)
-        x, y = self._as_inputs(x), self._as_targets(y)
+        # NaN and infinities are looked for only in a batch whose loss is not finite
+        x, y = self._as_inputs(x, check_finite=False), self._as_targets(y, check_finite=False)
         sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)
         data.check_lengths(x, y, sw)
         output_shape = self._prepare(x, y)
@@ -389,8 +402,11 @@ class Model(Layer):
                     cb.on_test_batch_begin(step)
                 yb = data.take(y, index)
                 y_pred = self._forward(data.take(x, index), training=False)
-                loss = self._total_loss(yb, y_pred, None if sw is None else sw[index])
-                loss_tracker.update(float(loss.data), data.num_samples(yb))
+                swb = None if sw is None else sw[index]
+                loss = float(self._total_loss(yb, y_pred, swb).data)
+                if not math.isfinite(loss):
+                    data.find_not_finite({"x": data.take(x, index), "y": yb, "sample_weight": swb}, index)
+                loss_tracker.update(loss, data.num_samples(yb))
                 y_pred = y_pred.data if isinstance(y_pred, Tensor) else [p.data for p in y_pred]
                 for m in trackers:
                     m.update_from(yb, y_pred)
@@ -415,7 +431,7 @@ class Model(Layer):
 
         batch_size = data.check_batch_size(batch_size)
         verbose = 1 if verbose == "auto" else int(verbose)
-        x = self._as_inputs(x)
+        x = self._as_inputs(x, check_finite=False)  # NaN: looked for where an output is not finite
         n = data.num_samples(x)
         was_training = self.training
         self.eval()
@@ -429,8 +445,11 @@ class Model(Layer):
             for step, index in enumerate(data.batch_slices(n, batch_size, None)):
                 for cb in batch_callbacks:
                     cb.on_predict_batch_begin(step)
-                out = self._forward(data.take(x, index), training=False)
+                xb = data.take(x, index)
+                out = self._forward(xb, training=False)
                 outputs.append(to_numpy(out.data) if isinstance(out, Tensor) else [to_numpy(o.data) for o in out])
+                if not all(np.isfinite(o).all() for o in (outputs[-1] if isinstance(out, list) else [outputs[-1]])):
+                    data.find_not_finite({"x": xb}, index)
                 for cb in batch_callbacks:
                     cb.on_predict_batch_end(step, {"outputs": outputs[-1]})
                 bar.update(step + 1, {})

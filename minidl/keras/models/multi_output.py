@@ -126,7 +126,7 @@ def check_target_shape(y: np.ndarray, output_shape: tuple) -> None:
                          f"{output_shape}; check the last layer's units and the labels")
 
 
-def as_targets(y: Any, names: list[str], name: str = "y") -> list[np.ndarray]:
+def as_targets(y: Any, names: list[str], name: str = "y", check_finite: bool = True) -> list[np.ndarray]:
     """Targets of a multi-output model: a list in output order, or a dict by output name."""
     if isinstance(y, dict):
         missing = [n for n in names if n not in y]
@@ -137,4 +137,4 @@ def as_targets(y: Any, names: list[str], name: str = "y") -> list[np.ndarray]:
     if not isinstance(y, (list, tuple)) or len(y) != len(names):
         raise ValueError(f"the model has {len(names)} outputs {names}: give {name} as a list of "
                          f"{len(names)} arrays or a dict by output name")
-    return [data.as_target_array(t, f"{name}[{n!r}]") for t, n in zip(y, names)]
+    return [data.as_target_array(t, f"{name}[{n!r}]", check_finite) for t, n in zip(y, names)]
