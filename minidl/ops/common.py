@@ -11,6 +11,27 @@ from ..autograd import Tensor
 
 _PLAIN_NUMBERS = (float, int)  # exact types: bool (a subclass of int) takes the general path
 
+#: read-only 0-d constants made by the fast path below, by (type, value, dtype): a loop
+#: such as ``y = y * 0.9`` then builds its constant once (~0.6 µs of an op's ~6 µs)
+_CONSTANTS: dict[tuple, Tensor] = {}
+_MAX_CONSTANTS = 256
+
+
+def _constant(value: float | int, dtype: np.dtype) -> Tensor:
+    """``value`` as a 0-d tensor of ``dtype``, shared.  Zero and NaN are never shared: the
+    cache cannot tell 0.0 from -0.0 (equal keys), and NaN is not equal to itself."""
+    if not value or value != value:
+        return Tensor._wrap(np.array(value, dtype))
+    key = (type(value), value, dtype)
+    constant = _CONSTANTS.get(key)
+    if constant is None:
+        if len(_CONSTANTS) >= _MAX_CONSTANTS:
+            _CONSTANTS.clear()
+        array = np.array(value, dtype)
+        array.flags.writeable = False  # shared by every graph that uses it
+        constant = _CONSTANTS[key] = Tensor._wrap(array)
+    return constant
+
 
 def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
     """Return ``value`` as a Tensor, taking ``like``'s dtype and device for plain numbers.
@@ -26,7 +47,7 @@ def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
         # Fast path for the commonest case, ``cpu_float_tensor * 2.0``: the general code below
         # would reach the same answer (the number takes the tensor's dtype) through several
         # slower steps.  Ints too large for int64 take the general path and its error.
-        return Tensor._wrap(np.array(value, like.data.dtype))
+        return _constant(value, like.data.dtype)
     if like is None:
         return Tensor(value)
     xp = like.xp

@@ -104,3 +104,22 @@ def test_scalar_constant_is_recorded_as_an_input_without_grad():
     a, b = y.creator.inputs
     assert a.shape == () and not a.requires_grad and b is x
     assert y.creator.needs_grad == (False, True)
+
+
+def test_python_number_constants_are_shared_read_only_and_keep_signed_zero():
+    from minidl.ops import common
+
+    x = mdl.tensor(np.array([1.0, -2.0], np.float32), requires_grad=True)
+    a, b = x * 1.5, x * 1.5
+    assert a.creator.inputs[1] is b.creator.inputs[1]  # one 0-d constant for 1.5 in float32
+    assert not a.creator.inputs[1].data.flags.writeable
+    assert (x * 1.5).creator.inputs[1] is not (x.astype("float64") * 1.5).creator.inputs[1]
+    np.testing.assert_array_equal(np.signbit((x * -0.0).numpy()), [True, False])  # -0.0 not 0.0
+    np.testing.assert_array_equal(np.signbit((x * 0.0).numpy()), [False, True])
+    assert np.isnan((x * float("nan")).numpy()).all()
+    assert (x * 2).creator.inputs[1] is not (x * 2.0).creator.inputs[1]  # int 2 and float 2.0 apart
+    for i in range(3 * common._MAX_CONSTANTS):  # the cache stays bounded
+        x + float(i + 1)
+    assert len(common._CONSTANTS) <= common._MAX_CONSTANTS
+    (x * 3.0 + 3.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
