@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from ..ops.common import is_shared_constant
 from ._common import finish, new_figure
 
 PathLike = str | os.PathLike | None
@@ -54,32 +55,38 @@ def graph_nodes(tensor: Any) -> list[GraphNode]:
     """The nodes of the graph that produced ``tensor``, each after all of its parents.
 
     Iterative depth-first post-order, so very long chains do not hit the recursion limit.
+    A tensor used twice is one node; the constants that Python numbers become (``x * 2.0``)
+    are one node per use, although minidl shares them (:func:`minidl.ops.common.is_shared_constant`).
     """
     nodes: list[GraphNode] = []
-    ids: dict[int, int] = {}  # id(tensor or Function) -> node id
+    ids: dict[Any, int] = {}  # key of a tensor or Function -> node id
+
+    def key_of(obj: Any, user: Any) -> Any:
+        return (id(obj), id(user)) if is_shared_constant(obj) else id(obj)
 
     def parents_of(obj: Any, is_tensor: bool) -> list:
         if is_tensor:
-            return [] if obj.creator is None else [(obj.creator, False)]
+            return [] if obj.creator is None else [(obj.creator, False, id(obj.creator))]
         if getattr(obj, "released", False) or obj.inputs is None:
             raise ValueError("the graph was freed by backward(); draw it before calling backward(), "
                              "or call backward(retain_graph=True)")
-        return [(t, True) for t in obj.inputs]
+        return [(t, True, key_of(t, obj)) for t in obj.inputs]
 
-    stack = [(tensor, True, False)]
+    stack = [(tensor, True, False, id(tensor))]
     while stack:
-        obj, is_tensor, expanded = stack.pop()
-        if id(obj) in ids:
+        obj, is_tensor, expanded, key = stack.pop()
+        if key in ids:
             continue
         parents = parents_of(obj, is_tensor)
         if not expanded:
-            stack.append((obj, is_tensor, True))
-            stack.extend((p, p_is_tensor, False) for p, p_is_tensor in reversed(parents) if id(p) not in ids)
+            stack.append((obj, is_tensor, True, key))
+            stack.extend((p, p_is_tensor, False, k) for p, p_is_tensor, k in reversed(parents)
+                         if k not in ids)
             continue
-        ids[id(obj)] = len(nodes)
+        ids[key] = len(nodes)
         label = _tensor_label(obj) if is_tensor else _op_label(obj)
         nodes.append(GraphNode(len(nodes), "tensor" if is_tensor else "op", label,
-                               [ids[id(p)] for p, _ in parents], obj))
+                               [ids[k] for _, _, k in parents], obj))
     return nodes
 
 
