@@ -103,11 +103,17 @@ def _as_numpy(y: Any) -> np.ndarray:
     return y.numpy() if hasattr(y, "numpy") else np.asarray(y)
 
 
-class Accuracy(MetricObject):
-    default_name = "accuracy"
+def _metric_class(class_name: str, fn: Callable) -> type[MetricObject]:
+    """A metric class that averages ``fn(y_true, y_pred)`` (one value per sample), named as fn."""
+    return type(class_name, (MetricObject,), {"default_name": fn.__name__, "per_sample": staticmethod(fn),
+                                             "__module__": __name__, "__doc__": fn.__doc__})
 
-    def per_sample(self, y_true, y_pred):
-        return accuracy(y_true, y_pred)
+
+Accuracy = _metric_class("Accuracy", accuracy)
+CategoricalAccuracy = _metric_class("CategoricalAccuracy", categorical_accuracy)
+SparseCategoricalAccuracy = _metric_class("SparseCategoricalAccuracy", sparse_categorical_accuracy)
+MeanAbsoluteError = _metric_class("MeanAbsoluteError", mean_absolute_error)
+MeanSquaredError = _metric_class("MeanSquaredError", mean_squared_error)
 
 
 class BinaryAccuracy(MetricObject):
@@ -119,34 +125,6 @@ class BinaryAccuracy(MetricObject):
 
     def per_sample(self, y_true, y_pred):
         return binary_accuracy(y_true, y_pred, self.threshold)
-
-
-class CategoricalAccuracy(MetricObject):
-    default_name = "categorical_accuracy"
-
-    def per_sample(self, y_true, y_pred):
-        return categorical_accuracy(y_true, y_pred)
-
-
-class SparseCategoricalAccuracy(MetricObject):
-    default_name = "sparse_categorical_accuracy"
-
-    def per_sample(self, y_true, y_pred):
-        return sparse_categorical_accuracy(y_true, y_pred)
-
-
-class MeanAbsoluteError(MetricObject):
-    default_name = "mean_absolute_error"
-
-    def per_sample(self, y_true, y_pred):
-        return mean_absolute_error(y_true, y_pred)
-
-
-class MeanSquaredError(MetricObject):
-    default_name = "mean_squared_error"
-
-    def per_sample(self, y_true, y_pred):
-        return mean_squared_error(y_true, y_pred)
 
 
 def get(identifier: Any, loss_name: str, output_shape: tuple) -> Mean:
