@@ -1,4 +1,4 @@
-"""``Model``: compile, fit, evaluate, predict — the Keras training API.
+"""``Model``: compile and fit — the Keras training API (evaluate and predict: inference.py).
 
 One training loop serves every model kind (Sequential, functional, subclassed).
 Each step is what a PyTorch-style loop would write by hand:
@@ -18,16 +18,16 @@ from typing import Any
 import numpy as np
 
 from ... import random
-from ...autograd import Tensor, no_grad
-from ...backend import to_numpy
+from ...autograd import Tensor
 from ...errors import MinidlError
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from ..layers.base import Layer
 from . import data, multi_output
+from .inference import Inference
 
 
-class Model(Layer):
+class Model(Inference, Layer):
     """Base of all Keras models.  Subclass it and define ``call``, or use
     ``Sequential`` / ``Model(inputs, outputs)``."""
 
@@ -355,113 +355,6 @@ class Model(Layer):
             else np.asarray(validation_data[2], dtype=np.float32)
         data.check_lengths(xv, yv, sw)
         return xv, yv, sw
-
-    # -- evaluate / predict ------------------------------------------------------------------------
-    def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None,
-                 verbose: Any = "auto", sample_weight: Any = None, return_dict: bool = False,
-                 callbacks: Any = None, steps: int | None = None) -> Any:
-        """Loss and metrics on (x, y): ``[loss, *metrics]`` as floats (a float without metrics)."""
-        from ..callbacks import CallbackList
-        from ..progress import ProgressBar
-
-        self._require_compiled("evaluate")
-        batch_size = data.check_batch_size(batch_size)
-        verbose = 1 if verbose == "auto" else int(verbose)
-        # NaN and infinities are looked for only in a batch whose loss is not finite
-        x, y = self._as_inputs(x, check_finite=False), self._as_targets(y, check_finite=False)
-        sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)
-        data.check_lengths(x, y, sw)
-        output_shape = self._prepare(x, y)
-        callback_list = CallbackList(callbacks, model=self)
-        steps = -(-data.num_samples(x) // batch_size)
-        callback_list.set_params({"epochs": 1, "steps": steps, "verbose": verbose})
-        logs = self._evaluate_batches(x, y, sw, batch_size, output_shape, callback_list,
-                                      ProgressBar(steps, verbose))
-        self.train()
-        if return_dict:
-            return logs
-        values = [float(v) for v in logs.values()]
-        return values[0] if len(values) == 1 else values
-
-    def _evaluate_batches(self, x: Any, y: np.ndarray, sw: Any, batch_size: int, output_shape: tuple,
-                          callback_list: Any, bar: Any) -> dict:
-        """The loss and metrics over checked data in inference mode (evaluate, fit's validation).
-
-        Calls the callbacks' ``on_test_*`` hooks; the per-batch ones only for callbacks that
-        define them."""
-        self.eval()
-        loss_tracker = metrics_module.Mean("loss")
-        trackers = self._metric_trackers(output_shape)
-        batch_callbacks = callback_list.defining("on_test_batch_begin", "on_test_batch_end")
-        callback_list.on_test_begin()
-        started = time.perf_counter()
-        logs: dict = {}
-        with no_grad():
-            for step, index in enumerate(data.batch_slices(data.num_samples(x), batch_size, None)):
-                for cb in batch_callbacks:
-                    cb.on_test_batch_begin(step)
-                yb = data.take(y, index)
-                y_pred = self._forward(data.take(x, index), training=False)
-                swb = None if sw is None else sw[index]
-                loss = float(self._total_loss(yb, y_pred, swb).data)
-                if not math.isfinite(loss):
-                    data.find_not_finite({"x": data.take(x, index), "y": yb, "sample_weight": swb}, index)
-                loss_tracker.update(loss, data.num_samples(yb))
-                y_pred = y_pred.data if isinstance(y_pred, Tensor) else [p.data for p in y_pred]
-                for m in trackers:
-                    m.update_from(yb, y_pred)
-                logs = {"loss": loss_tracker.result(), **{m.name: m.result() for m in trackers}}
-                for cb in batch_callbacks:
-                    cb.on_test_batch_end(step, logs)
-                bar.update(step + 1, logs)
-        bar.finish(logs, time.perf_counter() - started)
-        callback_list.on_test_end(logs)
-        return logs
-
-    def test_on_batch(self, x: Any, y: Any, sample_weight: Any = None) -> Any:
-        return self.evaluate(x, y, batch_size=data.num_samples(self._as_inputs(x)), verbose=0,
-                             sample_weight=sample_weight)
-
-    def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto",
-                steps: int | None = None, callbacks: Any = None) -> np.ndarray:
-        """Model outputs for ``x`` as a NumPy array, computed in batches in inference mode
-        (a list of arrays, one per output, for a model with several outputs)."""
-        from ..callbacks import CallbackList
-        from ..progress import ProgressBar
-
-        batch_size = data.check_batch_size(batch_size)
-        verbose = 1 if verbose == "auto" else int(verbose)
-        x = self._as_inputs(x, check_finite=False)  # NaN: looked for where an output is not finite
-        n = data.num_samples(x)
-        was_training = self.training
-        self.eval()
-        outputs = []
-        callback_list = CallbackList(callbacks, model=self)
-        batch_callbacks = callback_list.defining("on_predict_batch_begin", "on_predict_batch_end")
-        callback_list.on_predict_begin()
-        bar = ProgressBar(-(-n // batch_size), verbose)
-        started = time.perf_counter()
-        with no_grad():
-            for step, index in enumerate(data.batch_slices(n, batch_size, None)):
-                for cb in batch_callbacks:
-                    cb.on_predict_batch_begin(step)
-                xb = data.take(x, index)
-                out = self._forward(xb, training=False)
-                outputs.append(to_numpy(out.data) if isinstance(out, Tensor) else [to_numpy(o.data) for o in out])
-                if not all(np.isfinite(o).all() for o in (outputs[-1] if isinstance(out, list) else [outputs[-1]])):
-                    data.find_not_finite({"x": xb}, index)
-                for cb in batch_callbacks:
-                    cb.on_predict_batch_end(step, {"outputs": outputs[-1]})
-                bar.update(step + 1, {})
-        bar.finish({}, time.perf_counter() - started)
-        callback_list.on_predict_end()
-        self.train(was_training)
-        if isinstance(outputs[0], list):  # several outputs: join the batches of each one
-            return [np.concatenate(parts, axis=0) for parts in zip(*outputs)]
-        return np.concatenate(outputs, axis=0)
-
-    def predict_on_batch(self, x: Any) -> np.ndarray:
-        return self.predict(x, batch_size=data.num_samples(self._as_inputs(x)), verbose=0)
 
     # -- saving -------------------------------------------------------------------------------------
     def save(self, filepath: str, overwrite: bool = True, **kwargs: Any) -> None:
