@@ -7,7 +7,7 @@ small and each op lives next to its derivative.
 from __future__ import annotations
 
 from ..autograd import Tensor
-from . import activation, creation, elementwise, linalg, loss, reduction, shape
+from . import activation, creation, elementwise, linalg, loss, reduction, selection, shape
 from .activation import elu, gelu, leaky_relu, log_softmax, relu, softmax, softplus
 from .conv import conv2d
 from .creation import (
@@ -25,30 +25,32 @@ from .elementwise import (
     abs,
     add,
     astype,
-    clip,
     div,
-    equal,
     exp,
-    greater,
-    greater_equal,
-    less,
-    less_equal,
     log,
-    maximum,
-    minimum,
     mul,
     neg,
-    not_equal,
     pow,
     sigmoid,
     sqrt,
     sub,
     tanh,
-    where,
 )
 from .linalg import linear, matmul
 from .pool import avg_pool2d, max_pool2d
 from .reduction import argmax, argmin, logsumexp, max, mean, min, std, sum, var
+from .selection import (
+    clip,
+    equal,
+    greater,
+    greater_equal,
+    less,
+    less_equal,
+    maximum,
+    minimum,
+    not_equal,
+    where,
+)
 from .shape import (
     broadcast_to,
     concatenate,
@@ -64,7 +66,7 @@ from .shape import (
 )
 
 __all__ = [
-    "activation", "creation", "elementwise", "linalg", "loss", "reduction", "shape",
+    "activation", "creation", "elementwise", "linalg", "loss", "reduction", "selection", "shape",
     "abs", "add", "arange", "argmax", "argmin", "astype", "avg_pool2d", "broadcast_to", "clip",
     "concatenate", "conv2d", "div", "dropout", "elu", "equal", "exp", "expand_dims", "flatten",
     "full", "gelu", "getitem", "greater", "greater_equal", "leaky_relu", "less", "less_equal",

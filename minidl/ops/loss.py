@@ -16,6 +16,7 @@ from ..autograd import Function, Tensor
 from ..backend import get_array_module
 from ..errors import ShapeError
 from . import elementwise as E
+from . import selection as S
 from .activation import log_softmax, softplus
 from .common import as_tensor
 from .reduction import mean, sum
@@ -104,7 +105,7 @@ def huber_loss(
         raise ValueError(f"huber_loss delta must be a positive number, got {delta!r}")
     prediction, t = _pair(prediction, target, "huber_loss")
     err = E.abs(prediction - t)
-    quadratic = E.minimum(err, delta)
+    quadratic = S.minimum(err, delta)
     linear = err - quadratic
     return _reduce(_per_sample_mean(0.5 * quadratic * quadratic + delta * linear), sample_weight)
 
@@ -141,7 +142,7 @@ def binary_cross_entropy(
     """
     prediction, t = _pair(prediction, target, "binary_cross_entropy")
     if eps is not None:
-        p = E.clip(prediction, eps, 1 - eps)
+        p = S.clip(prediction, eps, 1 - eps)
         per = -(t * E.log(p) + (1 - t) * E.log(1 - p))
         return _reduce(_per_sample_mean(per), sample_weight)
     if prediction.size:
