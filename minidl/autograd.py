@@ -238,19 +238,28 @@ class Function:
         fn = cls()
         if params:
             fn.__dict__.update(params)
-        # One loop gathers arrays and flags and checks devices (cheaper than comprehensions)
-        arrays, needs_grad = [], []
-        on_cpu = isinstance(inputs[0].data, np.ndarray)
-        for t in inputs:
-            if isinstance(t.data, np.ndarray) is not on_cpu:
-                raise DeviceMismatchError(f"{cls.__name__} got tensors on different devices: "
-                                          f"{', '.join(x.device for x in inputs)}; move them with .to(device) first")
-            arrays.append(t.data)
-            needs_grad.append(t.requires_grad)
-        record = True in needs_grad and _grad_mode.enabled
-        if record:
-            fn.needs_grad = tuple(needs_grad)
-        out_data = fn.forward(*arrays)
+        if len(inputs) == 2:  # most ops (x + y, x @ w): unpacked, no lists (~0.4 µs of ~4 per op)
+            a, b = inputs
+            data_a, data_b = a.data, b.data
+            on_cpu = isinstance(data_a, np.ndarray)
+            if isinstance(data_b, np.ndarray) is not on_cpu:
+                _devices_differ(cls, inputs)
+            record = (a.requires_grad or b.requires_grad) and _grad_mode.enabled
+            if record:
+                fn.needs_grad = (a.requires_grad, b.requires_grad)
+            out_data = fn.forward(data_a, data_b)
+        else:  # one loop gathers arrays and flags and checks devices
+            arrays, needs_grad = [], []
+            on_cpu = isinstance(inputs[0].data, np.ndarray)
+            for t in inputs:
+                if isinstance(t.data, np.ndarray) is not on_cpu:
+                    _devices_differ(cls, inputs)
+                arrays.append(t.data)
+                needs_grad.append(t.requires_grad)
+            record = True in needs_grad and _grad_mode.enabled
+            if record:
+                fn.needs_grad = tuple(needs_grad)
+            out_data = fn.forward(*arrays)
         if on_cpu and type(out_data) is not np.ndarray:
             out_data = np.asarray(out_data)  # NumPy returns scalars for 0-d results
         out = Tensor._wrap(out_data)
@@ -270,6 +279,11 @@ class Function:
         """Drop the inputs and saved arrays so memory can be reclaimed after backward."""
         self.__dict__.clear()
         self.released = True
+
+
+def _devices_differ(cls: type, inputs: tuple[Tensor, ...]) -> None:
+    raise DeviceMismatchError(f"{cls.__name__} got tensors on different devices: "
+                              f"{', '.join(x.device for x in inputs)}; move them with .to(device) first")
 
 
 def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:

@@ -72,6 +72,8 @@ def xp_for(device: str) -> Any:
 
 def get_array_module(array: Any) -> Any:
     """numpy for NumPy arrays (and scalars), cupy for CuPy arrays."""
+    if type(array) is np.ndarray:  # the usual case, asked for by every op: answer it first
+        return np
     return _import_cupy() if type(array).__module__.startswith("cupy") else np
 
 

@@ -33,6 +33,8 @@ configure_threads()  # before NumPy/Numba load below (a no-op if minidl/__init__
 configure_memory()  # reuse freed arrays between steps (see memory.py)
 drop_stale_cache()  # before any cached kernel loads (see cache_guard.py)
 
+import numpy as np  # noqa: E402
+
 from minidl.kernels import reference  # noqa: E402
 from minidl.kernels.reference import pad_amounts  # noqa: E402
 
@@ -79,6 +81,8 @@ _cpu, ACTIVE = _choose_cpu()
 
 def get_kernels(xp: Any = None) -> ModuleType:
     """The kernel module for an array module or array: gpu_cupy for CuPy, else the CPU one."""
+    if xp is np or type(xp) is np.ndarray:
+        return _cpu
     name = getattr(xp, "__name__", None) or type(xp).__module__
     if name.split(".")[0] == "cupy":
         from minidl.kernels import gpu_cupy  # noqa: PLC0415 (CuPy only when asked)

@@ -61,10 +61,23 @@ def _softmax_ce(z, labels, probs, use_labels, want_grad, grad):  # pragma: no co
     return total / max(n, 1)
 
 
+@njit(cache=True, nogil=True)
+def _labels_in_range(labels, k):  # pragma: no cover (compiled)
+    for i in range(labels.shape[0]):
+        if labels[i] < 0 or labels[i] >= k:
+            return False
+    return True
+
+
 def softmax_cross_entropy(logits: Any, target: Any, want_grad: bool) -> tuple[Any, Any]:
     """Mean softmax cross-entropy (0-d array, the logits' dtype) and ``(softmax - t) / N``."""
-    use_labels = check_target(logits, target)
     z = _c(logits)
+    if (z.ndim == 2 and type(target) is np.ndarray and target.ndim == 1 and target.dtype.kind in "iu"
+            and target.shape[0] == z.shape[0]):  # labels, the usual case: one compiled range check
+        labels = _c(target).astype(np.int64, copy=False)  # (a uint64 above 2**63 turns negative)
+        use_labels = _labels_in_range(labels, z.shape[1]) or check_target(logits, target)  # raises
+    else:
+        use_labels = check_target(logits, target)
     if use_labels:
         labels, probs = _c(target).astype(np.int64, copy=False), np.zeros((1, 1), z.dtype)
     else:
@@ -181,11 +194,19 @@ def _relu_bwd_blocks(dy, y, dx, parts):  # pragma: no cover (compiled)
         _relu_bwd_rows(dy, y, dx, t * step, min(rows, (t + 1) * step), parts[t])
 
 
+_DENSE_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _dense_ok(*arrays: Any) -> bool:
     """float32/float64 arrays of one dtype, at least 1-D: the compiled loops apply."""
     a = arrays[0]
-    return (a.ndim > 0 and a.shape[-1] > 0 and a.dtype in (np.float32, np.float64)
-            and all(x.dtype == a.dtype for x in arrays))
+    dtype = a.dtype
+    if not (a.ndim > 0 and a.shape[-1] > 0 and dtype in _DENSE_DTYPES):
+        return False
+    for x in arrays:  # a loop, not all(genexpr): this runs for every dense layer, twice a step
+        if x.dtype != dtype:
+            return False
+    return True
 
 
 def bias_act(y: Any, b: Any, relu: bool) -> Any:
@@ -216,5 +237,8 @@ def relu_backward_bias(dy: Any, y: Any, need_bias: bool) -> tuple[Any, Any]:
         _relu_bwd_blocks(dy, y, dx, parts)
     else:
         _relu_bwd_rows(dy, y, dx, 0, dy.shape[0], parts[0])
-    db = parts.sum(axis=0).astype(dx.dtype) if need_bias else None  # blocks in order: reproducible
+    if not need_bias:
+        return dx.reshape(shape), None
+    # the blocks' partial sums added in order: reproducible
+    db = parts.sum(axis=0).astype(dx.dtype) if big else parts[0].astype(dx.dtype)
     return dx.reshape(shape), db

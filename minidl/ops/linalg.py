@@ -116,17 +116,18 @@ def linear_relu(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def _linear(x: Any, weight: Tensor, bias: Tensor | None, relu: bool) -> Tensor:
+    # The checks read the arrays' own attributes: this runs for every dense layer and step.
     x = as_tensor(x, weight)
-    if x.dtype.kind != "f":  # integer features take the weight's float dtype
+    if x.data.dtype.kind != "f":  # integer features take the weight's float dtype
         x = astype(x, weight.dtype)
-    if weight.ndim != 2:
+    x_shape, w_shape = x.data.shape, weight.data.shape
+    if len(w_shape) != 2:
         raise ShapeError(f"linear expects a 2-D weight (in, out), got shape {weight.shape}")
-    if x.ndim == 0 or x.shape[-1] != weight.shape[0]:
+    if not x_shape or x_shape[-1] != w_shape[0]:
         raise ShapeError(
-            f"linear expected input with last dimension {weight.shape[0]}, got shape {x.shape}"
+            f"linear expected input with last dimension {w_shape[0]}, got shape {x.shape}"
         )
-    if bias is None:
-        return Linear.apply(x, weight, relu=relu)
-    if bias.shape != (weight.shape[1],):
-        raise ShapeError(f"linear bias must have shape ({weight.shape[1]},), got {bias.shape}")
-    return Linear.apply(x, weight, bias, relu=relu)
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    if bias is not None and bias.data.shape != (w_shape[1],):
+        raise ShapeError(f"linear bias must have shape ({w_shape[1]},), got {bias.shape}")
+    return Linear.apply(*inputs, relu=True) if relu else Linear.apply(*inputs)

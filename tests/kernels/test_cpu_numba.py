@@ -195,6 +195,28 @@ def test_softmax_cross_entropy_stable_and_checked(dtype):
         K.softmax_cross_entropy(z, np.array([0, 3]), True)
 
 
+@pytest.mark.parametrize("labels, bad", [
+    (np.array([0, -1]), -1),
+    (np.array([2, 3], np.int8), 3),
+    (np.array([1, 2**63 + 5], np.uint64), 2**63 + 5),  # negative once cast to int64: still caught
+    (np.array([-128, 0], np.int8), -128),
+])
+def test_softmax_cross_entropy_names_any_bad_label_as_the_reference(labels, bad):
+    z = np.zeros((2, 3), np.float32)
+    for kernels in (K, R):  # the compiled range check and the reference say the same
+        with pytest.raises(ValueError, match=rf"label {bad} is out of range: expected labels in \[0, 3\)"):
+            kernels.softmax_cross_entropy(z, labels, True)
+
+
+def test_softmax_cross_entropy_takes_every_integer_label_type():
+    z = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    want = R.softmax_cross_entropy(z, np.array([0, 2, 1, 2]), True)
+    for dtype in (np.int8, np.uint8, np.int32, np.uint64):
+        got = K.softmax_cross_entropy(z, np.array([0, 2, 1, 2], dtype), True)
+        np.testing.assert_allclose(got[0], want[0], rtol=1e-6)
+        np.testing.assert_allclose(got[1], want[1], rtol=1e-6, atol=1e-7)
+
+
 @given(st.sampled_from(DTYPES), st.lists(st.integers(1, 5), min_size=0, max_size=2),
        st.integers(1, 300), st.floats(0.1, 60), st.integers(0, 2**16))
 def test_softmax_over_the_last_axis(dtype, lead, k, spread, seed):
