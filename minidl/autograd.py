@@ -262,11 +262,14 @@ class Function:
             out_data = fn.forward(*arrays)
         if on_cpu and type(out_data) is not np.ndarray:
             out_data = np.asarray(out_data)  # NumPy returns scalars for 0-d results
-        out = Tensor._wrap(out_data)
+        out = _new_object(Tensor)  # Tensor._wrap, inlined: this runs once per op
+        out.data = out_data
+        out.grad = out.name = None
         if record:
             fn.inputs = inputs
-            out.requires_grad = True
-            out.creator = fn
+            out.requires_grad, out.creator = True, fn
+        else:
+            out.requires_grad, out.creator = False, None
         return out
 
     def forward(self, *arrays: Any) -> Any:
@@ -307,7 +310,8 @@ def topological_order(root: Tensor) -> Iterator[Function]:
     Kahn's algorithm: count the uses of each function's output inside the graph, then a
     function is ready once all its uses were visited.  Loops, not recursion, so a chain of
     100,000 ops does not hit Python's recursion limit."""
-    uses = {id(root.creator): 0}
+    # Functions are their own dict keys (identity hash, no __eq__): cheaper than id(fn)
+    uses = {root.creator: 0}
     stack = [root.creator]
     while stack:
         fn = stack.pop()
@@ -315,22 +319,25 @@ def topological_order(root: Tensor) -> Iterator[Function]:
             raise GraphError("trying to backward through the graph a second time: its saved arrays were "
                              "freed after the first backward(); call backward(retain_graph=True) the first time")
         for t in fn.inputs:
-            if t.creator is not None:
-                key = id(t.creator)
-                uses[key] = uses.get(key, 0) + 1
-                if uses[key] == 1:  # first time seen: walk on from it
-                    stack.append(t.creator)
+            creator = t.creator
+            if creator is not None:
+                if creator in uses:
+                    uses[creator] += 1
+                else:  # first time seen: walk on from it
+                    uses[creator] = 1
+                    stack.append(creator)
     ready = [root.creator]
     while ready:
         fn = ready.pop()
         inputs = fn.inputs  # read before yielding: the caller may release fn
         yield fn
         for t in inputs:
-            if t.creator is not None:
-                key = id(t.creator)
-                uses[key] -= 1
-                if uses[key] == 0:
-                    ready.append(t.creator)
+            creator = t.creator
+            if creator is not None:
+                left = uses[creator] - 1
+                uses[creator] = left
+                if left == 0:
+                    ready.append(creator)
 
 
 def _accumulate_leaf(leaf: Tensor, grad: Any, handed_out: set[int]) -> None:
@@ -355,9 +362,9 @@ def run_backward(root: Tensor, seed: Any, retain_graph: bool = False) -> None:
     if root.creator is None:
         _accumulate_leaf(root, seed, handed_out)
         return
-    pending: dict[int, Any] = {id(root.creator): seed}  # dL/d(output) of each function
+    pending: dict[Function, Any] = {root.creator: seed}  # dL/d(output) of each function
     for fn in topological_order(root):
-        grad = pending.pop(id(fn), None)
+        grad = pending.pop(fn, None)
         if grad is not None:
             for t, g in zip(fn.inputs, fn.backward(grad)):
                 if g is None or not t.requires_grad:
@@ -367,8 +374,9 @@ def run_backward(root: Tensor, seed: Any, retain_graph: bool = False) -> None:
                 creator = t.creator
                 if creator is None:
                     _accumulate_leaf(t, g, handed_out)
+                elif creator in pending:
+                    pending[creator] = pending[creator] + g
                 else:
-                    key = id(creator)
-                    pending[key] = pending[key] + g if key in pending else g
+                    pending[creator] = g
         if not retain_graph:
             fn.release()

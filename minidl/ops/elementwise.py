@@ -15,7 +15,7 @@ import numpy as np
 from ..autograd import Function, Tensor
 from ..backend import default_dtype, result_dtype
 from ..errors import ShapeError
-from .common import as_tensor
+from .common import _constant, as_tensor
 
 # ---------------------------------------------------------------- arithmetic
 
@@ -291,6 +291,8 @@ def _pair(a: Any, b: Any, name: str | None = None) -> tuple[Tensor, Tensor]:
     """Both operands as tensors of one dtype (the design's promotion rule, not NumPy's:
     an integer tensor with a float32 tensor gives float32, not float64).  With the op's
     ``name``, also check that the shapes broadcast, so the error names the op."""
+    if type(b) is float and isinstance(a, Tensor) and type(a.data) is np.ndarray and a.data.dtype.kind == "f":
+        return a, _constant(b, a.data.dtype)  # ``x * 0.5``, as_tensor's fast path without the detour
     if isinstance(a, Tensor):
         b = as_tensor(b, a)
     elif isinstance(b, Tensor):
