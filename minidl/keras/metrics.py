@@ -17,7 +17,7 @@ import numpy as np
 
 def categorical_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     """Per sample: 1 if argmax of the prediction equals argmax of the one-hot target."""
-    return (np.argmax(y_pred, -1) == np.argmax(y_true, -1)).astype(np.float64)
+    return (np.asarray(y_pred).argmax(-1) == np.asarray(y_true).argmax(-1)).astype(np.float64)
 
 
 def sparse_categorical_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -61,9 +61,14 @@ class Mean:
     def reset_state(self) -> None:
         self.total, self.count = 0.0, 0.0
 
-    def update(self, values: np.ndarray, weight: float = 1.0) -> None:
-        self.total += float(np.sum(values)) * weight
-        self.count += np.size(values) * weight
+    def update(self, values: np.ndarray | float, weight: float = 1.0) -> None:
+        if type(values) is float:  # the batch loss, once per step
+            self.total += values * weight
+            self.count += weight
+            return
+        values = np.asarray(values)  # array methods: np.sum's dispatch costs more than the sum
+        self.total += float(values.sum()) * weight
+        self.count += values.size * weight
 
     def update_from(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
         self.update(self.fn(y_true, y_pred))
