@@ -8,8 +8,10 @@ per line from its stdout (see `benchmarks/peers/protocol.py`); a worker's
 stderr goes to a log file whose tail is shown when it fails.
 
 Noise on a shared machine drifts over seconds, so repeats are interleaved:
-repeat 1 of every row, then repeat 2 of every row (in a rotated order), and
+repeat 1 of every row, then repeat 2 of every row (in another order), and
 so on. A drift then spreads over all rows instead of biasing one of them.
+Each repeat starts with another row and shuffles the others (seeded), and a
+short pause before each timed repeat lets the previous worker's threads go idle.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import importlib.util
 import json
 import os
 import queue
+import random
 import subprocess
 import sys
 import tempfile
@@ -172,12 +175,28 @@ def select_specs(peers: str | None, cases: list[Case]) -> list[Spec]:
     return [s for s in SPECS if s.key in keys]
 
 
+#: pause before each timed repeat: thread pools spin for a few ms after their work (XLA's,
+#: OpenMP's, OpenBLAS's), on cores the next worker would otherwise share
+SETTLE_S = 0.05
+
+
 def rotated(items: list, shift: int) -> list:
     """`items` rotated left by `shift`: each repeat starts with a different row."""
     if not items:
         return items
     shift %= len(items)
     return items[shift:] + items[:shift]
+
+
+def repeat_order(items: list, repeat: int) -> list:
+    """The order of the rows in repeat `repeat`: rotated (each row starts some repeat), the
+    rest shuffled with the repeat as seed, so a row does not always follow the same one
+    (rotation alone keeps the cyclic order: a row would always run right after the same
+    framework, whose idle threads may still hold a core)."""
+    order = rotated(items, repeat)
+    rest = order[1:]
+    random.Random(repeat).shuffle(rest)
+    return order[:1] + rest
 
 
 def _row(worker: Worker, variant: str) -> dict:
@@ -311,9 +330,10 @@ class Runner:
                     self.log(f"[{case.id}] {row['framework']} {variant}: {row['error']}")
                 plan.append((w, row))
         for r in range(case.repeats[self.mode] if plan else 0):
-            for w, row in rotated(plan, r):
+            for w, row in repeat_order(plan, r):
                 if row["status"] != "ok":
                     continue
+                time.sleep(SETTLE_S)  # the previous worker's threads go idle before this one runs
                 reply = self._call(w, row, {"cmd": "run", "case_id": case.id,
                                             "variant": row["variant"]})
                 if reply.get("ok"):

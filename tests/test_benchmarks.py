@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))  # `benchmarks` is a folder of the repository, not
 
 from benchmarks import cases as C  # noqa: E402
 from benchmarks import report  # noqa: E402
-from benchmarks.runner import Spec, Worker, WorkerError, rotated, worker_env  # noqa: E402
+from benchmarks.runner import Spec, Worker, WorkerError, repeat_order, rotated, worker_env  # noqa: E402
 
 
 def _row(fw, variant, values, status="ok", **kw):
@@ -100,6 +100,16 @@ def test_rotation_puts_every_row_in_every_position():
     rows = ["a", "b", "c"]
     firsts = [rotated(rows, r)[0] for r in range(3)]
     assert sorted(firsts) == rows and all(sorted(rotated(rows, r)) == rows for r in range(5))
+
+
+def test_repeat_order_starts_with_each_row_and_varies_what_follows_what():
+    rows = ["a", "b", "c", "d", "e"]
+    orders = [repeat_order(rows, r) for r in range(10)]
+    assert all(sorted(o) == rows for o in orders)
+    assert sorted(o[0] for o in orders[:5]) == rows  # every row starts one of the first 5 repeats
+    before_a = {o[o.index("a") - 1] for o in orders if o[0] != "a"}
+    assert len(before_a) >= 2  # rotation alone would always put "e" before "a"
+    assert orders == [repeat_order(rows, r) for r in range(10)]  # seeded: the same every run
 
 
 def test_case_selection_by_number_and_id():
