@@ -11,6 +11,8 @@ the output's ``creator``.  The recorded functions form a directed acyclic graph;
 ``loss.backward()`` visits it in reverse topological order and applies the chain
 rule, ``dL/dx = sum over uses of x of (dL/dy · dy/dx)``.
 
+Whether graphs are recorded at all is :mod:`minidl.grad_mode` (``no_grad``).
+
 Broadcasting is undone in exactly one place, :func:`unbroadcast`, called by the
 engine, so no op has to worry about it: an op returns the gradient in the
 broadcast shape and the engine sums it back to the input's shape.
@@ -18,63 +20,20 @@ broadcast shape and the engine sums it back to the input's shape.
 
 from __future__ import annotations
 
-import functools
-import threading
-from collections.abc import Callable, Iterator
+import itertools
+import operator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from . import backend
 from .errors import DeviceMismatchError, GraphError
+from .grad_mode import _grad_mode, enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
 
-
-class _GradMode(threading.local):
-    enabled = True  # graph recording on or off, one flag per thread (as PyTorch)
-
-
-_grad_mode = _GradMode()
 _new_object = object.__new__
-
-
-def is_grad_enabled() -> bool:
-    return _grad_mode.enabled
-
-
-class set_grad_enabled:
-    """Context manager (and decorator) that turns graph recording on or off."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = bool(enabled)
-
-    def __enter__(self) -> None:
-        self.previous = _grad_mode.enabled
-        _grad_mode.enabled = self.enabled
-
-    def __exit__(self, *exc: object) -> None:
-        _grad_mode.enabled = self.previous
-
-    def __call__(self, func: Callable) -> Callable:
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(self.enabled):
-                return func(*args, **kwargs)
-
-        return wrapper
-
-
-class no_grad(set_grad_enabled):
-    """``with mdl.no_grad(): ...`` or ``@mdl.no_grad()``: compute without recording a graph."""
-
-    def __init__(self) -> None:
-        super().__init__(False)
-
-
-class enable_grad(set_grad_enabled):
-    """Turn graph recording back on inside a ``no_grad`` block."""
-
-    def __init__(self) -> None:
-        super().__init__(True)
+_applied = itertools.count()  # numbers the recorded functions in the order they are applied
+_application_number = operator.attrgetter("number")
 
 
 # ---------------------------------------------------------------- Tensor
@@ -266,7 +225,7 @@ class Function:
         out.data = out_data
         out.grad = out.name = None
         if record:
-            fn.inputs = inputs
+            fn.inputs, fn.number = inputs, next(_applied)
             out.requires_grad, out.creator = True, fn
         else:
             out.requires_grad, out.creator = False, None
@@ -304,14 +263,15 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     return grad
 
 
-def topological_order(root: Tensor) -> Iterator[Function]:
-    """Yield the functions reachable from ``root``, each after all functions that used its output.
+def topological_order(root: Tensor) -> list[Function]:
+    """The functions reachable from ``root``, each after all functions that used its output.
 
-    Kahn's algorithm: count the uses of each function's output inside the graph, then a
-    function is ready once all its uses were visited.  Loops, not recursion, so a chain of
-    100,000 ops does not hit Python's recursion limit."""
-    # Functions are their own dict keys (identity hash, no __eq__): cheaper than id(fn)
-    uses = {root.creator: 0}
+    A function can only use outputs of functions applied before it, so the order of
+    application, reversed, is such an order (as the "generation" of DeZero and PyTorch):
+    collect the reachable functions, then sort them by their application number, last
+    first.  A loop, not recursion, so a chain of 100,000 ops does not hit Python's
+    recursion limit."""
+    seen = {root.creator}  # Functions are their own set members (identity hash, no __eq__)
     stack = [root.creator]
     while stack:
         fn = stack.pop()
@@ -320,24 +280,10 @@ def topological_order(root: Tensor) -> Iterator[Function]:
                              "freed after the first backward(); call backward(retain_graph=True) the first time")
         for t in fn.inputs:
             creator = t.creator
-            if creator is not None:
-                if creator in uses:
-                    uses[creator] += 1
-                else:  # first time seen: walk on from it
-                    uses[creator] = 1
-                    stack.append(creator)
-    ready = [root.creator]
-    while ready:
-        fn = ready.pop()
-        inputs = fn.inputs  # read before yielding: the caller may release fn
-        yield fn
-        for t in inputs:
-            creator = t.creator
-            if creator is not None:
-                left = uses[creator] - 1
-                uses[creator] = left
-                if left == 0:
-                    ready.append(creator)
+            if creator is not None and creator not in seen:
+                seen.add(creator)
+                stack.append(creator)
+    return sorted(seen, key=_application_number, reverse=True)
 
 
 def _accumulate_leaf(leaf: Tensor, grad: Any, handed_out: set[int]) -> None:
