@@ -190,6 +190,7 @@ class Function:
 
     inputs: tuple[Tensor, ...] | None = None
     needs_grad: tuple[bool, ...] = ()
+    number = -1  # when recorded: its place in the order of application (backward goes last first)
     released = False
 
     @classmethod
