@@ -93,9 +93,9 @@ CASES: tuple[Case, ...] = (
            goal=None),
     # short units: more interleaved repeats, so that one noisy moment does not decide the median
     _train("mlp_b64", 2, "MLP 784-256-128-10 training step, batch 64", "mlp", 64, 150, 600,
-           repeats={"quick": 7, "full": 7}),
+           repeats={"quick": 6, "full": 7}),
     _train("mlp_b1024", 2, "MLP 784-256-128-10 training step, batch 1024", "mlp", 1024, 30, 60,
-           repeats={"quick": 9, "full": 9},  # 3-5 repeats: one noisy moment moved the median 10%
+           repeats={"quick": 8, "full": 9},  # 3-5 repeats: one noisy moment moved the median 10%
            goal=None),  # BLAS-bound: the goal is to be as fast as the BLAS allows
     _predict("cnn_predict", 3),
     Case("autograd_chain", 4, f"autograd chain of {CHAIN_OPS:,} tiny ops, forward+backward",
