@@ -72,16 +72,16 @@ def _labels_in_range(labels, k):  # pragma: no cover (compiled)
 def softmax_cross_entropy(logits: Any, target: Any, want_grad: bool) -> tuple[Any, Any]:
     """Mean softmax cross-entropy (0-d array, the logits' dtype) and ``(softmax - t) / N``."""
     z = _c(logits)
+    labels, probs = np.zeros(1, np.int64), np.zeros((1, 1), z.dtype)  # the compiled loop reads only one
     if (z.ndim == 2 and type(target) is np.ndarray and target.ndim == 1 and target.dtype.kind in "iu"
             and target.shape[0] == z.shape[0]):  # labels, the usual case: one compiled range check
-        labels = _c(target).astype(np.int64, copy=False)  # (a uint64 above 2**63 turns negative)
-        use_labels = _labels_in_range(labels, z.shape[1]) or check_target(logits, target)  # raises
+        labels, use_labels = _c(target).astype(np.int64, copy=False), True  # (uint64 > 2**63: negative)
+        if not _labels_in_range(labels, z.shape[1]):
+            check_target(logits, target)  # raises, naming the first bad label
+    elif use_labels := check_target(logits, target):
+        labels = _c(target).astype(np.int64, copy=False)
     else:
-        use_labels = check_target(logits, target)
-    if use_labels:
-        labels, probs = _c(target).astype(np.int64, copy=False), np.zeros((1, 1), z.dtype)
-    else:
-        labels, probs = np.zeros(1, np.int64), _c(target).astype(z.dtype, copy=False)
+        probs = _c(target).astype(z.dtype, copy=False)
     grad = np.empty_like(z) if want_grad else np.empty((1, 1), z.dtype)
     loss = _softmax_ce(z, labels, probs, use_labels, want_grad, grad)
     return np.asarray(loss, dtype=z.dtype), (grad if want_grad else None)
