@@ -57,90 +57,113 @@ def transformed_weights(w: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def _input_tiles(x, s, e, top, left, poh, pwo, rows, v):  # pragma: no cover (compiled)
+def _input_tiles(x, s, e, top, left, poh, pwo, prow, ct, v):  # pragma: no cover (compiled)
     """``v[ξ, t] = (Bᵀ d B)[ξ]`` for the 4x4 patch d of every tile t of images s..e-1.
 
-    Bᵀ is applied to the four input rows once per tile row, for all columns
-    (``rows[i, col]``, channels last); then B to four columns per tile.  Views are
-    taken once per tile row: inside, plain 2-D indexing keeps the loops vectorised.
+    B on the columns first, once per input row (a tile row shares two input rows
+    with the next): ``ct[k, y, q] = (d B)[k]`` for tile column q, from the row
+    copied into ``prow`` between zero columns (the padding).  Then Bᵀ on the rows,
+    for a whole tile row at once: ``ct[k, y]`` is one contiguous run of
+    ``pwo * C`` numbers, and so is ``v[ξ, t:t + pwo]``.  Each loop writes one
+    array and reads two: LLVM vectorises such loops, not ones that mix several
+    outputs (it would have to check at run time that none of them overlap).
     """
     _, h, w, c = x.shape
-    cols = rows.shape[1]
-    for i in range(4):
-        rows[i, :, :] = 0  # columns outside the image stay zero (padding)
+    cols = prow.shape[0]
+    prow[:, :] = 0
+    n_in = min(w, cols - left) * c  # entries of an input row that land in prow
+    span = pwo * c
+    zero = np.zeros(span, x.dtype)  # a transformed row above or below the image
+    row_in = prow.reshape(cols * c)[left * c : left * c + n_in]
+    xf, ctf, vf = x.reshape(x.shape[0], h, w * c), ct.reshape(4, h, span), v.reshape(16, v.shape[1] * c)
     t = 0
     for img in range(s, e):
-        for p in range(poh):
+        for y in range(h):  # d B for every tile column of input row y
+            src = xf[img, y]
+            for j in range(n_in):
+                row_in[j] = src[j]
+            for q in range(pwo):
+                for ch in range(c):
+                    ct[0, y, q, ch] = prow[2 * q, ch] - prow[2 * q + 2, ch]
+                for ch in range(c):
+                    ct[1, y, q, ch] = prow[2 * q + 1, ch] + prow[2 * q + 2, ch]
+                for ch in range(c):
+                    ct[2, y, q, ch] = prow[2 * q + 2, ch] - prow[2 * q + 1, ch]
+                for ch in range(c):
+                    ct[3, y, q, ch] = prow[2 * q + 1, ch] - prow[2 * q + 3, ch]
+        for p in range(poh):  # Bᵀ (d B) for every tile of tile row p
             y0 = 2 * p - top
-            lo, hi = left, min(cols, w + left)  # the columns of rows[] inside x
-            d = x[img]
-            r0, r1, r2, r3 = rows[0], rows[1], rows[2], rows[3]
-            if y0 >= 0 and y0 + 4 <= h:
-                for col in range(lo, hi):
-                    xc = col - left
-                    for ch in range(c):
-                        a0, a1, a2, a3 = d[y0, xc, ch], d[y0 + 1, xc, ch], d[y0 + 2, xc, ch], d[y0 + 3, xc, ch]
-                        r0[col, ch] = a0 - a2
-                        r1[col, ch] = a1 + a2
-                        r2[col, ch] = a2 - a1
-                        r3[col, ch] = a1 - a3
-            else:  # a tile row over the top or bottom edge: rows outside are zero
-                for col in range(lo, hi):
-                    xc = col - left
-                    for ch in range(c):
-                        a0 = d[y0, xc, ch] if 0 <= y0 < h else 0
-                        a1 = d[y0 + 1, xc, ch] if 0 <= y0 + 1 < h else 0
-                        a2 = d[y0 + 2, xc, ch] if 0 <= y0 + 2 < h else 0
-                        a3 = d[y0 + 3, xc, ch] if 0 <= y0 + 3 < h else 0
-                        r0[col, ch] = a0 - a2
-                        r1[col, ch] = a1 + a2
-                        r2[col, ch] = a2 - a1
-                        r3[col, ch] = a1 - a3
-            for i in range(4):
-                r = rows[i]
-                v0, v1 = v[4 * i, t : t + pwo], v[4 * i + 1, t : t + pwo]
-                v2, v3 = v[4 * i + 2, t : t + pwo], v[4 * i + 3, t : t + pwo]
-                for q in range(pwo):
-                    for ch in range(c):
-                        a0, a1, a2, a3 = r[2 * q, ch], r[2 * q + 1, ch], r[2 * q + 2, ch], r[2 * q + 3, ch]
-                        v0[q, ch] = a0 - a2
-                        v1[q, ch] = a1 + a2
-                        v2[q, ch] = a2 - a1
-                        v3[q, ch] = a1 - a3
+            for k in range(4):
+                r0 = ctf[k, y0] if 0 <= y0 < h else zero
+                r1 = ctf[k, y0 + 1] if 0 <= y0 + 1 < h else zero
+                r2 = ctf[k, y0 + 2] if 0 <= y0 + 2 < h else zero
+                r3 = ctf[k, y0 + 3] if 0 <= y0 + 3 < h else zero
+                v0, v1 = vf[k, t * c : t * c + span], vf[4 + k, t * c : t * c + span]
+                v2, v3 = vf[8 + k, t * c : t * c + span], vf[12 + k, t * c : t * c + span]
+                for j in range(span):
+                    v0[j] = r0[j] - r2[j]
+                for j in range(span):
+                    v1[j] = r1[j] + r2[j]
+                for j in range(span):
+                    v2[j] = r2[j] - r1[j]
+                for j in range(span):
+                    v3[j] = r1[j] - r3[j]
             t += pwo
+
+
+#: tiles whose output transform runs as one block: its scratch rows stay in L1
+_OUT_BLOCK = 8
 
 
 @njit(cache=True, nogil=True)
 def _output_tiles(m, b, use_bias, relu, out):  # pragma: no cover (compiled)
     """``out[t, k] = act(max(Aᵀ m[:, t, k] A) + b[k])``: the 2x2 block, pooled.
 
-    Returns how many blocks hold an infinity or NaN: there the transforms'
-    sums and differences (inf - inf) may not give what the direct sum gives.
+    ``m[ξ]`` holds ξ's product for all tiles and channels in a row, so each step
+    runs over a block of tiles at once: Aᵀ on the rows (``s``), A on the columns
+    (``y``, the four outputs of the 2x2 block), then the pool.  Returns how many
+    positions of a block saw an infinity or NaN in some tile: there the
+    transforms' sums and differences (inf - inf) may not give what the direct sum
+    gives.  ``check`` records it without a running count, which would stop the
+    loop from being vectorised: ``x - x`` is 0 for a finite x and NaN otherwise.
     """
     tiles, o = m.shape[1], m.shape[2]
+    blk = _OUT_BLOCK * o
+    mf = m.reshape(16, tiles * o)
+    s, y = np.empty((8, blk), m.dtype), np.empty((4, blk), m.dtype)
+    bias, check = np.zeros(blk, m.dtype), np.zeros(blk, m.dtype)
+    if use_bias:  # b repeated for every tile of a block
+        for j in range(blk):
+            bias[j] = b[j % o]
+    for t0 in range(0, tiles, _OUT_BLOCK):
+        a, n = t0 * o, min(tiles - t0, _OUT_BLOCK) * o
+        for r in range(4):  # Aᵀ on the rows of the 4x4 tile
+            m0, m1, m2, m3 = mf[r, a : a + n], mf[4 + r, a : a + n], mf[8 + r, a : a + n], mf[12 + r, a : a + n]
+            s0, s1 = s[r], s[4 + r]
+            for j in range(n):
+                s0[j] = m0[j] + m1[j] + m2[j]
+            for j in range(n):
+                s1[j] = m1[j] - m2[j] - m3[j]
+        for half in range(2):  # then A on the columns
+            q0, q1, q2, q3 = s[4 * half], s[4 * half + 1], s[4 * half + 2], s[4 * half + 3]
+            y0, y1 = y[2 * half], y[2 * half + 1]
+            for j in range(n):
+                y0[j] = q0[j] + q1[j] + q2[j]
+            for j in range(n):
+                y1[j] = q1[j] - q2[j] - q3[j]
+        y00, y01, y10, y11, dst = y[0], y[1], y[2], y[3], out[a : a + n]
+        for j in range(n):
+            total = y00[j] + y01[j] + y10[j] + y11[j]  # inf or NaN if any of the four is (or overflows)
+            check[j] += total - total
+            v = y00[j]  # the window in reading order, first maximum kept
+            v = y01[j] if takes_max(y01[j], v) else v
+            v = y10[j] if takes_max(y10[j], v) else v
+            v = y11[j] if takes_max(y11[j], v) else v
+            v = v + bias[j]
+            dst[j] = 0 if relu and v < 0 else v  # NaN passes, as with np.maximum
     not_finite = 0
-    for t in range(tiles):
-        dst = out[t * o : (t + 1) * o]
-        for k in range(o):
-            # Aᵀ on the rows of the 4x4 tile, then A on the columns
-            s00 = m[0, t, k] + m[4, t, k] + m[8, t, k]
-            s01 = m[1, t, k] + m[5, t, k] + m[9, t, k]
-            s02 = m[2, t, k] + m[6, t, k] + m[10, t, k]
-            s03 = m[3, t, k] + m[7, t, k] + m[11, t, k]
-            s10 = m[4, t, k] - m[8, t, k] - m[12, t, k]
-            s11 = m[5, t, k] - m[9, t, k] - m[13, t, k]
-            s12 = m[6, t, k] - m[10, t, k] - m[14, t, k]
-            s13 = m[7, t, k] - m[11, t, k] - m[15, t, k]
-            y00, y01 = s00 + s01 + s02, s01 - s02 - s03
-            y10, y11 = s10 + s11 + s12, s11 - s12 - s13
-            total = y00 + y01 + y10 + y11  # inf or NaN if any of the four is (or overflows)
-            not_finite += (total - total) != 0
-            y = y00  # the window in reading order, first maximum kept
-            y = y01 if takes_max(y01, y) else y
-            y = y10 if takes_max(y10, y) else y
-            y = y11 if takes_max(y11, y) else y
-            y = y + b[k] if use_bias else y
-            dst[k] = 0 if relu and y < 0 else y  # NaN passes, as with np.maximum
+    for j in range(blk):
+        not_finite += check[j] != 0
     return not_finite
 
 
@@ -155,8 +178,9 @@ def _winograd_pool_chunks(gemm, x, u, top, left, b, use_bias, relu, per, out):  
         s, e = t * per, min(n, t * per + per)
         v = np.empty((16, (e - s) * tiles, c), dtype=x.dtype)
         m = np.empty((16, (e - s) * tiles, o), dtype=x.dtype)
-        rows = np.empty((4, 2 * pwo + 2, c), dtype=x.dtype)
-        _input_tiles(x, s, e, top, left, poh, pwo, rows, v)
+        prow = np.empty((2 * pwo + 2, c), dtype=x.dtype)
+        ct = np.empty((4, x.shape[1], pwo, c), dtype=x.dtype)
+        _input_tiles(x, s, e, top, left, poh, pwo, prow, ct, v)
         for xi in range(16):
             gemm_into(gemm, v[xi], u[xi], m[xi], False, False, 0.0)
         not_finite += _output_tiles(m, b, use_bias, relu, flat[s * tiles * o : e * tiles * o])
