@@ -292,7 +292,8 @@ def _normalize_index(index: Any, like: Tensor) -> tuple[Any, bool]:
             item = item.data
         elif isinstance(item, list) or (isinstance(item, np.ndarray) and like.device == "cuda"):
             # index arrays live with the data; an empty list selects nothing (as NumPy)
-            item = like.xp.asarray(item) if item != [] else like.xp.zeros(0, dtype=np.int64)
+            empty = isinstance(item, list) and not item
+            item = like.xp.zeros(0, dtype=np.int64) if empty else like.xp.asarray(item)
         if hasattr(item, "dtype") and getattr(item, "ndim", 0) >= 0 and hasattr(item, "shape"):
             if item.dtype.kind not in "iub":
                 raise IndexError(f"tensors used as indices must be integer or bool, got {item.dtype}")
