@@ -163,9 +163,11 @@ def _to_array(data: Any, dtype: Any, device: str | None, copy: bool) -> Any:
         device = "cuda"  # CuPy data stays where it is; anything else goes to the default device
     else:
         device = backend.check_device(device)
-    if backend.device_of(data) != device and hasattr(data, "shape"):
-        data = backend.to_device(data, device)
-    xp = backend.xp_for(device)
+    source = backend.device_of(data)
+    copy = copy and source == device  # a move between devices copies anyway
+    if source == "cuda" and device == "cpu":
+        data, source = backend.to_device(data, "cpu"), "cpu"
+    xp = np if source == "cpu" else backend.xp_for("cuda")  # host data is checked and cast on the host
     try:
         array = xp.array(data, copy=copy) if copy else xp.asarray(data)
     except (ValueError, TypeError) as error:
@@ -174,6 +176,8 @@ def _to_array(data: Any, dtype: Any, device: str | None, copy: bool) -> Any:
     target = backend.as_dtype(dtype) if dtype is not None else target
     if array.dtype != target:
         array = array.astype(target)
+    if device != source:
+        array = backend.to_device(array, device)  # then copied to the GPU once
     return array
 
 
@@ -220,8 +224,8 @@ class Function:
             if record:
                 fn.needs_grad = tuple(needs_grad)
             out_data = fn.forward(*arrays)
-        if on_cpu and type(out_data) is not np.ndarray:
-            out_data = np.asarray(out_data)  # NumPy returns scalars for 0-d results
+        if on_cpu and type(out_data) is not np.ndarray and not hasattr(out_data, "__cuda_array_interface__"):
+            out_data = np.asarray(out_data)  # NumPy returns scalars for 0-d results (ToDevice returns cuda)
         out = _new_object(Tensor)  # Tensor._wrap, inlined: this runs once per op
         out.data = out_data
         out.grad = out.name = None

@@ -59,10 +59,8 @@ def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
         return _constant(value, like.data.dtype)
     if like is None:
         return Tensor(value)
-    xp = like.xp
-    if isinstance(value, np.ndarray) and like.device == "cuda":
-        value = backend.to_device(value, "cuda")
-    array = xp.asarray(value)
+    device = like.device  # host values are checked and cast on the host, then copied to the GPU once
+    array = value if device == "cuda" and backend.device_of(value) == "cuda" else np.asarray(value)
     kind = array.dtype.kind
     if kind not in "fiub":
         raise TypeError(f"cannot combine a tensor with {type(value).__name__} of dtype {array.dtype}")
@@ -76,6 +74,8 @@ def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
         dtype = like.dtype  # int tensor with an int or bool
     if array.dtype != dtype:
         array = array.astype(dtype)
+    if device == "cuda":
+        array = backend.to_device(array, "cuda")
     return Tensor._wrap(array)
 
 

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function, Tensor
-from ..backend import default_dtype
-from ..errors import ShapeError
+from ..backend import default_dtype, device_of, to_device
+from ..errors import DeviceMismatchError, ShapeError
 from .common import as_tensor
 from .elementwise import _pair, _xp, astype
 
@@ -121,7 +121,13 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         a = Tensor(a)
     a, b = _pair(a, b)
-    cond_data = cond.data if isinstance(cond, Tensor) else a.xp.asarray(cond)
+    if isinstance(cond, Tensor):
+        if cond.device != a.device:
+            raise DeviceMismatchError(f"where got the condition on {cond.device} and the values on {a.device}; "
+                                      "move them with .to(device) first")
+        cond_data = cond.data
+    else:  # an array or a list: checked on the host, then copied to the values' device
+        cond_data = cond if device_of(cond) == "cuda" else np.asarray(cond)
     if cond_data.dtype.kind not in "biu":
         raise TypeError(f"where needs a bool condition (e.g. x > 0), got {type(cond).__name__} of "
                         f"dtype {cond_data.dtype}")
@@ -132,7 +138,7 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
             f"where: condition shape {tuple(cond_data.shape)} and value shapes {a.shape} and "
             f"{b.shape} do not broadcast"
         ) from None
-    return Where.apply(a, b, cond=cond_data.astype(bool, copy=False))
+    return Where.apply(a, b, cond=to_device(cond_data.astype(bool, copy=False), a.device))
 
 
 # ---------------------------------------------------------------- comparisons (no gradient)
