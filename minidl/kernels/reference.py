@@ -231,7 +231,9 @@ def maxpool2d_forward(
     n, h, w, c = x.shape
     top, bottom, left, right = pads
     oh, ow = _out_size(h, ph, sh, top, bottom), _out_size(w, pw, sw, left, right)
-    xpad = xp.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=-np.inf)
+    kind = x.dtype.kind  # padding is the lowest value of the dtype: -inf, or an integer type's minimum
+    low = -np.inf if kind == "f" else np.iinfo(x.dtype).min if kind in "iu" else False
+    xpad = xp.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=low)
     win = xp.empty((ph * pw, n, oh, ow, c), dtype=x.dtype)
     for i in range(ph):
         for j in range(pw):

@@ -228,6 +228,18 @@ def test_maxpool_window_of_minus_inf_points_inside_the_image():
     np.testing.assert_array_equal(am.ravel(), [0, 0, 0, 0])
 
 
+@pytest.mark.parametrize("dtype", [np.int64, np.uint8, np.int32])
+def test_maxpool_of_integers_pads_with_the_lowest_value(dtype):
+    x = np.random.default_rng(0).integers(0, 100, (2, 5, 5, 3)).astype(dtype)
+    x[0, 0, 0, 0] = np.iinfo(dtype).min  # a window of the lowest values still points inside
+    pads = (1, 0, 1, 0)  # "same" padding of a 2x2 window with stride 2 on 5x5
+    y, am = R.maxpool2d_forward(x, 2, 2, 2, 2, pads)
+    y0, am0 = loop_maxpool(x.astype(np.float64), 2, 2, 2, 2, pads)
+    assert y.dtype == dtype
+    np.testing.assert_array_equal(y, y0)
+    np.testing.assert_array_equal(am, am0)
+
+
 @given(window_case(pool=True))
 def test_avgpool_forward_matches_loops(case):
     x, ph, pw, sh, sw, pads = case
