@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from .backend import to_numpy
 from .errors import MinidlError
 
 OPSET = 13  # every operator used here has had its current meaning since opset 13
@@ -168,7 +169,8 @@ def _activate(g: _Graph, layer: Any, v: _Value) -> _Value:
 # ---------------------------------------------------------------- layers
 
 def _weight(p: Any) -> np.ndarray:
-    return np.asarray(p.numpy() if hasattr(p, "numpy") else p)
+    """A parameter (Tensor) or state array (maybe on the GPU) as a NumPy array."""
+    return np.asarray(p.numpy()) if hasattr(p, "numpy") else to_numpy(p)
 
 
 def _pads(layer: Any, v: _Value, kernel: tuple, strides: tuple) -> dict:

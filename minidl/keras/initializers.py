@@ -17,7 +17,7 @@ from ..nn import init as nn_init
 
 class Initializer:
     def __call__(self, shape: tuple[int, ...], dtype: Any = "float32") -> np.ndarray:
-        t = Tensor(np.zeros(shape, dtype=dtype), dtype=dtype)
+        t = Tensor(np.zeros(shape, dtype=dtype), dtype=dtype, device="cpu")  # on the host, whatever MINIDL_DEVICE
         self.fill(t)
         return t.data
 

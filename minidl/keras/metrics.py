@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from ..backend import to_numpy
+
 
 def categorical_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     """Per sample: 1 if argmax of the prediction equals argmax of the one-hot target."""
@@ -70,8 +72,9 @@ class Mean:
         self.total += float(values.sum()) * weight
         self.count += values.size * weight
 
-    def update_from(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
-        self.update(self.fn(y_true, y_pred))
+    def update_from(self, y_true: np.ndarray, y_pred: Any) -> None:
+        """Add the metric of one batch (``y_pred``: the model's output array, copied to the host)."""
+        self.update(self.fn(y_true, y_pred if type(y_pred) is np.ndarray else to_numpy(y_pred)))
 
     def result(self) -> float:
         return self.total / self.count if self.count else 0.0
@@ -105,7 +108,7 @@ class MetricObject(Mean):
 
 
 def _as_numpy(y: Any) -> np.ndarray:
-    return y.numpy() if hasattr(y, "numpy") else np.asarray(y)
+    return y.numpy() if hasattr(y, "numpy") else to_numpy(y)  # Tensors, device arrays, lists
 
 
 def _metric_class(class_name: str, fn: Callable) -> type[MetricObject]:

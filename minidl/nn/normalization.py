@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function, Tensor
-from ..backend import default_dtype, get_array_module
+from ..backend import default_device, default_dtype, get_array_module, to_device
 from ..errors import ShapeError
 from .layers import _check_positive
 from .module import Module
@@ -109,9 +109,10 @@ class BatchNorm(Module):
         else:  # constants: γ = 1, β = 0 (not parameters, not saved)
             self.weight = Tensor(np.ones(n, dtype=default_dtype()))
             self.bias = Tensor(np.zeros(n, dtype=default_dtype()))
-        self.register_buffer("running_mean", np.zeros(n, dtype=default_dtype()))
-        self.register_buffer("running_var", np.ones(n, dtype=default_dtype()))
-        self.register_buffer("num_batches_tracked", np.zeros((), dtype=np.int64))
+        device = default_device()  # the buffers live with the parameters (MINIDL_DEVICE)
+        self.register_buffer("running_mean", to_device(np.zeros(n, dtype=default_dtype()), device))
+        self.register_buffer("running_var", to_device(np.ones(n, dtype=default_dtype()), device))
+        self.register_buffer("num_batches_tracked", to_device(np.zeros((), dtype=np.int64), device))
 
     def forward(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor):

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ...autograd import Tensor
-from ...backend import default_dtype, to_numpy
+from ...backend import default_device, default_dtype, to_device, to_numpy
 from ...errors import ShapeError
 from ...nn.normalization import batch_norm
 from .. import initializers, regularizers
@@ -79,10 +79,11 @@ class BatchNormalization(Layer):
             self.add_weight("gamma", (channels,), self.gamma_initializer, self.gamma_regularizer)
         if self.center:
             self.add_weight("beta", (channels,), self.beta_initializer, self.beta_regularizer)
-        dtype = default_dtype()
-        self.register_buffer("moving_mean", np.asarray(self.moving_mean_initializer((channels,), dtype)))
+        dtype, device = default_dtype(), default_device()  # the device add_weight's parameters are on
+        self.register_buffer("moving_mean", to_device(np.asarray(self.moving_mean_initializer((channels,), dtype)),
+                                                      device))
         self.register_buffer("moving_variance",
-                             np.asarray(self.moving_variance_initializer((channels,), dtype)))
+                             to_device(np.asarray(self.moving_variance_initializer((channels,), dtype)), device))
 
     def call(self, x: Tensor, training: bool | None = None) -> Tensor:
         channels = self.moving_mean.shape[0]

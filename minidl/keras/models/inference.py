@@ -61,12 +61,13 @@ class Inference:
         callback_list.on_test_begin()
         started = time.perf_counter()
         logs: dict = {}
+        device = self._data_device()
         with no_grad():
             for step, index in enumerate(data.batch_slices(data.num_samples(x), batch_size, None)):
                 for cb in batch_callbacks:
                     cb.on_test_batch_begin(step)
                 yb = data.take(y, index)
-                y_pred = self._forward(data.take(x, index), training=False)
+                y_pred = self._forward(data.take(x, index), training=False, device=device)
                 swb = None if sw is None else sw[index]
                 loss = float(self._total_loss(yb, y_pred, swb).data)
                 if not math.isfinite(loss):
@@ -106,12 +107,13 @@ class Inference:
         callback_list.on_predict_begin()
         bar = ProgressBar(-(-n // batch_size), verbose)
         started = time.perf_counter()
+        device = self._data_device()
         with no_grad():
             for step, index in enumerate(data.batch_slices(n, batch_size, None)):
                 for cb in batch_callbacks:
                     cb.on_predict_batch_begin(step)
                 xb = data.take(x, index)
-                out = self._forward(xb, training=False)
+                out = self._forward(xb, training=False, device=device)
                 outputs.append(to_numpy(out.data) if isinstance(out, Tensor) else [to_numpy(o.data) for o in out])
                 if not all(np.isfinite(o).all() for o in (outputs[-1] if isinstance(out, list) else [outputs[-1]])):
                     data.find_not_finite({"x": xb}, index)

@@ -19,6 +19,7 @@ import numpy as np
 
 from ... import random
 from ...autograd import Tensor
+from ...backend import default_device, to_device
 from ...errors import MinidlError
 from .. import losses as losses_module
 from .. import metrics as metrics_module
@@ -178,7 +179,16 @@ class Model(Inference, Layer):
         """Hook: raise a clear error when ``x`` (the whole data) does not fit the model's input."""
 
     # -- one step ---------------------------------------------------------------------------------
-    def _forward(self, x: Any, training: bool) -> Tensor:
+    def _data_device(self) -> str:
+        """Where the batches go: the weights' device (the default device before they exist)."""
+        p = next(self.parameters(), None)
+        return default_device() if p is None else p.device
+
+    def _forward(self, x: Any, training: bool, device: str | None = None) -> Tensor:
+        """The model on a batch of host arrays, copied first to ``device`` (the weights' device)."""
+        device = device or self._data_device()
+        if device != "cpu":
+            x = [to_device(a, device) for a in x] if isinstance(x, list) else to_device(x, device)
         inputs = [Tensor._wrap(a) for a in x] if isinstance(x, list) else Tensor._wrap(x)
         return self(inputs, training=training)
 
@@ -206,7 +216,7 @@ class Model(Inference, Layer):
         A NaN or infinite loss first has the batch (rows ``index`` of the data) searched
         for NaN and infinities, which raise :class:`data.NotFiniteData` before any update."""
         params, regularized = self._step_params()
-        y_pred = self._forward(x, training=True)
+        y_pred = self._forward(x, training=True, device=params[0].device if params else None)
         loss = self._total_loss(y, y_pred, sample_weight, regularized)
         value = float(loss.data)
         if not math.isfinite(value):

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ...backend import to_numpy
 from ...errors import MinidlError
 from ...io import read_archive, write_archive
 
@@ -63,7 +64,7 @@ def _split_state(state: Any, arrays: dict, prefix: str = "opt") -> Any:
         return {"list": [_split_state(v, arrays, f"{prefix}.{i}") for i, v in enumerate(state)]}
     if hasattr(state, "shape") and hasattr(state, "dtype"):
         key = f"{prefix}#{len(arrays)}"
-        arrays[key] = np.asarray(state.numpy() if hasattr(state, "numpy") else state)
+        arrays[key] = state.numpy() if hasattr(state, "numpy") else to_numpy(state)  # a cuda array: copied
         return {"array": key}
     if isinstance(state, np.generic):
         state = state.item()
