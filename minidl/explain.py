@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from . import backend
 from . import metrics as metrics_module
 from . import random as mdl_random
 from .autograd import Tensor, no_grad
@@ -65,7 +66,8 @@ def as_function(model_or_fn: Any) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def _to_numpy(x: Any) -> np.ndarray:
-    return np.asarray(x.numpy() if hasattr(x, "numpy") and callable(x.numpy) else x)
+    """Tensors, arrays (a cuda array is copied to the host) and lists as a NumPy array."""
+    return np.asarray(x.numpy()) if hasattr(x, "numpy") and callable(x.numpy) else backend.to_numpy(x)
 
 
 def _forward(model: Any, x: Tensor) -> Tensor:
