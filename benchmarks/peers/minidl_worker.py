@@ -66,6 +66,8 @@ class _Model(P.Bench):
     def __init__(self, case, variant, units):
         super().__init__(case, variant, units)
         self.keras = variant.startswith("keras")
+        # nn batches: wrapped without a copy, then moved to the GPU (as the PyTorch worker's .to(dev))
+        self.batch = mdl.from_numpy if case.device == "cpu" else lambda x: mdl.from_numpy(x).to(case.device)
         if self.keras:
             from minidl.keras import layers, models, optimizers
 
@@ -88,7 +90,7 @@ class _Model(P.Bench):
         F = mdl.functional
         self.net.eval()
         with mdl.no_grad():
-            outs = [F.softmax(self.net(mdl.from_numpy(x[s:s + C.PREDICT_BATCH])), axis=-1).numpy()
+            outs = [F.softmax(self.net(self.batch(x[s:s + C.PREDICT_BATCH])), axis=-1).numpy()
                     for s in range(0, len(x), C.PREDICT_BATCH)]
         self.net.train()
         return np.concatenate(outs)
@@ -127,7 +129,7 @@ class Train(_Model):
         self._train(units * self.case.samples_per_unit)
 
     def _step(self, xb, yb):
-        loss = mdl.functional.cross_entropy(self.net(mdl.from_numpy(xb)), yb)
+        loss = mdl.functional.cross_entropy(self.net(self.batch(xb)), yb)
         self.opt.zero_grad()
         loss.backward()
         self.opt.step()
