@@ -3,7 +3,8 @@
 - Hypothesis runs the ``ci`` profile by default: no deadline (the first example of a
   test may compile Numba kernels) and a modest number of examples, so the suite stays
   fast on a 2-core machine.  ``HYPOTHESIS_PROFILE=thorough`` runs many more.
-- Tests marked ``gpu`` skip unless CuPy is installed and a CUDA device answers.
+- Tests marked ``gpu`` skip unless CuPy is installed and a CUDA device answers (without a
+  GPU, ``test_fake_cupy.py`` runs them in a subprocess on the CPU stand-in ``fake_cupy``).
 - The ``torch`` fixture returns the ``torch`` module, or skips when PyTorch is not
   installed (it is not a test dependency).  It also skips when TensorFlow is loaded
   in this process: the two crash together, so such tests must use a subprocess.
