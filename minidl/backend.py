@@ -91,8 +91,12 @@ def to_device(array: Any, device: str) -> Any:
 
 
 def to_numpy(array: Any) -> np.ndarray:
-    """A NumPy view or copy of ``array`` (copied to the host for cuda)."""
-    return array if isinstance(array, np.ndarray) else np.asarray(to_device(array, "cpu"))
+    """A NumPy view or copy of ``array``: an ndarray, a cuda array (copied to the host), a
+    Tensor (anything with a ``numpy()`` method) or a list."""
+    if isinstance(array, np.ndarray):
+        return array
+    numpy = getattr(array, "numpy", None)
+    return np.asarray(numpy() if callable(numpy) else to_device(array, "cpu"))
 
 
 # ---------------------------------------------------------------- dtype policy

@@ -27,10 +27,10 @@ from typing import Any
 
 import numpy as np
 
-from . import backend
 from . import metrics as metrics_module
 from . import random as mdl_random
 from .autograd import Tensor, no_grad
+from .backend import to_numpy
 
 # name -> (metric, greater_is_better, what the metric needs from the model's output)
 METRICS: dict[str, tuple[Callable, bool, str]] = {
@@ -54,20 +54,15 @@ def as_function(model_or_fn: Any) -> Callable[[np.ndarray], np.ndarray]:
     if isinstance(model_or_fn, Module):
         def predict(X: np.ndarray) -> np.ndarray:
             with no_grad():
-                return _to_numpy(_forward(model_or_fn, Tensor(np.asarray(X))))
+                return to_numpy(_forward(model_or_fn, Tensor(np.asarray(X))))
         return predict
     for name in ("predict_proba", "predict"):
         method = getattr(model_or_fn, name, None)
         if callable(method):
-            return lambda X: _to_numpy(method(X))
+            return lambda X: to_numpy(method(X))
     if callable(model_or_fn):
-        return lambda X: _to_numpy(model_or_fn(X))
+        return lambda X: to_numpy(model_or_fn(X))
     raise TypeError(f"expected a model or a function X -> predictions, got {type(model_or_fn).__name__}")
-
-
-def _to_numpy(x: Any) -> np.ndarray:
-    """Tensors, arrays (a cuda array is copied to the host) and lists as a NumPy array."""
-    return np.asarray(x.numpy()) if hasattr(x, "numpy") and callable(x.numpy) else backend.to_numpy(x)
 
 
 def _forward(model: Any, x: Tensor) -> Tensor:
@@ -189,7 +184,7 @@ def permutation_importance(model_or_fn: Any, X: Any, y: Any, metric: str | Calla
 
 def _input_tensor(x: Any) -> Tensor:
     """Inputs as a leaf Tensor that records gradients; float64 data stays float64."""
-    x = _to_numpy(x)
+    x = to_numpy(x)
     dtype = np.float64 if x.dtype == np.float64 else np.float32
     return Tensor(x.astype(dtype), requires_grad=True)
 
@@ -218,11 +213,11 @@ def _class_gradients(model: Any, x: Tensor, classes: np.ndarray | None,
         raise TypeError(f"the model must return a minidl Tensor, got {type(out).__name__}")
     out2 = out.reshape(out.shape[0], -1) if out.ndim != 1 else out.reshape(out.shape[0], 1)
     if classes is None:
-        classes = _classes(_to_numpy(out2.data), class_index)
+        classes = _classes(to_numpy(out2.data), class_index)
     mask = np.zeros(out2.shape, dtype=out2.dtype)
     mask[np.arange(len(classes)), classes] = 1
     (out2 * mask).sum().backward()
-    return _to_numpy(x.grad.data), classes
+    return to_numpy(x.grad.data), classes
 
 
 def saliency(model: Any, x: Any, class_index: Any = None) -> np.ndarray:
@@ -252,15 +247,15 @@ def integrated_gradients(model: Any, x: Any, baseline: Any = None, steps: int = 
     """
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"steps must be a positive int, got {steps!r}")
-    x = _to_numpy(x)
+    x = to_numpy(x)
     x = x.astype(np.float64 if x.dtype == np.float64 else np.float32)
-    base = np.zeros_like(x) if baseline is None else _to_numpy(baseline).astype(x.dtype)
+    base = np.zeros_like(x) if baseline is None else to_numpy(baseline).astype(x.dtype)
     try:
         base = np.broadcast_to(base, x.shape)
     except ValueError:
         raise ValueError(f"baseline of shape {base.shape} does not fit the inputs of shape {x.shape}") from None
     with no_grad():
-        classes = _classes(_to_numpy(_forward(model, Tensor(x)).data).reshape(len(x), -1), class_index)
+        classes = _classes(to_numpy(_forward(model, Tensor(x)).data).reshape(len(x), -1), class_index)
     alphas = ((np.arange(steps) + 0.5) / steps).astype(x.dtype)
     alphas = alphas.reshape((steps,) + (1,) * (x.ndim - 1))
     attributions = np.empty_like(x)

@@ -168,11 +168,6 @@ def _activate(g: _Graph, layer: Any, v: _Value) -> _Value:
 
 # ---------------------------------------------------------------- layers
 
-def _weight(p: Any) -> np.ndarray:
-    """A parameter (Tensor) or state array (maybe on the GPU) as a NumPy array."""
-    return np.asarray(p.numpy()) if hasattr(p, "numpy") else to_numpy(p)
-
-
 def _pads(layer: Any, v: _Value, kernel: tuple, strides: tuple) -> dict:
     """ONNX pads [top, left, bottom, right] for minidl's padding (TensorFlow's "same")."""
     from .kernels import pad_amounts
@@ -189,8 +184,8 @@ def _pads(layer: Any, v: _Value, kernel: tuple, strides: tuple) -> dict:
 
 def _dense(g: _Graph, layer: Any, v: _Value, out: tuple) -> _Value:
     v = g.to_nhwc(v)
-    kernel = g.const("kernel", _weight(layer.kernel))
-    bias = [g.const("bias", _weight(layer.bias))] if layer.use_bias else []
+    kernel = g.const("kernel", to_numpy(layer.kernel))
+    bias = [g.const("bias", to_numpy(layer.bias))] if layer.use_bias else []
     if len(v.shape) == 2:  # Gemm: y = x·W + b in one node
         y = g.op("Gemm", [v.name, kernel, *bias])
     else:  # Dense acts on the last axis of any rank: MatMul broadcasts over the rest
@@ -201,8 +196,8 @@ def _dense(g: _Graph, layer: Any, v: _Value, out: tuple) -> _Value:
 
 def _conv(g: _Graph, layer: Any, v: _Value, out: tuple) -> _Value:
     v = g.to_nchw(v)
-    kernel = g.const("kernel", _weight(layer.kernel).transpose(3, 2, 0, 1))  # HWIO -> OIHW
-    bias = [g.const("bias", _weight(layer.bias))] if layer.use_bias else []
+    kernel = g.const("kernel", to_numpy(layer.kernel).transpose(3, 2, 0, 1))  # HWIO -> OIHW
+    bias = [g.const("bias", to_numpy(layer.bias))] if layer.use_bias else []
     y = g.op("Conv", [v.name, kernel, *bias], kernel_shape=list(layer.kernel_size),
              strides=list(layer.strides), **_pads(layer, v, layer.kernel_size, layer.strides))
     return _activate(g, layer, _Value(y, out, nchw=True))
@@ -241,9 +236,9 @@ def _batch_norm(g: _Graph, layer: Any, v: _Value, out: tuple) -> _Value:
     if layer.axis % rank != rank - 1:
         raise ExportError(f"BatchNormalization layer {layer.name!r}: only the last (channel) axis "
                           f"can be exported, got axis={layer.axis}")
-    mean, var = _weight(layer.moving_mean).astype(np.float64), _weight(layer.moving_variance).astype(np.float64)
-    gamma = _weight(layer.gamma).astype(np.float64) if layer.scale else np.ones_like(mean)
-    beta = _weight(layer.beta).astype(np.float64) if layer.center else np.zeros_like(mean)
+    mean, var = to_numpy(layer.moving_mean).astype(np.float64), to_numpy(layer.moving_variance).astype(np.float64)
+    gamma = to_numpy(layer.gamma).astype(np.float64) if layer.scale else np.ones_like(mean)
+    beta = to_numpy(layer.beta).astype(np.float64) if layer.center else np.zeros_like(mean)
     if rank == 2 or v.nchw:  # ONNX's BatchNormalization wants the channels on axis 1
         inputs = [g.const(n, a) for n, a in (("gamma", gamma), ("beta", beta), ("mean", mean), ("var", var))]
         return _Value(g.op("BatchNormalization", [v.name, *inputs], epsilon=layer.epsilon), out, v.nchw)

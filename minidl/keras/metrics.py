@@ -101,14 +101,10 @@ class MetricObject(Mean):
         raise NotImplementedError
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        values = self.per_sample(np.asarray(y_true), _as_numpy(y_pred))
+        values = self.per_sample(np.asarray(y_true), to_numpy(y_pred))
         weights = np.ones(len(values)) if sample_weight is None else np.asarray(sample_weight, float).ravel()
         self.total += float(np.sum(values * weights))
         self.count += float(np.sum(weights))
-
-
-def _as_numpy(y: Any) -> np.ndarray:
-    return y.numpy() if hasattr(y, "numpy") else to_numpy(y)  # Tensors, device arrays, lists
 
 
 def _metric_class(class_name: str, fn: Callable) -> type[MetricObject]:

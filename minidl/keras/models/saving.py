@@ -64,7 +64,7 @@ def _split_state(state: Any, arrays: dict, prefix: str = "opt") -> Any:
         return {"list": [_split_state(v, arrays, f"{prefix}.{i}") for i, v in enumerate(state)]}
     if hasattr(state, "shape") and hasattr(state, "dtype"):
         key = f"{prefix}#{len(arrays)}"
-        arrays[key] = state.numpy() if hasattr(state, "numpy") else to_numpy(state)  # a cuda array: copied
+        arrays[key] = to_numpy(state)  # a Tensor or an array (a cuda one is copied to the host)
         return {"array": key}
     if isinstance(state, np.generic):
         state = state.item()
