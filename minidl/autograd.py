@@ -173,7 +173,10 @@ def _to_array(data: Any, dtype: Any, device: str | None, copy: bool) -> Any:
     except (ValueError, TypeError) as error:
         raise TypeError(f"cannot make a tensor from {type(data).__name__}: {error}") from None
     target = backend.policy_dtype(array)  # checks the kind (numbers) even when dtype is given
-    target = backend.as_dtype(dtype) if dtype is not None else target
+    if dtype is not None:
+        target = backend.as_dtype(dtype)
+        if target.kind not in "fiub":
+            raise TypeError(f"tensor dtype must be a float, int or bool dtype, got {target}")
     if array.dtype != target:
         array = array.astype(target)
     if device != source:

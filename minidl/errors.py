@@ -24,3 +24,11 @@ class GradcheckError(MinidlError):
 
 class GraphError(MinidlError, RuntimeError):
     """The autograd graph was used in a way it does not support (e.g. a second backward)."""
+
+
+class StateDictError(MinidlError, KeyError, RuntimeError):
+    """A state dict's keys do not match the model's (a ``KeyError``, and a ``RuntimeError``
+    as PyTorch raises).  Its message reads as plain text, not as a quoted key."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""

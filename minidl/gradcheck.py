@@ -31,6 +31,13 @@ def gradcheck(
     Every Tensor input with ``requires_grad=True`` is checked; inputs are converted to
     float64 copies first, so the check does not modify the caller's tensors.
     """
+    if not callable(fn):
+        raise TypeError(f"gradcheck: fn must be callable (a function of the inputs), got {type(fn).__name__}")
+    for name, value, low_open in (("eps", eps, True), ("atol", atol, False), ("rtol", rtol, False)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"gradcheck: {name} must be a number, got {value!r}")
+        if not (value > 0 if low_open else value >= 0):
+            raise ValueError(f"gradcheck: {name} must be {'> 0' if low_open else '>= 0'}, got {value!r}")
     tensors = [
         Tensor(x.numpy().astype(np.float64), requires_grad=x.requires_grad, dtype=np.float64)
         if isinstance(x, Tensor) and x.dtype.kind == "f"
@@ -39,7 +46,10 @@ def gradcheck(
     ]
     checked = [i for i, x in enumerate(tensors) if isinstance(x, Tensor) and x.requires_grad]
     if not checked:
-        raise ValueError("gradcheck needs at least one input tensor with requires_grad=True")
+        kinds = [type(x).__name__ if not isinstance(x, Tensor) else f"Tensor(requires_grad={x.requires_grad})"
+                 for x in inputs]
+        raise ValueError("gradcheck needs at least one input tensor with requires_grad=True, "
+                         f"got inputs {kinds}; e.g. mdl.tensor(data, dtype='float64', requires_grad=True)")
     out = fn(*tensors)
     if not isinstance(out, Tensor):
         raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")

@@ -29,7 +29,10 @@ _ZIP_SIGNATURE = b"PK\x03\x04"
 
 def write_archive(path: str | os.PathLike, arrays: dict[str, np.ndarray], meta: dict) -> None:
     """Atomically write ``arrays`` and the JSON-serialisable ``meta`` to ``path``."""
-    path = os.fspath(path)
+    path = _as_path(path, "save to")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"cannot save to {path!r}: it is a folder; expected a file path such as "
+                                f"{os.path.join(path, 'model.npz')!r}")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"cannot save to {path!r}: folder {folder!r} does not exist")
@@ -47,11 +50,26 @@ def write_archive(path: str | os.PathLike, arrays: dict[str, np.ndarray], meta: 
         raise
 
 
+def _as_path(path: Any, action: str) -> str:
+    try:
+        path = os.fspath(path)
+    except TypeError:
+        raise TypeError(f"cannot {action} {path!r}: expected a file path (str or pathlib.Path), "
+                        f"got {type(path).__name__}") from None
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not path:
+        raise ValueError(f"cannot {action} an empty path; expected a file path such as 'model.npz'")
+    return path
+
+
 def read_archive(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict]:
     """Read an archive written by :func:`write_archive`; clear errors for bad files."""
-    path = os.fspath(path)
+    path = _as_path(path, "load")
     if not os.path.exists(path):
         raise FileNotFoundError(f"no such file: {path!r}")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"cannot load {path!r}: it is a folder; expected a file written by minidl")
     with open(path, "rb") as handle:  # check the zip signature before NumPy guesses (pickle?)
         signature = handle.read(4)
     if signature != _ZIP_SIGNATURE:
@@ -82,7 +100,11 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     Typical use: ``mdl.save(model.state_dict(), "model.npz")``.
     """
     arrays: dict[str, np.ndarray] = {}
-    tree = _flatten(obj, arrays)
+    try:
+        tree = _flatten(obj, arrays)
+    except RecursionError:
+        raise ValueError("save: the object is nested too deeply or contains itself "
+                         "(a list or dict that refers back to itself cannot be saved)") from None
     write_archive(path, arrays, {"tree": tree})
 
 

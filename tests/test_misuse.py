@@ -139,6 +139,41 @@ CASES = [
     ("save-missing-folder", lambda p: mdl.save({"w": mdl.ones(2)}, p / "nope" / "m.npz"), FileNotFoundError,
      ["nope", "does not exist"]),
     ("save-unknown-object", lambda p: mdl.save({"f": object()}, p / "m.npz"), TypeError, ["object", "tensors"]),
+    # found by the bad-input audit
+    ("tensor-complex-dtype", lambda: mdl.tensor([1.0], dtype="complex64"), TypeError, ["float, int or bool", "complex64"]),
+    ("tensor-object-dtype", lambda: mdl.tensor([1.0], dtype=object), TypeError, ["float, int or bool", "object"]),
+    ("var-ddof-str", lambda: x23().std(ddof="a"), ValueError, ["ddof", "non-negative", "'a'"]),
+    ("var-ddof-negative", lambda: x23().var(ddof=-1), ValueError, ["ddof", "-1"]),
+    ("dropout-p-str", lambda: F.dropout(x23(), "a"), ValueError, [r"\[0, 1\)", "'a'"]),
+    ("leaky-relu-module-slope", lambda: mdl.nn.LeakyReLU("a"), TypeError, ["negative_slope", "number", "'a'"]),
+    ("elu-module-alpha", lambda: mdl.nn.ELU(None), TypeError, ["alpha", "None"]),
+    ("state-dict-keys", lambda: mdl.nn.Linear(2, 3).load_state_dict({}), MinidlError, ["missing keys", "weight"]),
+    ("state-dict-strings", lambda: mdl.nn.Linear(1, 1).load_state_dict({"weight": np.array([["a"]]), "bias": np.zeros(1)}),
+     TypeError, ["'weight'", "numbers", "<U1"]),
+    ("optimizer-of-module", lambda: mdl.optim.SGD(mdl.nn.Linear(2, 3), lr=0.1), TypeError,
+     ["Linear", r"model.parameters\(\)"]),
+    ("optimizer-of-none", lambda: mdl.optim.Adam(None), TypeError, ["iterable of parameters", "NoneType"]),
+    ("clip-max-norm-str", lambda: mdl.nn.utils.clip_grad_norm_([x23()], "a"), TypeError, ["max_norm", "number", "'a'"]),
+    ("clip-norm-type-str", lambda: mdl.nn.utils.clip_grad_norm_([x23()], 1.0, norm_type="fro"), TypeError,
+     ["norm_type", "'fro'"]),
+    ("clip-not-tensors", lambda: mdl.nn.utils.clip_grad_norm_([1, 2], 1.0), TypeError, ["Tensors", "int"]),
+    ("clip-none", lambda: mdl.nn.utils.clip_grad_value_(None, 1.0), TypeError, ["parameters", "NoneType"]),
+    ("multisteplr-milestones", lambda: mdl.optim.lr_scheduler.MultiStepLR(mdl.optim.SGD([x23()], lr=0.1), "ab"),
+     TypeError, ["milestones", "int epochs", "'ab'"]),
+    ("plateau-metric-str", lambda: mdl.optim.lr_scheduler.ReduceLROnPlateau(mdl.optim.SGD([x23()], lr=0.1)).step("a"),
+     TypeError, ["metric", "number", "'a'"]),
+    ("gradcheck-not-callable", lambda: mdl.gradcheck(3, x23()), TypeError, ["callable", "int"]),
+    ("gradcheck-eps-zero", lambda: mdl.gradcheck(lambda a: a * 2, x23(), eps=0), ValueError, ["eps", "> 0"]),
+    ("gradcheck-atol-str", lambda: mdl.gradcheck(lambda a: a * 2, x23(), atol="a"), TypeError, ["atol", "'a'"]),
+    ("gradcheck-array-input", lambda: mdl.gradcheck(lambda a: a * 2, np.ones(2)), ValueError,
+     ["requires_grad=True", "ndarray"]),
+    ("save-to-folder", lambda p: mdl.save({"w": mdl.ones(2)}, p), IsADirectoryError, ["folder", "model.npz"]),
+    ("save-empty-path", lambda p: mdl.save({"w": mdl.ones(2)}, ""), ValueError, ["empty path"]),
+    ("save-path-none", lambda p: mdl.save({"w": mdl.ones(2)}, None), TypeError, ["file path", "NoneType"]),
+    ("save-circular", lambda p: mdl.save((lambda a: (a.append(a), a)[1])([]), p / "c.npz"), ValueError,
+     ["contains itself"]),
+    ("load-folder", lambda p: mdl.load(p), IsADirectoryError, ["folder", "expected a file"]),
+    ("load-path-int", lambda p: mdl.load(3), TypeError, ["file path", "int"]),
 ]
 
 
@@ -163,7 +198,18 @@ def test_requesting_cuda_without_a_gpu_is_a_clear_error():
 def test_failed_saves_leave_nothing_behind(tmp_path):
     with pytest.raises(TypeError):
         mdl.save({"f": object()}, tmp_path / "m.npz")
-    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(IsADirectoryError):
+        mdl.save({"w": mdl.ones(2)}, tmp_path / "folder")
+    assert [p.name for p in tmp_path.iterdir()] == ["folder"]
+    assert list((tmp_path / "folder").iterdir()) == []
+
+
+def test_state_dict_key_errors_are_key_runtime_and_minidl_errors():
+    with pytest.raises(MinidlError) as info:
+        mdl.nn.Linear(2, 3).load_state_dict({"weight": np.ones((2, 3))})
+    assert isinstance(info.value, KeyError) and isinstance(info.value, RuntimeError)  # as before, as PyTorch
+    assert str(info.value) == "state dict does not match: missing keys ['bias'], unexpected keys []"
 
 
 def test_default_device_from_the_environment(monkeypatch):

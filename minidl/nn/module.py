@@ -14,7 +14,7 @@ import numpy as np
 
 from ..autograd import Tensor
 from ..backend import to_numpy
-from ..errors import ShapeError
+from ..errors import ShapeError, StateDictError
 from .parameter import Parameter
 
 
@@ -155,12 +155,15 @@ class Module:
         missing = [k for k in expected if k not in state and not _optional(k)]
         unexpected = [k for k in state if k not in own and k not in buffers]
         if strict and (missing or unexpected):
-            raise KeyError(f"state dict does not match: missing keys {missing}, unexpected keys {unexpected}")
+            raise StateDictError(f"state dict does not match: missing keys {missing}, unexpected keys {unexpected}")
         updates = []
         for name, value in state.items():
             if name not in own and name not in buffers:
                 continue
             array = value.data if isinstance(value, Tensor) else value
+            kind = array.dtype if hasattr(array, "dtype") else np.asarray(array).dtype
+            if kind.kind not in "fiub":
+                raise TypeError(f"state dict entry {name!r} must hold numbers, got dtype {kind}")
             if name in own:
                 current = own[name].data
             else:

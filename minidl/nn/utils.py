@@ -26,8 +26,25 @@ __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
 def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
     """The parameters that have a gradient (a single tensor counts as a list of one)."""
-    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    try:
+        params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    except TypeError:
+        raise TypeError(f"expected parameters (a Tensor or an iterable of them, e.g. model.parameters()), "
+                        f"got {type(parameters).__name__}") from None
+    for p in params:
+        if not isinstance(p, Tensor):
+            raise TypeError(f"expected parameters to hold Tensors/Parameters, got {type(p).__name__}")
     return [p for p in params if p.grad is not None]
+
+
+def _as_float(value: Any, owner: str, name: str) -> float:
+    """``float(value)`` for numbers (and strings such as ``"inf"``, as PyTorch); clear error otherwise."""
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{owner}: {name} must be a number, got {value!r}") from None
 
 
 def _vector_norm(xp: Any, a: Any, p: float) -> Any:
@@ -69,7 +86,8 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     ``min(1, max_norm / (total + 1e-6))``.  The direction of the update is kept, only
     its length is capped.  Returns ``total`` (before clipping) as a 0-d tensor.
     """
-    max_norm, norm_type = float(max_norm), float(norm_type)
+    max_norm = _as_float(max_norm, "clip_grad_norm_", "max_norm")
+    norm_type = _as_float(norm_type, "clip_grad_norm_", "norm_type")
     if max_norm < 0 or max_norm != max_norm:
         raise ValueError(f"clip_grad_norm_: max_norm must be >= 0, got {max_norm}")
     if not norm_type > 0:  # the p-norm needs p > 0 (p = inf is the largest |g|)
@@ -101,7 +119,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
     """Clip every gradient element into ``[-clip_value, clip_value]`` (in place)."""
-    clip_value = float(clip_value)
+    clip_value = _as_float(clip_value, "clip_grad_value_", "clip_value")
     if clip_value < 0 or clip_value != clip_value:
         raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
 

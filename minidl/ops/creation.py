@@ -110,8 +110,8 @@ class Dropout(Function):
 
 def dropout(a: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     """Zero each element with probability ``p`` during training; identity otherwise."""
-    if not 0 <= p < 1:
-        raise ValueError(f"dropout probability must be in [0, 1), got {p}")
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)) or not 0 <= p < 1:
+        raise ValueError(f"dropout probability must be a number in [0, 1), got {p!r}")
     if not training or p == 0:
         return a
     return Dropout.apply(a, p=float(p))

@@ -176,6 +176,8 @@ def _variance(op: type[Var], a: Any, axis: Any, keepdims: bool, ddof: int) -> Te
     n = 1
     for i in axes:
         n *= a.shape[i]
+    if isinstance(ddof, bool) or not isinstance(ddof, (int, float, np.integer, np.floating)) or not ddof >= 0:
+        raise ValueError(f"{op.__name__.lower()}() ddof must be a non-negative number, got {ddof!r}")
     if n - ddof <= 0:
         raise ValueError(f"{op.__name__.lower()}() needs more than ddof={ddof} elements per reduction, got {n}")
     return op.apply(a, axes=axes, keepdims=keepdims, ddof=ddof)

@@ -60,7 +60,14 @@ class Optimizer:
                 f"{name} expects an iterable of parameters or of parameter groups (dicts), got a "
                 f"single {type(params).__name__}; wrap it in a list"
             )
-        groups = list(params)
+        if hasattr(params, "parameters") and callable(params.parameters):
+            raise TypeError(f"{name} expects the model's parameters, got a {type(params).__name__}; "
+                            "pass model.parameters()")
+        try:
+            groups = list(params)
+        except TypeError:
+            raise TypeError(f"{name} expects an iterable of parameters (e.g. model.parameters()), "
+                            f"got {type(params).__name__}") from None
         if not groups:
             raise ValueError(
                 f"{name} got an empty parameter list; pass model.parameters() of a model that "
