@@ -1,6 +1,7 @@
 """Loss functions.  Each takes ``(prediction, target)`` and returns the batch mean.
 
-``target`` may be a Tensor or a NumPy array; it never receives a gradient.
+``target`` may be a Tensor or a NumPy array.  A target Tensor that requires grad (say, the
+output of another network) receives its gradient too, as in PyTorch; otherwise it is a constant.
 ``sample_weight`` (optional, one weight per sample) gives the weighted mean
 ``Σ wᵢ·lossᵢ / N`` (as Keras does for ``class_weight``).
 """
@@ -64,15 +65,17 @@ def cross_entropy(logits: Tensor, target: Any, sample_weight: Any = None) -> Ten
 
         logits = reshape(logits, (-1, logits.shape[-1]))
         t = t.reshape(-1) if t.dtype.kind in "iu" else t.reshape(-1, t.shape[-1])
-    if sample_weight is None:  # the kernel checks the labels' range (and names a bad one)
+    graph_target = _in_graph(target) and t.dtype.kind == "f"
+    if sample_weight is None and not graph_target:  # the kernel checks the labels' range
         return SoftmaxCrossEntropy.apply(logits, target=t)
     logp = log_softmax(logits, axis=-1)
     if t.dtype.kind in "iu":
         kernels.reference.check_target(logits.data, t)
         xp = logits.xp
         per_sample = -logp[xp.arange(t.shape[0]), t]
-    else:
-        per_sample = -sum(logp * Tensor._wrap(t), axis=-1)
+    else:  # dL/dt = -log softmax(z) / N reaches a target that requires grad
+        t = _graph_target(target, logp) if graph_target else Tensor._wrap(t)
+        per_sample = -sum(logp * t, axis=-1)
     return _reduce(per_sample, sample_weight)
 
 
@@ -112,22 +115,26 @@ def huber_loss(
 class BinaryCrossEntropy(Function):
     """L = -(y·max(log p, -100) + (1-y)·max(log(1-p), -100)), element-wise (PyTorch's rule).
 
-    The clamp keeps L finite when p is exactly 0 or 1.  The derivative is
-    dL/dp = (p - y) / (p(1-p)), with the denominator kept >= 1e-12 for the same reason.
+    The clamp keeps L finite when p is exactly 0 or 1.  The derivatives are
+    dL/dp = (p - y) / (p(1-p)), with the denominator kept >= 1e-12 for the same reason,
+    and dL/dy = log(1-p) - log p (unclamped, as PyTorch; when the target requires grad).
     """
 
     def forward(self, p, t):
         xp = get_array_module(p)
         with np.errstate(divide="ignore"):  # log(0) = -inf, then clamped to -100
-            log_p = xp.maximum(xp.log(p), -100.0)
-            log_q = xp.maximum(xp.log1p(-p), -100.0)
+            self.log_p, self.log_q = xp.log(p), xp.log1p(-p)
         self.p, self.t = p, t
-        return -(t * log_p + (1 - t) * log_q)
+        return -(t * xp.maximum(self.log_p, -100.0) + (1 - t) * xp.maximum(self.log_q, -100.0))
 
     def backward(self, g):
         p = self.p
         denom = get_array_module(p).maximum(p * (1 - p), 1e-12)
-        return g * (p - self.t) / denom, None
+        dt = None
+        if self.needs_grad[1]:
+            with np.errstate(invalid="ignore"):  # 0 · ±inf at p = 0 or 1 is NaN, as in PyTorch
+                dt = g * (self.log_q - self.log_p)
+        return g * (p - self.t) / denom, dt
 
 
 def binary_cross_entropy(
@@ -175,8 +182,22 @@ def _target_array(target: Any, like: Tensor) -> Any:
     return array
 
 
+def _in_graph(target: Any) -> bool:
+    """Is ``target`` a Tensor that wants a gradient (so it must not become a constant)?"""
+    return isinstance(target, Tensor) and target.requires_grad
+
+
+def _graph_target(target: Tensor, like: Tensor) -> Tensor:
+    """A target that requires grad, in ``like``'s dtype and shape, still in the graph."""
+    from .shape import reshape
+
+    t = E.astype(target, like.dtype)
+    return t if t.shape == like.shape else reshape(t, like.shape)
+
+
 def _pair(prediction: Any, target: Any, name: str) -> tuple[Tensor, Tensor]:
-    """Prediction as a float Tensor and the target as a constant of the same shape."""
+    """Prediction as a float Tensor and the target as a Tensor of the same shape: a
+    constant, unless it is a Tensor that requires grad (then it stays in the graph)."""
     prediction = E._floating(prediction)
     t = _target_array(target, prediction)
     if tuple(t.shape) != prediction.shape:
@@ -189,6 +210,8 @@ def _pair(prediction: Any, target: Any, name: str) -> tuple[Tensor, Tensor]:
                 f"{prediction.shape}"
             )
         t = t.reshape(prediction.shape)
+    if _in_graph(target):
+        return prediction, _graph_target(target, prediction)
     return prediction, as_tensor(t.astype(prediction.dtype, copy=False), prediction)
 
 

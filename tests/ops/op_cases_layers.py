@@ -203,3 +203,19 @@ add(
          th=lambda t, z: t.nn.functional.binary_cross_entropy_with_logits(
              z, t.as_tensor(_target01(tuple(z.shape))))),
 )
+
+# A target that requires grad (another network's output) gets its gradient too, as in PyTorch:
+# both inputs are differentiable here, so gradcheck and the PyTorch twin check dL/dtarget.
+for _name, _fn, _ref, _kinds, _shapes in (
+    ("mse_loss", F.mse_loss, lambda p, y: np.mean((p - y) ** 2), "normal", [((4, 3), (4, 3)), ((5,), (5,))]),
+    ("l1_loss", F.l1_loss, lambda p, y: np.mean(np.abs(p - y)), "normal", [((4, 3), (4, 3))]),
+    ("huber_loss", F.huber_loss, R.huber, "wide", [((4, 3), (4, 3))]),
+    ("binary_cross_entropy", F.binary_cross_entropy, R.bce, "unit", [((4, 3), (4, 3)), ((5,), (5,))]),
+    ("binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits, R.bce_with_logits,
+     ("wide", "unit"), [((4, 3), (4, 3))]),
+    ("cross_entropy", F.cross_entropy, R.cross_entropy, ("normal", "unit"), [((4, 3), (4, 3))]),
+):
+    add(Case(f"{_name}-target-requires-grad", _fn, _ref, _shapes, _kinds,
+             th=lambda t, p, y, n=_name: getattr(t.nn.functional, n)(p, y)))
+add(Case("mse_loss-column-target-requires-grad", F.mse_loss, lambda p, y: np.mean((p[:, 0] - y) ** 2),
+         [((4, 1), (4,))], th=lambda t, p, y: t.nn.functional.mse_loss(p[:, 0], y)))
