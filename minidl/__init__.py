@@ -77,7 +77,10 @@ __version__ = "0.1.0"
 
 def tensor(data, requires_grad: bool = False, dtype=None, device: str | None = None) -> Tensor:
     """Make a tensor (a copy of ``data``).  Floating data becomes float32 unless ``dtype``
-    says otherwise; integer and bool data keep their kind (and cannot require grad)."""
+    says otherwise; integer and bool data keep their kind (and cannot require grad).  A
+    Tensor keeps its dtype (as ``torch.tensor(t)``): ``tensor(x64)`` stays float64."""
+    if dtype is None and isinstance(data, Tensor):
+        dtype = data.dtype
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device, copy=True)
 
 

@@ -16,7 +16,8 @@ class Parameter(Tensor):
     __slots__ = ("regularizer", "trainable")
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = True) -> None:
-        if isinstance(data, Tensor):
+        if isinstance(data, Tensor):  # a tensor keeps its dtype (as torch.nn.Parameter(t))
+            dtype = data.dtype if dtype is None else dtype
             data = data.data
         super().__init__(data, requires_grad=requires_grad, dtype=dtype, copy=True)
         self.regularizer = None  # a callable w -> penalty Tensor (Keras kernel_regularizer)

@@ -260,6 +260,12 @@ def test_backward_through_special_values_is_silent():
     (lambda: mdl.arange(0, 1, 0.25, dtype="float64"), "float64"),
     (lambda: mdl.arange(5), "int64"),
     (lambda: mdl.tensor([1, 2]) > 1.5, "bool"),
+    # a Tensor keeps its dtype, as torch.tensor(t) and torch.nn.Parameter(t)
+    (lambda: mdl.tensor(mdl.tensor([1.0], dtype="float64")), "float64"),
+    (lambda: mdl.tensor(mdl.tensor([1.0], dtype="float64"), dtype="float32"), "float32"),
+    (lambda: mdl.nn.Parameter(mdl.tensor([1.0], dtype="float64")), "float64"),
+    (lambda: mdl.nn.Parameter(mdl.tensor([1.0], dtype="float64"), dtype="float32"), "float32"),
+    (lambda: mdl.nn.Parameter(np.array([1.0])), "float32"),
 ])
 def test_result_dtypes(make, dtype):
     assert make().dtype == np.dtype(dtype)
