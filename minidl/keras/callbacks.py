@@ -62,8 +62,14 @@ class _Monitor(Callback):
 
     def __init__(self, monitor: str, mode: str, min_delta: float, best: float | None) -> None:
         super().__init__()
+        owner = type(self).__name__
+        if not isinstance(monitor, str):
+            raise TypeError(f"{owner}: monitor must be the name of a logged quantity such as 'val_loss', "
+                            f"got {monitor!r}")
+        if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{owner}: min_delta must be a number, got {min_delta!r}")
         self.monitor = monitor
-        self.mode = _direction(type(self).__name__, monitor, mode)
+        self.mode = _direction(owner, monitor, mode)
         self.min_delta = abs(min_delta)
         self.best = best
 
@@ -204,6 +210,9 @@ class LearningRateScheduler(Callback):
 
     def __init__(self, schedule: Callable[..., float], verbose: int = 0) -> None:
         super().__init__()
+        if not callable(schedule):
+            raise TypeError(f"LearningRateScheduler: schedule must be a function (epoch, lr) -> new lr, "
+                            f"got {schedule!r}")
         self.schedule, self.verbose = schedule, verbose
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:

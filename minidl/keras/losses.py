@@ -33,6 +33,8 @@ class Loss:
         self.name = name or self.name
 
     def __call__(self, y_true: Any, y_pred: Tensor, sample_weight: Any = None) -> Tensor:
+        if isinstance(y_pred, np.ndarray):  # NumPy predictions, as Keras accepts
+            y_pred = Tensor(y_pred)
         return self.call(y_true, y_pred, sample_weight)
 
     def call(self, y_true: Any, y_pred: Tensor, sample_weight: Any) -> Tensor:
@@ -64,6 +66,8 @@ class Huber(Loss):
 
     def __init__(self, delta: float = 1.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if isinstance(delta, bool) or not isinstance(delta, (int, float, np.integer, np.floating)) or not delta > 0:
+            raise ValueError(f"Huber delta must be a positive number, got {delta!r}")
         self.delta = float(delta)
 
     def call(self, y_true, y_pred, sample_weight):
@@ -100,6 +104,12 @@ class BinaryCrossentropy(Loss):
             return F.binary_cross_entropy_with_logits(y_pred.creator.inputs[0], y_true,
                                                       sample_weight=sample_weight)
         return F.binary_cross_entropy(y_pred, y_true, EPSILON, sample_weight=sample_weight)
+
+    def check_targets(self, y_true: np.ndarray, output_shape: tuple) -> None:
+        if y_true.size and (y_true.min() < 0 or y_true.max() > 1):
+            raise ValueError(f"binary_crossentropy expects targets in [0, 1] (0/1 labels or probabilities), "
+                             f"got values from {y_true.min()} to {y_true.max()}; for several classes use "
+                             "a softmax output with sparse_categorical_crossentropy")
 
     def get_config(self) -> dict:
         config = {**super().get_config(), "from_logits": self.from_logits}
@@ -182,6 +192,10 @@ def _softmax_cross_entropy(target: np.ndarray, y_pred: Tensor, from_logits: bool
     # probabilities from elsewhere: renormalise and clip as Keras, then -Σ t log p
     p = (y_pred / y_pred.sum(axis=-1, keepdims=True)).clip(EPSILON, 1 - EPSILON)
     if target.dtype.kind in "iu":
+        k = y_pred.shape[-1]
+        if target.size and (target.min() < 0 or target.max() >= k):
+            raise ValueError(f"labels must be in [0, {k}) for predictions with {k} classes, got values "
+                             f"from {target.min()} to {target.max()}")
         target = np.eye(y_pred.shape[-1], dtype=np.float32)[target]
     return _weighted(-(p.log() * Tensor(target)).sum(axis=-1), sample_weight)
 

@@ -17,29 +17,56 @@ import numpy as np
 from ..backend import to_numpy
 
 
+def _arrays(name: str, y_true: Any, y_pred: Any, fits: Callable, expected: str) -> tuple[np.ndarray, np.ndarray]:
+    """Both as NumPy arrays (no copy for arrays); a clear error when their shapes do not fit."""
+    y_true, y_pred = np.asarray(to_numpy(y_true)), np.asarray(to_numpy(y_pred))
+    if not fits(y_true, y_pred):
+        raise ValueError(f"{name}: y_true of shape {y_true.shape} does not fit y_pred of shape "
+                         f"{y_pred.shape}; expected {expected}")
+    return y_true, y_pred
+
+
+def _same_shape(t: np.ndarray, p: np.ndarray) -> bool:
+    return t.shape == p.shape and t.ndim > 0
+
+
+def _one_label_per_row(t: np.ndarray, p: np.ndarray) -> bool:
+    return p.ndim > 0 and t.size == int(np.prod(p.shape[:-1]))
+
+
+def _same_size(t: np.ndarray, p: np.ndarray) -> bool:
+    return t.size == p.size and t.ndim > 0
+
+
 def categorical_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     """Per sample: 1 if argmax of the prediction equals argmax of the one-hot target."""
-    return (np.asarray(y_pred).argmax(-1) == np.asarray(y_true).argmax(-1)).astype(np.float64)
+    y_true, y_pred = _arrays("categorical_accuracy", y_true, y_pred, _same_shape, "one-hot targets of the same shape")
+    return (y_pred.argmax(-1) == y_true.argmax(-1)).astype(np.float64)
 
 
 def sparse_categorical_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     """Per sample: 1 if argmax of the prediction equals the integer label."""
+    y_true, y_pred = _arrays("sparse_categorical_accuracy", y_true, y_pred, _one_label_per_row,
+                             "one integer label per row of y_pred")
     labels = y_true.reshape(y_pred.shape[:-1]) if y_true.size == np.prod(y_pred.shape[:-1]) else y_true
     return (np.argmax(y_pred, -1) == labels).astype(np.float64)
 
 
 def binary_accuracy(y_true: np.ndarray, y_pred: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     """Per sample: the fraction of outputs on the right side of ``threshold``."""
+    y_true, y_pred = _arrays("binary_accuracy", y_true, y_pred, _same_size, "one prediction per target")
     hits = (y_pred.reshape(y_true.shape) > threshold) == (y_true > 0.5)
     return hits.reshape(len(hits), -1).mean(axis=1)
 
 
 def mean_absolute_error(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    y_true, y_pred = _arrays("mean_absolute_error", y_true, y_pred, _same_size, "one prediction per target")
     diff = np.abs(y_pred.reshape(y_true.shape) - y_true)
     return diff.reshape(len(diff), -1).mean(axis=1)
 
 
 def mean_squared_error(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    y_true, y_pred = _arrays("mean_squared_error", y_true, y_pred, _same_size, "one prediction per target")
     diff = (y_pred.reshape(y_true.shape) - y_true) ** 2
     return diff.reshape(len(diff), -1).mean(axis=1)
 

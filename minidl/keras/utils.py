@@ -26,6 +26,8 @@ def to_categorical(y: Any, num_classes: int | None = None, dtype: Any = "float32
     top = int(labels.max()) + 1 if labels.size else 0
     if num_classes is None:
         num_classes = top
+    elif isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
+        raise ValueError(f"to_categorical num_classes must be a positive int, got {num_classes!r}")
     elif num_classes < top:
         raise ValueError(f"label {top - 1} does not fit num_classes={num_classes}")
     out = np.zeros((*labels.shape, num_classes), dtype=dtype)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 import minidl as mdl
 from minidl.errors import MinidlError
-from minidl.keras import layers, models, optimizers
+from minidl.keras import callbacks, layers, losses, models, optimizers
+from minidl.keras import metrics as keras_metrics
 from minidl.keras.utils import to_categorical
 
 
@@ -194,3 +197,75 @@ def test_subclassed_model_save_explains_alternative(tmp_path):
     net.predict(np.zeros((1, 3), np.float32), verbose=0)
     with pytest.raises(NotImplementedError, match=r"save_weights"):
         net.save(tmp_path / "n.keras")
+
+
+# ---------------------------------------------------------------- found by the bad-input audit
+
+def _fit(**kwargs):
+    return lambda: compiled().fit(X, ONE_HOT, **{"verbose": 0, **kwargs})
+
+
+def _sparse_model():
+    return compiled("sparse_categorical_crossentropy")
+
+
+def _bce_model():
+    model = models.Sequential([layers.Dense(1, activation="sigmoid", input_shape=(3,))])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    return model
+
+
+AUDIT_CASES = [
+    ("input_shape-negative", lambda: layers.Dense(3, input_shape=(-1,)), ValueError,
+     [r"Dense input_shape", r"positive ints", r"\(-1,\)"]),
+    ("input_shape-float", lambda: layers.Conv2D(4, 3, input_shape=(8.0, 8, 1)), ValueError,
+     [r"Conv2D input_shape", r"8\.0"]),
+    ("input_shape-str", lambda: layers.Dense(3, input_shape="784"), ValueError, [r"input_shape", r"'784'"]),
+    ("Input-bad-dtype", lambda: layers.Input(shape=(3,), dtype="floaty"), TypeError, [r"'floaty'", r"dtype"]),
+    ("Sequential-not-a-list", lambda: models.Sequential(layers.Dense(3)), TypeError,
+     [r"list of layers", r"Dense"]),
+    ("get_layer-index", lambda: cnn().get_layer(index=7), ValueError, [r"index=7", r"3 layers"]),
+    ("set_weights-None", lambda: cnn().set_weights(None), TypeError, [r"list of arrays", r"NoneType"]),
+    ("fit-verbose-str", _fit(verbose="loud"), ValueError, [r"verbose", r"'loud'"]),
+    ("fit-validation_split-str", _fit(validation_split="0.2"), ValueError,
+     [r"validation_split", r"\[0, 1\)", r"'0.2'"]),
+    ("fit-ragged-x", lambda: compiled().fit([[1.0, 2.0], [3.0]], [0, 1], verbose=0), ValueError,
+     [r"x must be a rectangular array"]),
+    ("fit-class_weight-list", _fit(class_weight=[1.0] * 10), TypeError, [r"class_weight must be a dict", r"list"]),
+    ("fit-class_weight-str-key", _fit(class_weight={"cat": 1.0}), ValueError, [r"class_weight keys", r"'cat'"]),
+    ("fit-class_weight-nan", _fit(class_weight={i: float("nan") for i in range(10)}), ValueError,
+     [r"class_weight values", r"nan"]),
+    ("predict-verbose-str", lambda: cnn().predict(X, verbose="x"), ValueError, [r"verbose", r"'x'"]),
+    ("bce-labels-out-of-range", lambda: _bce_model().fit(np.zeros((4, 3)), np.array([0, 1, 2, 1]), verbose=0),
+     ValueError, [r"binary_crossentropy", r"\[0, 1\]", r"0 to 2"]),
+    ("to_categorical-num_classes-float", lambda: to_categorical([0, 1], num_classes=2.5), ValueError,
+     [r"num_classes", r"positive int", r"2.5"]),
+    ("to_categorical-num_classes-zero", lambda: to_categorical([0], num_classes=0), ValueError, [r"num_classes"]),
+    ("EarlyStopping-monitor-int", lambda: callbacks.EarlyStopping(monitor=3), TypeError, [r"monitor", r"3"]),
+    ("EarlyStopping-min_delta-str", lambda: callbacks.EarlyStopping(min_delta="a"), TypeError,
+     [r"min_delta", r"'a'"]),
+    ("LearningRateScheduler-not-callable", lambda: callbacks.LearningRateScheduler(0.1), TypeError,
+     [r"schedule must be a function", r"0.1"]),
+    ("Huber-delta", lambda: losses.Huber(delta=-1.0), ValueError, [r"Huber delta", r"positive", r"-1.0"]),
+    ("sparse-loss-labels-numpy-probs", lambda: losses.SparseCategoricalCrossentropy()(
+        np.array([5, 0]), np.full((2, 3), 1 / 3)), ValueError, [r"labels must be in \[0, 3\)", r"0 to 5"]),
+    ("categorical_accuracy-shapes", lambda: keras_metrics.categorical_accuracy(np.eye(3)[:2], np.eye(3)), ValueError,
+     [r"categorical_accuracy", r"\(2, 3\)", r"\(3, 3\)"]),
+    ("mae-metric-sizes", lambda: keras_metrics.mean_absolute_error(np.ones(3), np.ones((2, 3))), ValueError,
+     [r"mean_absolute_error", r"\(3,\)", r"\(2, 3\)"]),
+]
+
+
+@pytest.mark.parametrize("action, error, patterns", [pytest.param(*c[1:], id=c[0]) for c in AUDIT_CASES])
+def test_bad_input_is_named(action, error, patterns):
+    with pytest.raises(error) as info:
+        action()
+    for pattern in patterns:
+        assert re.search(pattern, str(info.value)), f"{pattern!r} not in: {info.value}"
+
+
+def test_keras_losses_take_numpy_predictions():
+    y_pred = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]])
+    value = losses.SparseCategoricalCrossentropy()(np.array([0, 1]), y_pred)
+    assert np.isclose(float(value.item()), -np.log([0.7, 0.8]).mean(), rtol=1e-5)
+    assert np.isclose(float(losses.MeanSquaredError()(np.zeros(2), np.ones(2)).item()), 1.0)

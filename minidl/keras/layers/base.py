@@ -76,6 +76,15 @@ def check_positive_int(owner: str, name: str, value: Any) -> int:
     return int(value)
 
 
+def check_shape(owner: str, shape: Any) -> tuple:
+    """A shape without the batch size: a tuple (or list, or one int) of positive ints or None."""
+    shape = tuple(shape) if isinstance(shape, (list, tuple)) else (shape,)
+    if any(n is not None and (isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1)
+           for n in shape):
+        raise ValueError(f"{owner} must hold positive ints or None (without the batch size), got {shape}")
+    return tuple(n if n is None else int(n) for n in shape)
+
+
 def unique_name(base: str) -> str:
     """Keras-style automatic names: dense, dense_1, dense_2, ..."""
     count = _name_counts.get(base, 0)
@@ -134,7 +143,7 @@ class Layer(Module):
         object.__setattr__(self, "_trainable", bool(trainable))
         object.__setattr__(self, "input_spec_shape", None)
         if input_shape is not None:
-            input_shape = tuple(input_shape) if isinstance(input_shape, (list, tuple)) else (input_shape,)
+            input_shape = check_shape(f"{type(self).__name__} input_shape", input_shape)
         object.__setattr__(self, "batch_input_shape", None if input_shape is None else (None, *input_shape))
         object.__setattr__(self, "output_shape_", None)
 

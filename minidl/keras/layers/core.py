@@ -8,10 +8,11 @@ import numpy as np
 
 from ... import functional as F
 from ...autograd import Tensor
+from ...backend import as_dtype
 from ...errors import ShapeError
 from ...ops.linalg import linear_relu
 from .. import activations, initializers, regularizers
-from .base import KerasTensor, Layer, check_last_dim, check_rate, unique_name
+from .base import KerasTensor, Layer, check_last_dim, check_rate, check_shape, unique_name
 
 
 class InputLayer(Layer):
@@ -22,11 +23,9 @@ class InputLayer(Layer):
         shape = shape if shape is not None else input_shape
         if shape is None:
             raise ValueError("Input needs shape=, e.g. Input(shape=(28, 28, 1))")
-        shape = tuple(shape) if isinstance(shape, (list, tuple)) else (shape,)
-        if any(n is not None and (not isinstance(n, (int, np.integer)) or n < 1) for n in shape):
-            raise ValueError(f"Input shape must hold positive ints or None, got {shape}")
+        shape = check_shape("Input shape", shape)
         super().__init__(name=name or unique_name("input_layer"), input_shape=shape, **kwargs)
-        object.__setattr__(self, "dtype_", np.dtype(dtype))
+        object.__setattr__(self, "dtype_", as_dtype(dtype))
         object.__setattr__(self, "output_shape_", (None, *shape))
         self.output = KerasTensor((None, *shape), dtype, history=(self, [], None), name=self.name)
         object.__setattr__(self, "built", True)

@@ -24,7 +24,10 @@ def as_input_array(x: Any, name: str = "x", check_finite: bool = True) -> np.nda
         return [as_input_array(a, f"{name}[{i}]", check_finite) for i, a in enumerate(x)]
     if x is None:
         raise ValueError(f"{name} is required")
-    array = x.numpy() if isinstance(x, Tensor) else np.asarray(x)
+    try:
+        array = x.numpy() if isinstance(x, Tensor) else np.asarray(x)
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular array of numbers: {error}") from None
     if array.dtype.kind not in "fiub":
         raise TypeError(f"{name} must hold numbers, got dtype {array.dtype}")
     if array.ndim == 0:
@@ -115,8 +118,9 @@ def take(x: Any, index: Any) -> Any:
 
 def split_validation(x: Any, y: Any, sw: Any, fraction: float) -> tuple:
     """Keras's validation_split: the *last* fraction of the samples, taken before shuffling."""
-    if not 0 <= fraction < 1:
-        raise ValueError(f"validation_split must be in [0, 1), got {fraction}")
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float, np.integer, np.floating)) \
+            or not 0 <= fraction < 1:
+        raise ValueError(f"validation_split must be a number in [0, 1), got {fraction!r}")
     n = num_samples(x)
     n_val = int(n * fraction)
     if n_val == 0 or n_val == n:
@@ -132,6 +136,13 @@ def class_weights_to_samples(y: np.ndarray, class_weight: dict) -> np.ndarray:
     """One weight per sample from {class: weight}; labels may be integers or one-hot."""
     labels = y.argmax(-1) if y.ndim >= 2 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
     labels = labels.astype(np.int64)
+    if not isinstance(class_weight, dict):
+        raise TypeError(f"class_weight must be a dict {{class index: weight}}, got {type(class_weight).__name__}")
+    for k, w in class_weight.items():
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
+            raise ValueError(f"class_weight keys must be class indices (ints >= 0), got {k!r}")
+        if isinstance(w, bool) or not isinstance(w, (int, float, np.integer, np.floating)) or not np.isfinite(w):
+            raise ValueError(f"class_weight values must be finite numbers, got {w!r} for class {k}")
     missing = sorted(set(np.unique(labels).tolist()) - set(int(k) for k in class_weight))
     if missing:
         raise ValueError(f"class_weight has no entry for classes {missing}")
@@ -146,6 +157,15 @@ def batch_slices(n: int, batch_size: int, order: np.ndarray | None) -> Iterator[
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
         yield slice(start, stop) if order is None else order[start:stop]
+
+
+def check_verbose(verbose: Any) -> int:
+    """Keras's ``verbose``: "auto" (1), 0 (silent), 1 (progress bar) or 2 (one line per epoch)."""
+    if verbose == "auto":
+        return 1
+    if not isinstance(verbose, (int, np.integer)) or verbose < 0:  # True counts as 1, as in Keras
+        raise ValueError(f"verbose must be 'auto', 0, 1 or 2, got {verbose!r}")
+    return int(verbose)
 
 
 def check_batch_size(batch_size: Any, default: int = 32) -> int:

@@ -31,7 +31,7 @@ class Inference:
 
         self._require_compiled("evaluate")
         batch_size = data.check_batch_size(batch_size)
-        verbose = 1 if verbose == "auto" else int(verbose)
+        verbose = data.check_verbose(verbose)
         # NaN and infinities are looked for only in a batch whose loss is not finite
         x, y = self._as_inputs(x, check_finite=False), self._as_targets(y, check_finite=False)
         sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)
@@ -96,7 +96,7 @@ class Inference:
         from ..progress import ProgressBar
 
         batch_size = data.check_batch_size(batch_size)
-        verbose = 1 if verbose == "auto" else int(verbose)
+        verbose = data.check_verbose(verbose)
         x = self._as_inputs(x, check_finite=False)  # NaN: looked for where an output is not finite
         n = data.num_samples(x)
         was_training = self.training

@@ -56,6 +56,9 @@ class Model(Inference, Layer):
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         if index is not None:
+            n = len(self.layers)
+            if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not -n <= index < n:
+                raise ValueError(f"get_layer(index={index!r}): model {self.name!r} has {n} layers")
             return self.layers[index]
         for layer in self.layers:
             if layer.name == name:
@@ -80,6 +83,9 @@ class Model(Inference, Layer):
         return [w for layer in self.layers for w in layer.get_weights()]
 
     def set_weights(self, weights: list[Any]) -> None:
+        if not isinstance(weights, (list, tuple)):
+            raise TypeError(f"set_weights expects a list of arrays (as get_weights returns), "
+                            f"got {type(weights).__name__}")
         if not self.layers:
             return super().set_weights(weights)
         expected = sum(len(layer.get_weights()) for layer in self.layers)
@@ -251,7 +257,7 @@ class Model(Inference, Layer):
         batch_size = data.check_batch_size(batch_size)
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs must be a non-negative int, got {epochs!r}")
-        verbose = 1 if verbose == "auto" else int(verbose)
+        verbose = data.check_verbose(verbose)
         # NaN and infinities are looked for only in a batch whose loss is not finite (train_step)
         x, y = self._as_inputs(x, check_finite=False), self._as_targets(y, check_finite=False)
         sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)

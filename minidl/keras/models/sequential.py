@@ -19,6 +19,9 @@ class Sequential(Model):
     def __init__(self, layers: list | None = None, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
         object.__setattr__(self, "_input_layer", None)
+        if layers is not None and not isinstance(layers, (list, tuple)):
+            raise TypeError(f"Sequential expects a list of layers, got {type(layers).__name__}; "
+                            "write Sequential([layer, ...])")
         for layer in layers or []:
             self.add(layer)
 
