@@ -10,6 +10,7 @@ can replay it.
 from __future__ import annotations
 
 import functools
+import inspect
 import numbers
 import re
 from typing import Any
@@ -254,7 +255,9 @@ class Layer(Module):
             return self._call_symbolic(inputs, **kwargs)
         inputs = _as_tensors(inputs)
         self._ensure_built(_shape_of(inputs))
-        return self.call(inputs, training=training, **kwargs) if kwargs else self.call(inputs, training=training)
+        if _takes_training(type(self).call):
+            kwargs["training"] = training
+        return self.call(inputs, **kwargs)
 
     def forward(self, inputs: Any, training: bool | None = None) -> Any:
         return self(inputs, training=training)
@@ -264,8 +267,10 @@ class Layer(Module):
         self._ensure_built(shapes)
         examples = [example_batch(t.shape, t.dtype) for t in inputs] if isinstance(inputs, list) \
             else example_batch(inputs.shape, inputs.dtype)
+        if _takes_training(type(self).call):
+            kwargs["training"] = False
         with no_grad():
-            out = self.call(examples, training=False, **kwargs)
+            out = self.call(examples, **kwargs)
         sources = inputs if isinstance(inputs, list) else [inputs]
         if isinstance(out, (list, tuple)):  # several outputs, e.g. LSTM(return_state=True)
             shapes = [(None, *o.shape[1:]) for o in out]
@@ -297,6 +302,14 @@ class Layer(Module):
 
     def extra_repr(self) -> str:
         return f"name={self.name!r}"
+
+
+@functools.cache
+def _takes_training(call: Any) -> bool:
+    """Whether a ``call`` method accepts ``training=``: as Keras, pass it only then, so a
+    subclass may write ``def call(self, x)``."""
+    params = inspect.signature(call).parameters.values()
+    return any(p.name == "training" or p.kind is p.VAR_KEYWORD for p in params)
 
 
 def _is_symbolic(inputs: Any) -> bool:

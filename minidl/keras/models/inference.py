@@ -44,8 +44,8 @@ class Inference:
                                       ProgressBar(steps, verbose))
         self.train()
         if return_dict:
-            return logs
-        values = [float(v) for v in logs.values()]
+            return dict(sorted(logs.items()))  # sorted by name, as Keras 3
+        values = [float(v) for v in logs.values()]  # [loss, *metrics] in compile order
         return values[0] if len(values) == 1 else values
 
     def _evaluate_batches(self, x: Any, y: np.ndarray, sw: Any, batch_size: int, output_shape: tuple,
@@ -53,7 +53,8 @@ class Inference:
         """The loss and metrics over checked data in inference mode (evaluate, fit's validation).
 
         Calls the callbacks' ``on_test_*`` hooks; the per-batch ones only for callbacks that
-        define them."""
+        define them.  They and the progress bar see the logs sorted by name (as in Keras 3);
+        the dict returned keeps the compile order, ``[loss, *metrics]``."""
         self.eval()
         loss_tracker = metrics_module.Mean("loss")
         trackers = self._metric_trackers(output_shape)
@@ -78,10 +79,10 @@ class Inference:
                     m.update_from(yb, y_pred)
                 logs = {"loss": loss_tracker.result(), **{m.name: m.result() for m in trackers}}
                 for cb in batch_callbacks:
-                    cb.on_test_batch_end(step, logs)
-                bar.update(step + 1, logs)
-        bar.finish(logs, time.perf_counter() - started)
-        callback_list.on_test_end(logs)
+                    cb.on_test_batch_end(step, dict(sorted(logs.items())))
+                bar.update(step + 1, dict(sorted(logs.items())))
+        bar.finish(dict(sorted(logs.items())), time.perf_counter() - started)
+        callback_list.on_test_end(dict(sorted(logs.items())))
         return logs
 
     def test_on_batch(self, x: Any, y: Any, sample_weight: Any = None) -> Any:
@@ -98,6 +99,7 @@ class Inference:
         batch_size = data.check_batch_size(batch_size)
         verbose = data.check_verbose(verbose)
         x = self._as_inputs(x, check_finite=False)  # NaN: looked for where an output is not finite
+        data.check_lengths(x, None)  # several inputs: the same number of samples each
         n = data.num_samples(x)
         was_training = self.training
         self.eval()

@@ -316,6 +316,7 @@ class Model(Inference, Layer):
         order = random.generator().permutation(n) if shuffle else None
         loss_tracker = metrics_module.Mean("loss")
         trackers = self._metric_trackers(output_shape)
+        names = sorted(["loss", *[m.name for m in trackers]])  # Keras 3 reports logs sorted by name
         bar = ProgressBar(steps, verbose, epoch=epoch, epochs=epochs)
         started = time.perf_counter()
         logs: dict = {}
@@ -329,7 +330,8 @@ class Model(Inference, Layer):
             loss_tracker.update(loss, data.num_samples(yb))
             for m in trackers:
                 m.update_from(yb, y_pred)
-            logs = {"loss": loss_tracker.result(), **{m.name: m.result() for m in trackers}}
+            values = {"loss": loss_tracker.result(), **{m.name: m.result() for m in trackers}}
+            logs = {name: values[name] for name in names}
             callback_list.on_train_batch_end(step, logs)
             bar.update(step + 1, logs)
             if self.stop_training:
@@ -337,7 +339,7 @@ class Model(Inference, Layer):
         if val is not None and (epoch + 1) % validation_freq == 0:
             val_logs = self._evaluate_batches(*val, validation_batch_size or batch_size, output_shape,
                                               callback_list, ProgressBar(0, 0))
-            logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            logs = dict(sorted({**logs, **{f"val_{k}": v for k, v in val_logs.items()}}.items()))
             self.train()
         bar.finish(logs, time.perf_counter() - started)
         return logs
