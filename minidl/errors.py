@@ -32,3 +32,8 @@ class StateDictError(MinidlError, KeyError, RuntimeError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class InvalidIndexError(MinidlError, IndexError):
+    """An invalid index (out of range, or of a non-integer kind): an ``IndexError``, as
+    NumPy and PyTorch raise, that names the index and the valid range."""

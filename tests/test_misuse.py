@@ -174,6 +174,8 @@ CASES = [
      ["contains itself"]),
     ("load-folder", lambda p: mdl.load(p), IsADirectoryError, ["folder", "expected a file"]),
     ("load-path-int", lambda p: mdl.load(3), TypeError, ["file path", "int"]),
+    ("embedding-id-range", lambda: mdl.nn.Embedding(5, 2)(np.array([0, 5])), MinidlError, [r"\[0, 5\)", "max 5"]),
+    ("index-range-is-minidl", lambda: x23()[0, 7], MinidlError, ["index", r"\(2, 3\)"]),
 ]
 
 
@@ -225,3 +227,9 @@ def test_default_device_from_the_environment(monkeypatch):
         with pytest.raises(RuntimeError, match="'cuda'.*MINIDL_DEVICE"):
             make()
     assert mdl.tensor([1.0], device="cpu").device == "cpu"  # an explicit device wins
+
+
+def test_invalid_indices_stay_index_errors():
+    for action in (lambda: mdl.nn.Embedding(5, 2)(np.array([-1])), lambda: x23()[5]):
+        with pytest.raises(IndexError):
+            action()

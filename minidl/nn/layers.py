@@ -15,7 +15,7 @@ import numpy as np
 from .. import functional as F
 from ..autograd import Tensor
 from ..backend import default_dtype
-from ..errors import ShapeError
+from ..errors import InvalidIndexError, ShapeError
 from ..ops.linalg import linear_relu
 from . import init
 from .module import Module
@@ -153,7 +153,7 @@ def embedding(indices: Any, weight: Tensor, padding_idx: int | None = None) -> T
         idx = idx.astype(np.int64)
     n = weight.shape[0]
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= n):
-        raise IndexError(f"Embedding index out of range: expected indices in [0, {n}), got "
+        raise InvalidIndexError(f"Embedding index out of range: expected indices in [0, {n}), got "
                          f"min {int(idx.min())} and max {int(idx.max())}")
     rows = weight[idx]
     if padding_idx is None:
@@ -272,7 +272,7 @@ def _item(container: Module, index: Any) -> Module:
     if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
         raise TypeError(f"{type(container).__name__} indices must be ints or slices, got {index!r}")
     if not -len(modules) <= index < len(modules):
-        raise IndexError(f"index {index} is out of range for a {type(container).__name__} of "
+        raise InvalidIndexError(f"index {index} is out of range for a {type(container).__name__} of "
                          f"{len(modules)} modules")
     return modules[index]
 

@@ -15,7 +15,7 @@ import numpy as np
 from .. import backend
 from ..autograd import Function, Tensor
 from ..backend import result_dtype
-from ..errors import ShapeError
+from ..errors import InvalidIndexError, ShapeError
 from .common import as_tensor, normalize_axes
 from .elementwise import astype
 
@@ -274,7 +274,7 @@ def getitem(a: Tensor, index: Any) -> Tensor:
     try:
         return GetItem.apply(a, index=index, advanced=advanced)
     except IndexError as error:
-        raise IndexError(f"index {index!r} is invalid for a tensor of shape {a.shape}: {error}") from None
+        raise InvalidIndexError(f"index {index!r} is invalid for a tensor of shape {a.shape}: {error}") from None
 
 
 def to_device(a: Tensor, device: str) -> Tensor:
@@ -296,7 +296,7 @@ def _normalize_index(index: Any, like: Tensor) -> tuple[Any, bool]:
             item = like.xp.zeros(0, dtype=np.int64) if empty else like.xp.asarray(item)
         if hasattr(item, "dtype") and getattr(item, "ndim", 0) >= 0 and hasattr(item, "shape"):
             if item.dtype.kind not in "iub":
-                raise IndexError(f"tensors used as indices must be integer or bool, got {item.dtype}")
+                raise InvalidIndexError(f"tensors used as indices must be integer or bool, got {item.dtype}")
             advanced = True
         out.append(item)
     return (tuple(out) if isinstance(index, tuple) else out[0]), advanced

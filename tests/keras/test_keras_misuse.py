@@ -215,6 +215,11 @@ def _bce_model():
     return model
 
 
+def _two_input_model():
+    a, b = layers.Input(shape=(3,)), layers.Input(shape=(3,))
+    return models.Model([a, b], layers.Add()([layers.Dense(2)(a), layers.Dense(2)(b)]))
+
+
 AUDIT_CASES = [
     ("input_shape-negative", lambda: layers.Dense(3, input_shape=(-1,)), ValueError,
      [r"Dense input_shape", r"positive ints", r"\(-1,\)"]),
@@ -251,6 +256,11 @@ AUDIT_CASES = [
         np.array([5, 0]), np.full((2, 3), 1 / 3)), ValueError, [r"labels must be in \[0, 3\)", r"0 to 5"]),
     ("categorical_accuracy-shapes", lambda: keras_metrics.categorical_accuracy(np.eye(3)[:2], np.eye(3)), ValueError,
      [r"categorical_accuracy", r"\(2, 3\)", r"\(3, 3\)"]),
+    ("predict-inputs-of-different-lengths", lambda: _two_input_model().predict([np.ones((2, 3)), np.ones((3, 3))],
+                                                                                verbose=0),
+     ValueError, [r"same number of samples", r"\[2, 3\]"]),
+    ("Normalization-adapt-nan", lambda: layers.Normalization().adapt(np.array([[1.0, np.nan], [2.0, 3.0]])),
+     ValueError, [r"adapt", r"nan", r"\(0, 1\)"]),
     ("mae-metric-sizes", lambda: keras_metrics.mean_absolute_error(np.ones(3), np.ones((2, 3))), ValueError,
      [r"mean_absolute_error", r"\(3,\)", r"\(2, 3\)"]),
 ]

@@ -188,6 +188,10 @@ class Normalization(Layer):
             raise ValueError(f"Normalization.adapt expects a non-empty numeric array of examples, "
                              f"got dtype {array.dtype} and shape {array.shape}")
         array = array.astype(np.float64)
+        if not np.isfinite(array).all():
+            bad = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+            raise ValueError(f"Normalization.adapt: the data contains {array[bad]} (first at index {bad}); "
+                             "clean the data first")
         if array.ndim == 1:  # a vector of scalars: one feature, as Keras treats it
             array = array[:, None]
         shape = (None, *array.shape[1:])
