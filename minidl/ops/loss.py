@@ -43,24 +43,15 @@ def cross_entropy(logits: Tensor, target: Any, sample_weight: Any = None) -> Ten
     """Softmax cross-entropy from raw scores (logits) of shape (N, K) or (..., K).
 
     ``target``: integer class labels of shape (N,) or probabilities / one-hot (N, K).
+    One unbatched sample, logits (K,) with a 0-d label or (K,) probabilities, is a batch of
+    one (as PyTorch).
     """
     logits = E._floating(logits)
     t = _target_array(target, logits)
-    if logits.ndim < 2:
-        raise ShapeError(f"cross_entropy expects logits of shape (N, K), got {logits.shape}")
     if t.dtype.kind == "b":
         t = t.astype(logits.dtype)
-    if t.dtype.kind == "f" and t.shape != logits.shape:
-        raise ShapeError(
-            f"cross_entropy: probability targets must have the logits' shape {logits.shape}, got "
-            f"{tuple(t.shape)}; for class labels pass integers of shape {logits.shape[:-1]}"
-        )
-    if t.dtype.kind in "iu" and tuple(t.shape) != logits.shape[:-1]:
-        raise ShapeError(
-            f"cross_entropy: integer labels must have shape {logits.shape[:-1]} for logits of "
-            f"shape {logits.shape}, got {tuple(t.shape)}"
-        )
-    if logits.ndim > 2:
+    _check_cross_entropy_shapes(logits.shape, t)
+    if logits.ndim != 2:
         from .shape import reshape
 
         logits = reshape(logits, (-1, logits.shape[-1]))
@@ -77,6 +68,22 @@ def cross_entropy(logits: Tensor, target: Any, sample_weight: Any = None) -> Ten
         t = _graph_target(target, logp) if graph_target else Tensor._wrap(t)
         per_sample = -sum(logp * t, axis=-1)
     return _reduce(per_sample, sample_weight)
+
+
+def _check_cross_entropy_shapes(shape: tuple[int, ...], t: Any) -> None:
+    """Logits (..., K) need probability targets of the same shape or labels of shape (...)."""
+    expects = "cross_entropy expects logits of shape (N, K) (or (K,) for one sample)"
+    if not shape:
+        raise ShapeError(f"{expects}, got {shape}")
+    if t.dtype.kind == "f" and t.shape != shape:
+        raise ShapeError(
+            f"cross_entropy: probability targets must have the logits' shape {shape}, got "
+            f"{tuple(t.shape)}; for class labels pass integers of shape {shape[:-1]}"
+        )
+    if t.dtype.kind in "iu" and tuple(t.shape) != shape[:-1]:
+        head = f"{expects};" if len(shape) == 1 else "cross_entropy:"
+        raise ShapeError(f"{head} integer labels must have shape {shape[:-1]} for logits of shape "
+                         f"{shape}, got {tuple(t.shape)}")
 
 
 def nll_loss(log_probs: Tensor, target: Any) -> Tensor:

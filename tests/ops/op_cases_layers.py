@@ -219,3 +219,11 @@ for _name, _fn, _ref, _kinds, _shapes in (
              th=lambda t, p, y, n=_name: getattr(t.nn.functional, n)(p, y)))
 add(Case("mse_loss-column-target-requires-grad", F.mse_loss, lambda p, y: np.mean((p[:, 0] - y) ** 2),
          [((4, 1), (4,))], th=lambda t, p, y: t.nn.functional.mse_loss(p[:, 0], y)))
+add(  # one unbatched sample: logits (K,) with a 0-d label or (K,) probabilities, as PyTorch
+    Case("cross_entropy-unbatched-int", lambda z: F.cross_entropy(z, np.array(2)),
+         lambda z: R.cross_entropy(z[None], np.array([2])), [((5,),)],
+         th=lambda t, z: t.nn.functional.cross_entropy(z, t.as_tensor(2))),
+    Case("cross_entropy-unbatched-probs", lambda z: F.cross_entropy(z, probs(z.shape)),
+         lambda z: R.cross_entropy(z[None], probs(z.shape)[None]), [((4,),)],
+         th=lambda t, z: t.nn.functional.cross_entropy(z, t.as_tensor(probs(tuple(z.shape))))),
+)
