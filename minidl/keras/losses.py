@@ -1,5 +1,10 @@
 """Keras losses: ``loss(y_true, y_pred, sample_weight=None)`` -> scalar Tensor (batch mean).
 
+``reduction=`` as Keras: ``"sum_over_batch_size"`` (the default: the batch mean),
+``"sum"``, ``"mean_with_sample_weight"`` or ``None`` (one value per sample).  The
+functions (``losses.mean_squared_error(y_true, y_pred)``...) return one value per
+sample, as Keras's do.  ``y_pred`` may be a NumPy array (the result is still a Tensor).
+
 Note the argument order: Keras puts the target first; ``minidl.functional`` (PyTorch
 style) puts the prediction first.  The maths is shared (:mod:`minidl.ops.loss`).
 
@@ -23,28 +28,63 @@ from ..ops.elementwise import Sigmoid
 EPSILON = 1e-7  # Keras clips probabilities to [ε, 1 - ε] before taking logs
 
 
+REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
+
+
 class Loss:
     name = "loss"
 
-    def __init__(self, name: str | None = None, **kwargs: Any) -> None:
-        kwargs.pop("reduction", None)
+    def __init__(self, name: str | None = None, reduction: str | None = "sum_over_batch_size",
+                 **kwargs: Any) -> None:
+        kwargs.pop("dtype", None)
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected arguments: {sorted(kwargs)}")
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"{type(self).__name__} reduction must be one of {list(REDUCTIONS)}, "
+                             f"got {reduction!r}")
         self.name = name or self.name
+        self.reduction = "sum_over_batch_size" if reduction == "mean" else reduction
 
-    def __call__(self, y_true: Any, y_pred: Tensor, sample_weight: Any = None) -> Tensor:
-        if isinstance(y_pred, np.ndarray):  # NumPy predictions, as Keras accepts
-            y_pred = Tensor(y_pred)
-        return self.call(y_true, y_pred, sample_weight)
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
+        if not isinstance(y_pred, (Tensor, list)):  # NumPy predictions, as Keras accepts
+            y_pred = Tensor(np.asarray(y_pred, dtype=np.float32))
+        if self.reduction == "sum_over_batch_size":
+            return self.call(y_true, y_pred, sample_weight)
+        values = self.per_sample(y_true, y_pred)
+        weights = None
+        if sample_weight is not None:
+            weights = np.asarray(sample_weight, dtype=values.dtype)
+            weights = np.broadcast_to(weights.reshape(weights.shape + (1,) * (values.ndim - weights.ndim)),
+                                      values.shape)
+            values = values * Tensor(np.ascontiguousarray(weights))
+        if self.reduction == "sum":
+            return values.sum()
+        if self.reduction == "mean_with_sample_weight":
+            return values.sum() / max(float(values.size if weights is None else weights.sum()), EPSILON)
+        return values  # None / "none": one value per sample
 
     def call(self, y_true: Any, y_pred: Tensor, sample_weight: Any) -> Tensor:
+        """The batch mean of :meth:`per_sample` (subclasses use fused kernels instead)."""
+        return _weighted(self.per_sample(y_true, y_pred), sample_weight)
+
+    def per_sample(self, y_true: Any, y_pred: Tensor) -> Tensor:
+        """The loss of each sample: shape ``y_pred.shape[:-1]`` (the last axis averaged)."""
         raise NotImplementedError
 
     def check_targets(self, y_true: np.ndarray, output_shape: tuple) -> None:
         """Catch the classic label/loss mix-ups before training starts."""
 
     def get_config(self) -> dict:
-        return {"name": self.name}
+        config: dict = {"name": self.name}
+        if self.reduction != "sum_over_batch_size":
+            config["reduction"] = self.reduction
+        return config
+
+
+def _like(y_true: Any, y_pred: Tensor) -> Tensor:
+    """The targets as a float Tensor of the prediction's shape (Keras squeezes (N, 1) to (N,))."""
+    t = _array(y_true).astype(y_pred.dtype, copy=False)
+    return Tensor(t.reshape(y_pred.shape) if t.size == y_pred.size else t)
 
 
 class MeanSquaredError(Loss):
@@ -53,12 +93,70 @@ class MeanSquaredError(Loss):
     def call(self, y_true, y_pred, sample_weight):
         return F.mse_loss(y_pred, y_true, sample_weight=sample_weight)
 
+    def per_sample(self, y_true, y_pred):
+        return ((y_pred - _like(y_true, y_pred)) ** 2).mean(axis=-1)
+
 
 class MeanAbsoluteError(Loss):
     name = "mean_absolute_error"
 
     def call(self, y_true, y_pred, sample_weight):
         return F.l1_loss(y_pred, y_true, sample_weight=sample_weight)
+
+    def per_sample(self, y_true, y_pred):
+        return (y_pred - _like(y_true, y_pred)).abs().mean(axis=-1)
+
+
+class MeanAbsolutePercentageError(Loss):
+    """100 · mean(|t - p| / max(|t|, ε))."""
+
+    name = "mean_absolute_percentage_error"
+
+    def per_sample(self, y_true, y_pred):
+        t = _like(y_true, y_pred)
+        return ((t - y_pred).abs() / Tensor(np.maximum(np.abs(t.data), EPSILON))).mean(axis=-1) * 100.0
+
+
+class MeanSquaredLogarithmicError(Loss):
+    """mean((log(1 + max(p, ε)) - log(1 + max(t, ε)))²)."""
+
+    name = "mean_squared_logarithmic_error"
+
+    def per_sample(self, y_true, y_pred):
+        t = np.log1p(np.maximum(_like(y_true, y_pred).data, EPSILON))
+        return (((y_pred.clip(EPSILON, np.inf) + 1.0).log() - Tensor(t)) ** 2).mean(axis=-1)
+
+
+class LogCosh(Loss):
+    """mean(log cosh(p - t)), computed as x + softplus(-2x) - log 2 (no overflow)."""
+
+    name = "log_cosh"
+
+    def per_sample(self, y_true, y_pred):
+        x = y_pred - _like(y_true, y_pred)
+        return (x + F.softplus(x * -2.0) - float(np.log(2.0))).mean(axis=-1)
+
+
+class KLDivergence(Loss):
+    """Σ t·log(t / p) over the last axis, both clipped to [ε, 1]."""
+
+    name = "kl_divergence"
+
+    def per_sample(self, y_true, y_pred):
+        t = np.clip(_like(y_true, y_pred).data, EPSILON, 1)
+        return (Tensor(t) * (Tensor(np.log(t)) - y_pred.clip(EPSILON, 1).log())).sum(axis=-1)
+
+
+class Hinge(Loss):
+    """mean(max(1 - t·p, 0)); 0/1 targets are first mapped to -1/1 (as Keras)."""
+
+    name = "hinge"
+
+    def per_sample(self, y_true, y_pred):
+        t = _like(y_true, y_pred).data
+        if np.isin(t, (0, 1)).all():
+            t = 2 * t - 1
+        return F.relu(1.0 - y_pred * Tensor(t)).mean(axis=-1)
 
 
 class Huber(Loss):
@@ -72,6 +170,11 @@ class Huber(Loss):
 
     def call(self, y_true, y_pred, sample_weight):
         return F.huber_loss(y_pred, y_true, self.delta, sample_weight=sample_weight)
+
+    def per_sample(self, y_true, y_pred):
+        d = (y_pred - _like(y_true, y_pred)).abs()
+        small = d.clip(0, self.delta)  # ½d² inside [-δ, δ], δ·|d| - ½δ² outside
+        return (small * small * 0.5 + (d - small) * self.delta).mean(axis=-1)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "delta": self.delta}
@@ -105,6 +208,17 @@ class BinaryCrossentropy(Loss):
                                                       sample_weight=sample_weight)
         return F.binary_cross_entropy(y_pred, y_true, EPSILON, sample_weight=sample_weight)
 
+    def per_sample(self, y_true, y_pred):
+        t = _like(y_true, y_pred)
+        if self.label_smoothing:
+            t = Tensor(self.smooth(t.data, 2))
+        if self.from_logits:  # max(z, 0) - z·t + log(1 + exp(-|z|))
+            terms = F.relu(y_pred) - y_pred * t + ((y_pred.abs() * -1.0).exp() + 1.0).log()
+        else:
+            p = y_pred.clip(EPSILON, 1 - EPSILON)
+            terms = -(t * p.log() + (1.0 - t) * (1.0 - p).log())
+        return terms.mean(axis=-1)
+
     def check_targets(self, y_true: np.ndarray, output_shape: tuple) -> None:
         if y_true.size and (y_true.min() < 0 or y_true.max() > 1):
             raise ValueError(f"binary_crossentropy expects targets in [0, 1] (0/1 labels or probabilities), "
@@ -135,6 +249,12 @@ class CategoricalCrossentropy(BinaryCrossentropy):
         if self.label_smoothing:
             y_true = self.smooth(y_true, y_pred.shape[-1])
         return _softmax_cross_entropy(y_true, y_pred, self.from_logits, sample_weight)
+
+    def per_sample(self, y_true, y_pred):
+        y_true = _array(y_true).astype(np.float32, copy=False)
+        if self.label_smoothing:
+            y_true = self.smooth(y_true, y_pred.shape[-1])
+        return _cross_entropy_per_sample(y_true, y_pred, self.from_logits)
 
     def check_targets(self, y_true: np.ndarray, output_shape: tuple) -> None:
         if y_true.ndim == 1 or (y_true.ndim >= 2 and y_true.shape[-1] == 1 and output_shape[-1] != 1):
@@ -172,6 +292,11 @@ class SparseCategoricalCrossentropy(BinaryCrossentropy):
                              "non-integer values; for one-hot targets use categorical_crossentropy")
         return _softmax_cross_entropy(labels, y_pred, self.from_logits, sample_weight)
 
+    def per_sample(self, y_true, y_pred):
+        labels = _array(y_true).astype(np.int64).reshape(y_pred.shape[:-1])
+        return _cross_entropy_per_sample(np.eye(y_pred.shape[-1], dtype=np.float32)[labels], y_pred,
+                                         self.from_logits)
+
     def check_targets(self, y_true: np.ndarray, output_shape: tuple) -> None:
         k = output_shape[-1]
         if y_true.ndim >= 2 and y_true.shape[-1] == k and k > 1:
@@ -200,6 +325,16 @@ def _softmax_cross_entropy(target: np.ndarray, y_pred: Tensor, from_logits: bool
     return _weighted(-(p.log() * Tensor(target)).sum(axis=-1), sample_weight)
 
 
+def _cross_entropy_per_sample(target: np.ndarray, y_pred: Tensor, from_logits: bool) -> Tensor:
+    """-Σ t·log p over the last axis: p = softmax(logits), or probabilities renormalised and
+    clipped to [ε, 1 - ε] as Keras does."""
+    if from_logits:
+        log_p = F.log_softmax(y_pred, axis=-1)
+    else:
+        log_p = (y_pred / y_pred.sum(axis=-1, keepdims=True)).clip(EPSILON, 1 - EPSILON).log()
+    return -(log_p * Tensor(target)).sum(axis=-1)
+
+
 def _weighted(per_sample: Tensor, sample_weight: Any) -> Tensor:
     if sample_weight is None:
         return per_sample.mean()
@@ -210,31 +345,62 @@ def _array(y: Any) -> np.ndarray:
     return y.numpy() if isinstance(y, Tensor) else np.asarray(y)
 
 
-def mean_squared_error(y_true: Any, y_pred: Tensor) -> Tensor:
-    return MeanSquaredError()(y_true, y_pred)
+def mean_squared_error(y_true: Any, y_pred: Any) -> Tensor:
+    """One value per sample: mean((y_pred - y_true)²) over the last axis."""
+    return MeanSquaredError(reduction=None)(y_true, y_pred)
 
 
-def mean_absolute_error(y_true: Any, y_pred: Tensor) -> Tensor:
-    return MeanAbsoluteError()(y_true, y_pred)
+def mean_absolute_error(y_true: Any, y_pred: Any) -> Tensor:
+    return MeanAbsoluteError(reduction=None)(y_true, y_pred)
 
 
-def binary_crossentropy(y_true: Any, y_pred: Tensor, from_logits: bool = False) -> Tensor:
-    return BinaryCrossentropy(from_logits)(y_true, y_pred)
+def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> Tensor:
+    return MeanAbsolutePercentageError(reduction=None)(y_true, y_pred)
 
 
-def categorical_crossentropy(y_true: Any, y_pred: Tensor, from_logits: bool = False) -> Tensor:
-    return CategoricalCrossentropy(from_logits)(y_true, y_pred)
+def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> Tensor:
+    return MeanSquaredLogarithmicError(reduction=None)(y_true, y_pred)
 
 
-def sparse_categorical_crossentropy(y_true: Any, y_pred: Tensor, from_logits: bool = False) -> Tensor:
-    return SparseCategoricalCrossentropy(from_logits)(y_true, y_pred)
+def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> Tensor:
+    return Huber(delta, reduction=None)(y_true, y_pred)
 
 
-mse, mae = mean_squared_error, mean_absolute_error
+def log_cosh(y_true: Any, y_pred: Any) -> Tensor:
+    return LogCosh(reduction=None)(y_true, y_pred)
+
+
+def kl_divergence(y_true: Any, y_pred: Any) -> Tensor:
+    return KLDivergence(reduction=None)(y_true, y_pred)
+
+
+def hinge(y_true: Any, y_pred: Any) -> Tensor:
+    return Hinge(reduction=None)(y_true, y_pred)
+
+
+def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
+                        label_smoothing: float = 0.0) -> Tensor:
+    return BinaryCrossentropy(from_logits, label_smoothing, reduction=None)(y_true, y_pred)
+
+
+def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
+                             label_smoothing: float = 0.0) -> Tensor:
+    return CategoricalCrossentropy(from_logits, label_smoothing, reduction=None)(y_true, y_pred)
+
+
+def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False) -> Tensor:
+    return SparseCategoricalCrossentropy(from_logits, reduction=None)(y_true, y_pred)
+
+
+mse, mae, mape, msle = (mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
+                        mean_squared_logarithmic_error)
 _BY_NAME = {
     "mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,
     "mae": MeanAbsoluteError, "mean_absolute_error": MeanAbsoluteError,
-    "huber": Huber, "huber_loss": Huber,
+    "mape": MeanAbsolutePercentageError, "mean_absolute_percentage_error": MeanAbsolutePercentageError,
+    "msle": MeanSquaredLogarithmicError, "mean_squared_logarithmic_error": MeanSquaredLogarithmicError,
+    "huber": Huber, "huber_loss": Huber, "log_cosh": LogCosh, "logcosh": LogCosh,
+    "kl_divergence": KLDivergence, "kld": KLDivergence, "hinge": Hinge,
     "binary_crossentropy": BinaryCrossentropy, "bce": BinaryCrossentropy,
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,

@@ -86,3 +86,61 @@ def test_custom_layer_receives_training_when_it_asks(signature):
     model.fit(x, x, epochs=1, batch_size=4, verbose=0)
     model.predict(x, verbose=0)
     assert True in seen and seen[-1] is False
+
+
+# -- losses: reductions, per-sample functions, NumPy inputs, the less common losses -----------------
+YT = np.array([[0.5, -1.0, 2.0], [1.5, 0.0, -0.5]], "float32")
+YP = np.array([[0.0, -0.5, 3.5], [1.0, 0.25, 0.5]], "float32")
+SW = np.array([0.5, 2.0], "float32")
+P = np.array([[0.2, 0.3, 0.5], [0.7, 0.2, 0.1]], "float32")
+T = np.array([[0.1, 0.1, 0.8], [0.6, 0.3, 0.1]], "float32")
+BIN = np.array([[1, 0, 1], [0, 0, 1]], "float32")
+L = keras.losses
+
+# (call, value printed by Keras 3.15 for the same call)
+LOSS_CASES = [
+    (lambda: L.MeanSquaredError(reduction="sum")(YT, YP), 1.354167),
+    (lambda: L.MeanSquaredError(reduction=None)(YT, YP), [0.916667, 0.4375]),
+    (lambda: L.MeanSquaredError(reduction="sum")(YT, YP, sample_weight=SW), 1.333333),
+    (lambda: L.MeanAbsoluteError(reduction="mean_with_sample_weight")(YT, YP, sample_weight=SW), 0.633333),
+    (lambda: L.Huber(delta=0.75, reduction=None)(YT, YP), [0.364583, 0.208333]),
+    (lambda: L.mean_squared_error(YT, YP), [0.916667, 0.4375]),
+    (lambda: L.MeanAbsolutePercentageError()(YT, YP), 41666744.0),
+    (lambda: L.MeanSquaredLogarithmicError()(np.abs(YT) + 0.5, np.abs(YP) + 0.25), 0.090328),
+    (lambda: L.LogCosh()(YT, YP), 0.280082),
+    (lambda: L.Hinge()(np.array([[0, 1, 1], [1, 0, 0]], "float32"), YP), 0.875),
+    (lambda: L.KLDivergence()(T, P), 0.112988),
+    (lambda: L.binary_crossentropy(BIN, np.array([[0.9, 0.0, 0.6], [0.3, 0.2, 1.0]], "float32")),
+     [0.205395, 0.193273]),
+    (lambda: L.binary_crossentropy(BIN, YP, from_logits=True, label_smoothing=0.2), [0.532325, 0.846093]),
+    (lambda: L.categorical_crossentropy(T, P), [0.835859, 0.927095]),
+    (lambda: L.sparse_categorical_crossentropy(np.array([2, 0]), YP, from_logits=True), [0.047373, 0.731838]),
+    (lambda: L.SparseCategoricalCrossentropy(from_logits=True, reduction=None)(np.array([2, 0]), YP,
+                                                                                sample_weight=SW),
+     [0.023687, 1.463675]),
+]
+
+
+@pytest.mark.parametrize("case", range(len(LOSS_CASES)))
+def test_losses_match_keras_values(case):
+    fn, expected = LOSS_CASES[case]
+    np.testing.assert_allclose(np.asarray(fn().numpy(), dtype=np.float64), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_loss_reduction_is_checked_and_saved():
+    with pytest.raises(ValueError, match="reduction"):
+        L.MeanSquaredError(reduction="average")
+    config = L.Huber(delta=0.5, reduction="sum").get_config()
+    assert config["reduction"] == "sum"
+    assert L.get({"class_name": "Huber", "config": config})(YT, YP).item() == pytest.approx(
+        L.Huber(delta=0.5, reduction="sum")(YT, YP).item())
+
+
+def test_new_losses_train_by_name():
+    x = np.random.default_rng(0).uniform(0.5, 2, (32, 3)).astype("float32")
+    for name in ["mape", "msle", "log_cosh", "kld", "hinge"]:
+        model = keras.Sequential([keras.Input((3,)), layers.Dense(3, activation="softmax")])
+        model.compile("adam", name)
+        target = x / x.sum(-1, keepdims=True)
+        history = model.fit(x, target, epochs=2, verbose=0)
+        assert np.isfinite(history.history["loss"]).all(), name
