@@ -27,11 +27,37 @@ def exponential(x: Tensor) -> Tensor:
     return x.exp()
 
 
+def relu6(x: Tensor) -> Tensor:
+    """min(max(x, 0), 6)."""
+    return x.clip(0.0, 6.0)
+
+
+def softsign(x: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
+    return x / (x.abs() + 1.0)
+
+
+def hard_sigmoid(x: Tensor) -> Tensor:
+    """relu6(x + 3) / 6: a piecewise-linear sigmoid (Keras 3's definition)."""
+    return relu6(x + 3.0) * (1.0 / 6.0)
+
+
+def hard_silu(x: Tensor) -> Tensor:
+    """x·hard_sigmoid(x) (also called hard_swish)."""
+    return x * hard_sigmoid(x)
+
+
+def mish(x: Tensor) -> Tensor:
+    """x·tanh(softplus(x))."""
+    return x * F.tanh(F.softplus(x))
+
+
 ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
     "linear": linear, "relu": F.relu, "sigmoid": F.sigmoid, "tanh": F.tanh,
     "softmax": F.softmax, "log_softmax": F.log_softmax, "elu": F.elu, "selu": selu,
     "gelu": F.gelu, "leaky_relu": lambda x: F.leaky_relu(x, 0.2), "softplus": F.softplus,
-    "swish": swish, "silu": swish, "exponential": exponential,
+    "swish": swish, "silu": swish, "exponential": exponential, "relu6": relu6, "softsign": softsign,
+    "hard_sigmoid": hard_sigmoid, "hard_silu": hard_silu, "hard_swish": hard_silu, "mish": mish,
 }
 for _name, _fn in list(ACTIVATIONS.items()):
     globals().setdefault(_name, _fn)

@@ -144,3 +144,36 @@ def test_new_losses_train_by_name():
         target = x / x.sum(-1, keepdims=True)
         history = model.fit(x, target, epochs=2, verbose=0)
         assert np.isfinite(history.history["loss"]).all(), name
+
+
+# -- activations Keras accepts by name ----------------------------------------------------------------
+X13 = np.linspace(-3, 3, 13).astype("float32").reshape(1, 13)
+ACTIVATION_VALUES = {  # keras.layers.Activation(name)(X13) in Keras 3.15
+    "relu6": [0, 0, 0, 0, 0, 0, 0, 0.5, 1, 1.5, 2, 2.5, 3],
+    "softsign": [-0.75, -0.714286, -0.666667, -0.6, -0.5, -0.333333, 0, 0.333333, 0.5, 0.6, 0.666667,
+                 0.714286, 0.75],
+    "hard_sigmoid": [0, 0.083333, 0.166667, 0.25, 0.333333, 0.416667, 0.5, 0.583333, 0.666667, 0.75,
+                     0.833333, 0.916667, 1],
+    "hard_silu": [0, -0.208333, -0.333333, -0.375, -0.333333, -0.208333, 0, 0.291667, 0.666667, 1.125,
+                  1.666667, 2.291667, 3],
+    "hard_swish": [0, -0.208333, -0.333333, -0.375, -0.333333, -0.208333, 0, 0.291667, 0.666667, 1.125,
+                   1.666667, 2.291667, 3],
+    "mish": [-0.145647, -0.196816, -0.252501, -0.2981, -0.303401, -0.220744, 0, 0.375245, 0.865098,
+             1.403378, 1.943959, 2.471392, 2.986536],
+}
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATION_VALUES))
+def test_activation_names_match_keras(name):
+    out = layers.Activation(name)(X13).numpy()
+    np.testing.assert_allclose(out[0], ACTIVATION_VALUES[name], rtol=1e-5, atol=1e-6)
+    dense = layers.Dense(2, activation=name)
+    assert dense.get_config()["activation"] in (name, "hard_silu")
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATION_VALUES))
+def test_new_activations_have_gradients(name):
+    import minidl as mdl
+
+    x = mdl.tensor(np.array([-4.0, -1.3, 0.7, 2.2, 7.0]), dtype="float64", requires_grad=True)
+    assert mdl.gradcheck(keras.activations.get(name), x)
