@@ -158,12 +158,32 @@ class BinaryAccuracy(MetricObject):
         return binary_accuracy(y_true, y_pred, self.threshold)
 
 
+class _AutoAccuracy(Mean):
+    """``metrics=["accuracy"]``: binary, sparse or categorical accuracy, picked from the
+    shapes of the first batch with Keras 3's rule (``is_binary_or_sparse_categorical``)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name, None)
+
+    def update_from(self, y_true: np.ndarray, y_pred: Any) -> None:
+        if self.fn is None:
+            t, p = np.shape(y_true), np.shape(y_pred)
+            if p[-1:] == (1,):
+                self.fn = binary_accuracy
+            elif len(t) < len(p) or (t[-1:] == (1,) and p[-1:] != (1,)):
+                self.fn = sparse_categorical_accuracy
+            else:
+                self.fn = categorical_accuracy
+        super().update_from(y_true, y_pred)
+
+
 def get(identifier: Any, loss_name: str, output_shape: tuple) -> Mean:
     """A metric tracker for a name in ``compile(metrics=[...])``.
 
-    ``"accuracy"`` chooses the right kind as Keras does: sparse for
-    sparse_categorical_crossentropy, binary for binary_crossentropy or a single
-    output, categorical otherwise.
+    ``"accuracy"`` chooses the right kind as Keras 3 does, from the shapes of the first
+    batch (not from the loss): binary for one output per sample, sparse for integer
+    labels (one fewer axis than the predictions, or a last axis of 1), categorical
+    otherwise, so ``binary_crossentropy`` on several labels reports categorical accuracy.
     """
     if isinstance(identifier, Mean):  # a metric object: a fresh copy, so each epoch starts at zero
         tracker = copy.copy(identifier)
@@ -176,13 +196,7 @@ def get(identifier: Any, loss_name: str, output_shape: tuple) -> Mean:
         raise ValueError(f"unknown metric {identifier!r}")
     key = identifier.lower()
     if key in ("accuracy", "acc"):
-        if "sparse" in loss_name:
-            fn = sparse_categorical_accuracy
-        elif "binary" in loss_name or (output_shape and output_shape[-1] == 1):
-            fn = binary_accuracy
-        else:
-            fn = categorical_accuracy
-        return Mean(identifier, fn)
+        return _AutoAccuracy(identifier)
     if key in _BY_NAME:
         return Mean(identifier, _BY_NAME[key][1])
     valid = ", ".join(["accuracy", *sorted(_BY_NAME)])

@@ -177,3 +177,33 @@ def test_new_activations_have_gradients(name):
 
     x = mdl.tensor(np.array([-4.0, -1.3, 0.7, 2.2, 7.0]), dtype="float64", requires_grad=True)
     assert mdl.gradcheck(keras.activations.get(name), x)
+
+
+# -- metrics=["accuracy"] resolves by shapes, as Keras 3 ---------------------------------------------
+def _evaluate_accuracy(loss, y, units, activation):
+    x = np.random.default_rng(0).normal(size=(40, 4)).astype("float32")
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(units, activation=activation)])
+    model.compile("sgd", loss, metrics=["accuracy"])
+    return model.evaluate(x, y, verbose=0)[1], model.predict(x, verbose=0)
+
+
+def test_accuracy_with_binary_crossentropy_on_several_labels_is_categorical_as_keras():
+    # Keras 3 picks the accuracy from shapes only: (N, 3) targets and (N, 3) outputs give
+    # categorical accuracy even with binary_crossentropy (Keras 3.15: 0.3 where the binary
+    # accuracy is 0.525 on its probe).
+    y = (np.random.default_rng(2).random((40, 3)) > 0.5).astype("float32")
+    acc, p = _evaluate_accuracy("binary_crossentropy", y, 3, "sigmoid")
+    assert acc == pytest.approx(np.mean(p.argmax(-1) == y.argmax(-1)))
+
+
+def test_accuracy_with_a_custom_loss_and_integer_labels_is_sparse():
+    y = np.random.default_rng(2).integers(0, 3, 40)
+
+    def my_loss(y_true, y_pred):
+        return keras.losses.sparse_categorical_crossentropy(y_true, y_pred)
+
+    acc, p = _evaluate_accuracy(my_loss, y, 3, "softmax")
+    assert acc == pytest.approx(np.mean(p.argmax(-1) == y))
+    y1 = (y[:, None] > 0).astype("float32")  # one output: binary, whatever the loss
+    acc, p = _evaluate_accuracy("mse", y1, 1, "sigmoid")
+    assert acc == pytest.approx(np.mean((p > 0.5) == (y1 > 0.5)))
