@@ -158,6 +158,74 @@ class BinaryAccuracy(MetricObject):
         return binary_accuracy(y_true, y_pred, self.threshold)
 
 
+def mean_absolute_percentage_error(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Per sample: 100 · mean(|t - p| / max(|t|, 1e-7))."""
+    y_true, y_pred = _arrays("mean_absolute_percentage_error", y_true, y_pred, _same_size,
+                             "one prediction per target")
+    t = y_true.astype(np.float64)
+    diff = np.abs(y_pred.reshape(t.shape) - t) / np.maximum(np.abs(t), 1e-7)
+    return 100.0 * diff.reshape(len(diff), -1).mean(axis=1)
+
+
+MeanAbsolutePercentageError = _metric_class("MeanAbsolutePercentageError", mean_absolute_percentage_error)
+_BY_NAME["mape"] = ("mape", mean_absolute_percentage_error)
+_BY_NAME["mean_absolute_percentage_error"] = ("mean_absolute_percentage_error", mean_absolute_percentage_error)
+
+
+class RootMeanSquaredError(MetricObject):
+    """sqrt(mean((y_pred - y_true)²)) over every sample seen (the root of the running mean)."""
+
+    default_name = "root_mean_squared_error"
+
+    def per_sample(self, y_true, y_pred):
+        return mean_squared_error(y_true, y_pred)
+
+    def result(self) -> float:
+        return float(np.sqrt(super().result()))
+
+
+class Precision(MetricObject):
+    """tp / (tp + fp) over every entry seen, a prediction counting as positive above
+    ``thresholds`` (0.5); 0 before any positive prediction (as Keras)."""
+
+    default_name = "precision"
+
+    def __init__(self, thresholds: float | None = None, name: str | None = None, dtype: Any = None) -> None:
+        super().__init__(name, dtype)
+        self.threshold = 0.5 if thresholds is None else float(thresholds)
+
+    def reset_state(self) -> None:
+        self.tp = self.fp = self.fn = 0.0
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        y_true, y_pred = _arrays(self.name, y_true, y_pred, _same_size, "one prediction per target")
+        truth, predicted = y_true.reshape(y_true.shape[0], -1) > 0.5, \
+            y_pred.reshape(y_true.shape[0], -1) > self.threshold
+        w = np.ones((len(truth), 1)) if sample_weight is None \
+            else np.asarray(sample_weight, float).reshape(len(truth), -1)
+        self.tp += float((w * (truth & predicted)).sum())
+        self.fp += float((w * (~truth & predicted)).sum())
+        self.fn += float((w * (truth & ~predicted)).sum())
+
+    def update_from(self, y_true: np.ndarray, y_pred: Any) -> None:
+        self.update_state(y_true, y_pred)
+
+    def result(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+
+class Recall(Precision):
+    """tp / (tp + fn) over every entry seen (0 before any positive target)."""
+
+    default_name = "recall"
+
+    def result(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+
+_OBJECTS = {"precision": Precision, "recall": Recall, "root_mean_squared_error": RootMeanSquaredError}
+
+
 class _AutoAccuracy(Mean):
     """``metrics=["accuracy"]``: binary, sparse or categorical accuracy, picked from the
     shapes of the first batch with Keras 3's rule (``is_binary_or_sparse_categorical``)."""
@@ -199,5 +267,7 @@ def get(identifier: Any, loss_name: str, output_shape: tuple) -> Mean:
         return _AutoAccuracy(identifier)
     if key in _BY_NAME:
         return Mean(identifier, _BY_NAME[key][1])
-    valid = ", ".join(["accuracy", *sorted(_BY_NAME)])
+    if key in _OBJECTS:
+        return _OBJECTS[key](name=identifier)
+    valid = ", ".join(["accuracy", *sorted([*_BY_NAME, *_OBJECTS])])
     raise ValueError(f"unknown metric {identifier!r}; valid names are: {valid}")

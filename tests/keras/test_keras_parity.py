@@ -207,3 +207,36 @@ def test_accuracy_with_a_custom_loss_and_integer_labels_is_sparse():
     y1 = (y[:, None] > 0).astype("float32")  # one output: binary, whatever the loss
     acc, p = _evaluate_accuracy("mse", y1, 1, "sigmoid")
     assert acc == pytest.approx(np.mean((p > 0.5) == (y1 > 0.5)))
+
+
+# -- metric objects for the evaluation lessons ----------------------------------------------------------
+@pytest.mark.parametrize("name, expected", [  # two update_state calls, values from Keras 3.15
+    ("Precision", 0.8), ("Recall", 0.727273), ("RootMeanSquaredError", 0.357477),
+    ("MeanAbsolutePercentageError", 113684224.0),
+])
+def test_metric_objects_match_keras(name, expected):
+    yt = np.array([[0], [1], [1], [0], [1], [0]], "float32")
+    yp = np.array([[0.2], [0.8], [0.4], [0.6], [0.9], [0.1]], "float32")
+    metric = getattr(keras.metrics, name)()
+    metric.update_state(yt, yp)
+    metric.update_state(yt[:3], yp[:3] * 0.9, sample_weight=np.array([1, 2, 0.5], "float32"))
+    assert metric.result() == pytest.approx(expected, rel=1e-5)
+    metric.reset_state()
+    assert metric.result() == 0.0
+
+
+def test_precision_recall_and_mape_by_name_in_fit():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(50, 4)).astype("float32"), (rng.random((50, 1)) > 0.5).astype("float32")
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(1, activation="sigmoid")])
+    model.compile("sgd", "binary_crossentropy", metrics=["precision", "recall", "mape",
+                                                          keras.metrics.RootMeanSquaredError()])
+    history = model.fit(x, y, epochs=1, verbose=0)
+    assert list(history.history) == ["loss", "mape", "precision", "recall", "root_mean_squared_error"]
+    _, precision, recall, mape, rmse = model.evaluate(x, y, verbose=0, batch_size=7)
+    p = model.predict(x, verbose=0)
+    tp, fp, fn = [float(np.sum(a)) for a in ((p > 0.5) & (y > 0.5), (p > 0.5) & (y < 0.5), (p <= 0.5) & (y > 0.5))]
+    assert precision == pytest.approx(tp / (tp + fp) if tp + fp else 0.0)
+    assert recall == pytest.approx(tp / (tp + fn) if tp + fn else 0.0)
+    assert rmse == pytest.approx(np.sqrt(np.mean((p - y) ** 2)), rel=1e-5)
+    assert mape == pytest.approx(np.mean(100 * np.abs(p - y) / np.maximum(np.abs(y), 1e-7)), rel=1e-4)
