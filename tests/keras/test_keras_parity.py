@@ -240,3 +240,36 @@ def test_precision_recall_and_mape_by_name_in_fit():
     assert recall == pytest.approx(tp / (tp + fn) if tp + fn else 0.0)
     assert rmse == pytest.approx(np.sqrt(np.mean((p - y) ** 2)), rel=1e-5)
     assert mape == pytest.approx(np.mean(100 * np.abs(p - y) / np.maximum(np.abs(y), 1e-7)), rel=1e-4)
+
+
+# -- symbolic inputs and outputs: feature extraction as in Keras -------------------------------------------
+@pytest.mark.parametrize("first", ["Input", "input_shape"])
+def test_sequential_inputs_and_layer_outputs_build_a_feature_extractor(first):
+    L = layers
+    head = [keras.Input((8, 8, 1)), L.Conv2D(4, 3, activation="relu")] if first == "Input" \
+        else [L.Conv2D(4, 3, activation="relu", input_shape=(8, 8, 1))]
+    model = keras.Sequential([*head, L.MaxPooling2D(), L.Flatten(), L.Dense(3, activation="softmax")])
+    # Keras 3.15: layer.output shapes (None, 6, 6, 4), (None, 3, 3, 4), (None, 36), (None, 3)
+    assert [tuple(layer.output.shape) for layer in model.layers] == [
+        (None, 6, 6, 4), (None, 3, 3, 4), (None, 36), (None, 3)]
+    assert [tuple(layer.input.shape) for layer in model.layers] == [
+        (None, 8, 8, 1), (None, 6, 6, 4), (None, 3, 3, 4), (None, 36)]
+    assert [tuple(t.shape) for t in model.inputs] == [(None, 8, 8, 1)]
+    assert [tuple(t.shape) for t in model.outputs] == [(None, 3)]
+    features = keras.Model(inputs=model.inputs, outputs=model.layers[0].output)
+    x = np.random.default_rng(0).random((2, 8, 8, 1)).astype("float32")
+    kernel, bias = model.layers[0].get_weights()
+    expected = np.zeros((2, 6, 6, 4), "float32")
+    for i in range(6):
+        for j in range(6):
+            expected[:, i, j] = np.einsum("nhwc,hwco->no", x[:, i:i + 3, j:j + 3], kernel) + bias
+    np.testing.assert_allclose(features.predict(x, verbose=0), np.maximum(expected, 0), rtol=1e-5, atol=1e-6)
+    assert [layer.name for layer in features.layers][-1] == model.layers[0].name
+
+
+def test_unbuilt_layer_has_no_output():
+    dense = layers.Dense(2)
+    with pytest.raises(AttributeError, match="never been called"):
+        _ = dense.output
+    with pytest.raises(AttributeError, match="not built"):
+        _ = keras.Sequential([layers.Dense(2)]).inputs

@@ -147,6 +147,7 @@ class Layer(Module):
             input_shape = check_shape(f"{type(self).__name__} input_shape", input_shape)
         object.__setattr__(self, "batch_input_shape", None if input_shape is None else (None, *input_shape))
         object.__setattr__(self, "output_shape_", None)
+        object.__setattr__(self, "_symbolic", None)  # (input, output) KerasTensors of the last symbolic call
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Make every subclass's ``build`` mark the layer as built, as Keras does, so that
@@ -275,18 +276,41 @@ class Layer(Module):
         if isinstance(out, (list, tuple)):  # several outputs, e.g. LSTM(return_state=True)
             shapes = [(None, *o.shape[1:]) for o in out]
             object.__setattr__(self, "output_shape_", shapes)
-            return [KerasTensor(shape, o.dtype, history=(self, sources, i), name=f"{self.name}:{i}")
-                    for i, (shape, o) in enumerate(zip(shapes, out))]
-        shape = (None, *out.shape[1:])
-        object.__setattr__(self, "output_shape_", shape)
-        return KerasTensor(shape, out.dtype, history=(self, sources, None), name=self.name)
+            result: Any = [KerasTensor(shape, o.dtype, history=(self, sources, i), name=f"{self.name}:{i}")
+                           for i, (shape, o) in enumerate(zip(shapes, out))]
+        else:
+            shape = (None, *out.shape[1:])
+            object.__setattr__(self, "output_shape_", shape)
+            result = KerasTensor(shape, out.dtype, history=(self, sources, None), name=self.name)
+        object.__setattr__(self, "_symbolic", (inputs, result))
+        return result
 
     @property
     def output_shape(self) -> tuple | None:
         return self.output_shape_
 
+    @property
+    def input(self) -> Any:
+        """The symbolic input of the layer's last call in a model (as Keras's ``layer.input``)."""
+        return self._symbolic_part(0, "input")
+
+    @property
+    def output(self) -> Any:
+        """The symbolic output of the layer's last call in a model: feature extraction with
+        ``Model(model.inputs, model.layers[i].output)``."""
+        return self._symbolic_part(1, "output")
+
+    def _symbolic_part(self, index: int, what: str) -> Any:
+        if self._symbolic is None:
+            raise AttributeError(f"layer {self.name!r} has never been called on a symbolic input "
+                                 f"(an Input, or a model built with an input shape), so it has no {what}")
+        return self._symbolic[index]
+
     def compute_output_shape(self, input_shape: tuple) -> tuple:
+        last, shape = self._symbolic, self.output_shape_
         out = self._call_symbolic(KerasTensor(input_shape))
+        object.__setattr__(self, "_symbolic", last)
+        object.__setattr__(self, "output_shape_", shape)
         return out.shape
 
     # -- configuration ---------------------------------------------------------------------

@@ -27,7 +27,8 @@ class InputLayer(Layer):
         super().__init__(name=name or unique_name("input_layer"), input_shape=shape, **kwargs)
         object.__setattr__(self, "dtype_", as_dtype(dtype))
         object.__setattr__(self, "output_shape_", (None, *shape))
-        self.output = KerasTensor((None, *shape), dtype, history=(self, [], None), name=self.name)
+        tensor = KerasTensor((None, *shape), dtype, history=(self, [], None), name=self.name)
+        object.__setattr__(self, "_symbolic", (tensor, tensor))
         object.__setattr__(self, "built", True)
 
     def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:

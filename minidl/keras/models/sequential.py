@@ -57,17 +57,43 @@ class Sequential(Model):
         return layer
 
     def _build_from(self, batch_input_shape: tuple) -> None:
-        """Run shapes through the layers symbolically, building their weights."""
-        out = KerasTensor(batch_input_shape)
+        """Run shapes through the layers symbolically, building their weights (and giving each
+        layer its symbolic ``input`` and ``output``, as Keras)."""
+        out = self._input_tensor(tuple(batch_input_shape))
         for layer in self.layers:
             out = layer(out)
+        object.__setattr__(self, "_output_tensor", out)
         object.__setattr__(self, "built", True)
         object.__setattr__(self, "input_spec_shape", tuple(batch_input_shape))
         object.__setattr__(self, "output_shape_", out.shape)
 
+    def _input_tensor(self, batch_input_shape: tuple) -> KerasTensor:
+        """The symbolic input: the ``Input`` given first, else one made for the shape."""
+        layer = self._input_layer or self.__dict__.get("_made_input")
+        if layer is None or layer.batch_input_shape != batch_input_shape:
+            layer = InputLayer(shape=batch_input_shape[1:])
+            object.__setattr__(self, "_made_input", layer)
+        return layer.output
+
     @property
     def input_shape(self) -> tuple | None:
         return self.input_spec_shape
+
+    @property
+    def inputs(self) -> list[KerasTensor]:
+        """The symbolic input, in a list (``Model(model.inputs, model.layers[i].output)``)."""
+        self._require_built("inputs")
+        return [self._input_tensor(self.input_spec_shape)]
+
+    @property
+    def outputs(self) -> list[KerasTensor]:
+        self._require_built("outputs")
+        return [self.__dict__["_output_tensor"]]
+
+    def _require_built(self, what: str) -> None:
+        if not self.built or "_output_tensor" not in self.__dict__:
+            raise AttributeError(f"Sequential model {self.name!r} is not built yet, so it has no {what}: "
+                                 "start it with layers.Input(shape=...) or call it on data")
 
     def build(self, input_shape: Any = None) -> None:
         if input_shape is not None and self.layers:
