@@ -273,3 +273,19 @@ def test_unbuilt_layer_has_no_output():
         _ = dense.output
     with pytest.raises(AttributeError, match="not built"):
         _ = keras.Sequential([layers.Dense(2)]).inputs
+
+
+def test_global_pooling_1d_after_embedding_and_save_round_trip(tmp_path):
+    tokens = np.array([[1, 2, 0, 4], [3, 0, 0, 1]])
+    for cls, reduce in [(layers.GlobalAveragePooling1D, np.mean), (layers.GlobalMaxPooling1D, np.max)]:
+        model = keras.Sequential([keras.Input((4,)), layers.Embedding(5, 3), cls(), layers.Dense(1)])
+        assert model.output_shape == (None, 1) and model.layers[1].output_shape == (None, 3)
+        table, kernel, bias = model.get_weights()
+        expected = reduce(table[tokens], axis=1) @ kernel + bias
+        np.testing.assert_allclose(model.predict(tokens, verbose=0), expected, rtol=1e-5, atol=1e-6)
+        model.compile("adam", "mse")
+        model.save(tmp_path / "m.keras")
+        again = keras.models.load_model(tmp_path / "m.keras")
+        np.testing.assert_allclose(again.predict(tokens, verbose=0), expected, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="3-D input"):
+        layers.GlobalAveragePooling1D()(np.ones((2, 3), "float32"))

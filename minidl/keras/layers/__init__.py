@@ -1,7 +1,15 @@
 """Keras-compatible layers (``from minidl.keras import layers``)."""
 
 from .base import KerasTensor, Layer
-from .conv import AveragePooling2D, Conv2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D
+from .conv import (
+    AveragePooling2D,
+    Conv2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPooling2D,
+)
 from .core import Activation, Dense, Dropout, Flatten, Input, InputLayer, Reshape
 from .embedding import Embedding
 from .merge import (
@@ -25,11 +33,13 @@ from .recurrent import LSTM, SimpleRNN
 
 MaxPool2D, AvgPool2D = MaxPooling2D, AveragePooling2D
 GlobalAvgPool2D, GlobalMaxPool2D = GlobalAveragePooling2D, GlobalMaxPooling2D
+GlobalAvgPool1D, GlobalMaxPool1D = GlobalAveragePooling1D, GlobalMaxPooling1D
 
 __all__ = [
     "KerasTensor", "Layer", "Input", "InputLayer", "Dense", "Activation", "Flatten", "Reshape",
     "Dropout", "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
     "GlobalMaxPooling2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
+    "GlobalAveragePooling1D", "GlobalMaxPooling1D", "GlobalAvgPool1D", "GlobalMaxPool1D",
 ]
 __all__ += [
     "BatchNormalization", "Normalization", "LayerNormalization", "SimpleRNN", "LSTM", "Embedding",

@@ -128,6 +128,28 @@ class GlobalMaxPooling2D(GlobalAveragePooling2D):
         return x.max(axis=(1, 2), keepdims=self.keepdims)
 
 
+class GlobalAveragePooling1D(GlobalAveragePooling2D):
+    """(N, T, C) -> (N, C): the mean of each feature over the sequence (e.g. after Embedding)."""
+
+    def call(self, x: Tensor, training: bool | None = None) -> Tensor:
+        _check_sequence(self, x)
+        return x.mean(axis=1, keepdims=self.keepdims)
+
+
+class GlobalMaxPooling1D(GlobalAveragePooling2D):
+    """(N, T, C) -> (N, C): the maximum of each feature over the sequence."""
+
+    def call(self, x: Tensor, training: bool | None = None) -> Tensor:
+        _check_sequence(self, x)
+        return x.max(axis=1, keepdims=self.keepdims)
+
+
+def _check_sequence(layer: Layer, x: Tensor) -> None:
+    if x.ndim != 3:
+        raise ShapeError(f"{type(layer).__name__} layer {layer.name!r} expected 3-D input "
+                         f"(batch, steps, features), got shape {x.shape}")
+
+
 def fused_conv_pool(conv: Layer, pool: Layer, x: Tensor) -> Tensor | None:
     """``pool(conv(x))`` in one kernel call for inference, or None when it does not apply.
 
