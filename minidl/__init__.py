@@ -25,7 +25,15 @@ import numpy as _np
 from . import backend, ops
 from .autograd import Function, Tensor, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import cuda, default_dtype, set_default_dtype
-from .errors import DeviceMismatchError, GradcheckError, GraphError, MinidlError, ShapeError
+from .errors import (
+    DeviceMismatchError,
+    GradcheckError,
+    GraphError,
+    InvalidIndexError,
+    MinidlError,
+    ShapeError,
+    StateDictError,
+)
 from .gradcheck import gradcheck
 from .ops import (
     abs,
@@ -114,7 +122,8 @@ __all__ = [
     "Tensor", "Function", "tensor", "from_numpy", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled", "manual_seed", "gradcheck", "cuda", "backend", "ops",
     "default_dtype", "set_default_dtype", "MinidlError", "DeviceMismatchError",
-    "GradcheckError", "GraphError", "ShapeError", "float16", "float32", "float64", "int32",
+    "GradcheckError", "GraphError", "ShapeError", "StateDictError", "InvalidIndexError",
+    "float16", "float32", "float64", "int32",
     "int64", "bool_", "abs", "arange", "argmax", "argmin", "broadcast_to", "clip",
     "concatenate", "exp", "expand_dims", "flatten", "full", "log", "logsumexp", "matmul",
     "maximum", "mean", "minimum", "ones", "ones_like", "pad", "rand", "randn", "reshape",

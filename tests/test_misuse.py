@@ -208,8 +208,9 @@ def test_failed_saves_leave_nothing_behind(tmp_path):
 
 
 def test_state_dict_key_errors_are_key_runtime_and_minidl_errors():
-    with pytest.raises(MinidlError) as info:
+    with pytest.raises(mdl.StateDictError) as info:  # exported at the top level, as the other errors
         mdl.nn.Linear(2, 3).load_state_dict({"weight": np.ones((2, 3))})
+    assert isinstance(info.value, MinidlError)
     assert isinstance(info.value, KeyError) and isinstance(info.value, RuntimeError)  # as before, as PyTorch
     assert str(info.value) == "state dict does not match: missing keys ['bias'], unexpected keys []"
 
@@ -230,6 +231,7 @@ def test_default_device_from_the_environment(monkeypatch):
 
 
 def test_invalid_indices_stay_index_errors():
+    assert issubclass(mdl.InvalidIndexError, IndexError) and issubclass(mdl.InvalidIndexError, MinidlError)
     for action in (lambda: mdl.nn.Embedding(5, 2)(np.array([-1])), lambda: x23()[5]):
-        with pytest.raises(IndexError):
+        with pytest.raises(mdl.InvalidIndexError):  # a MinidlError and still an IndexError
             action()
