@@ -58,19 +58,21 @@ def _check_padding(padding: Any, allow_int: bool = True) -> None:
     ok = isinstance(padding, str) and padding.lower() in ("valid", "same")
     ok = ok or (allow_int and isinstance(padding, int) and not isinstance(padding, bool) and padding >= 0)
     if not ok:
-        expected = "'valid', 'same' or a non-negative int" if allow_int else "'valid' or 'same'"
+        expected = "'valid', 'same' or a non-negative int" if allow_int else "'valid', 'same' or 0"
         raise ValueError(f"padding must be {expected}, got {padding!r}")
 
 
 class MaxPool2d(Module):
     """Max over windows of ``kernel_size``; ``stride=None`` means the window size."""
 
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: str = "valid") -> None:
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: str | int = "valid") -> None:
         super().__init__()
         self.kernel_size = pair(kernel_size, "kernel_size")
         self.stride = None if stride is None else pair(stride, "stride")
+        if type(padding) is int and padding == 0:  # PyTorch's default, padding=0: no padding
+            padding = "valid"
         _check_padding(padding, allow_int=False)
-        self.padding = padding
+        self.padding = padding.lower()
 
     def forward(self, x: Tensor) -> Tensor:
         return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)

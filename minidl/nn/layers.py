@@ -73,14 +73,32 @@ class Linear(Module):
 
 
 class Flatten(Module):
-    """(N, d1, d2, ...) -> (N, d1·d2·...)."""
+    """(N, d1, d2, ...) -> (N, d1·d2·...): axes ``start_dim`` to ``end_dim`` (both included,
+    negative counts from the end) merged into one, as ``torch.nn.Flatten``."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        for name, value in (("start_dim", start_dim), ("end_dim", end_dim)):
+            if type(value) is not int:
+                raise TypeError(f"Flatten {name} must be an int, got {value!r}")
+        self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x: Tensor) -> Tensor:
         x = x if isinstance(x, Tensor) else Tensor(x)
-        if x.ndim < 2:
-            raise ShapeError(f"Flatten expects input of shape (batch, ...) with at least 2 dimensions, "
-                             f"got shape {x.shape}")
-        return x.flatten(1)
+        if (self.start_dim, self.end_dim) == (1, -1):  # the usual case: (batch, features)
+            if x.ndim < 2:
+                raise ShapeError(f"Flatten expects input of shape (batch, ...) with at least 2 dimensions, "
+                                 f"got shape {x.shape}")
+            return x.flatten(1)
+        n = max(x.ndim, 1)
+        start, end = self.start_dim % n, self.end_dim % n
+        if not (-n <= self.start_dim < n and -n <= self.end_dim < n) or start > end:
+            raise ValueError(f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}) does not fit "
+                             f"an input of shape {x.shape}")
+        return x.reshape(x.shape[:start] + (-1,) + x.shape[end + 1:])
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
 class Identity(Module):

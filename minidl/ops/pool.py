@@ -53,8 +53,10 @@ def pool_geometry(shape: tuple, pool_size: Any, stride: Any, padding: Any, name:
     if len(shape) != 4:
         raise ShapeError(f"{name} expects NHWC input with 4 dimensions, got shape {shape}")
     ph, pw = pair(pool_size, "pool_size")
-    if isinstance(padding, int) and not isinstance(padding, bool):
-        raise ValueError(f"{name} padding must be 'valid' or 'same', got {padding!r}")
+    if type(padding) is int and padding == 0:  # PyTorch's padding=0: no padding
+        padding = "valid"
+    elif isinstance(padding, int) and not isinstance(padding, bool):
+        raise ValueError(f"{name} padding must be 'valid', 'same' or 0, got {padding!r}")
     sh, sw, pads = conv_geometry(shape, ph, pw, (ph, pw) if stride is None else stride, padding)
     return dict(ph=ph, pw=pw, sh=sh, sw=sw, pads=pads)
 

@@ -191,3 +191,31 @@ def test_manual_training_loop_learns_xor():
         opt.step()
     assert (net(mdl.tensor(x)).numpy().argmax(1) == y).all()
     assert loss.item() < 0.05
+
+
+@pytest.mark.parametrize("start, end, want", [
+    (1, -1, (2, 60)), (0, -1, (120,)), (1, 2, (2, 12, 5)), (2, 3, (2, 3, 20)),
+    (-3, -2, (2, 12, 5)), (3, 3, (2, 3, 4, 5)),
+])  # shapes as torch.nn.Flatten(start, end) gives them
+def test_flatten_start_and_end_dims_follow_pytorch(start, end, want):
+    x = np.arange(120, dtype=np.float64).reshape(2, 3, 4, 5)
+    t = mdl.tensor(x, requires_grad=True)
+    y = nn.Flatten(start, end)(t)
+    assert y.shape == want
+    np.testing.assert_array_equal(y.numpy(), x.reshape(want))  # C order: the same elements in the same order
+    (y * mdl.tensor(np.arange(120.0).reshape(want))).sum().backward()
+    np.testing.assert_array_equal(t.grad.numpy(), x)  # the gradient goes back to the right places
+
+
+def test_flatten_and_pool_arguments_as_pytorch():
+    with pytest.raises(ValueError, match=r"start_dim=2, end_dim=1.*\(2, 3, 4, 5\)"):
+        nn.Flatten(2, 1)(mdl.zeros((2, 3, 4, 5)))
+    with pytest.raises(TypeError, match="start_dim must be an int"):
+        nn.Flatten(1.5)
+    x = mdl.tensor(np.arange(16.0).reshape(1, 4, 4, 1))
+    want = np.array([5.0, 7.0, 13.0, 15.0]).reshape(1, 2, 2, 1)  # max of each 2x2 window
+    assert nn.MaxPool2d(2, padding=0).padding == "valid"  # PyTorch's default padding=0: no padding
+    np.testing.assert_array_equal(nn.MaxPool2d(2, padding=0)(x).numpy(), want)
+    np.testing.assert_array_equal(F.max_pool2d(x, 2, padding=0).numpy(), want)
+    with pytest.raises(ValueError, match="'valid', 'same' or 0, got 1"):
+        nn.MaxPool2d(2, padding=1)
