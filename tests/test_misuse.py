@@ -153,6 +153,8 @@ CASES = [
     ("optimizer-of-module", lambda: mdl.optim.SGD(mdl.nn.Linear(2, 3), lr=0.1), TypeError,
      ["Linear", r"model.parameters\(\)"]),
     ("optimizer-of-none", lambda: mdl.optim.Adam(None), TypeError, ["iterable of parameters", "NoneType"]),
+    ("optimizer-grad-shape", lambda: _step_with_grad(mdl.ones(2, 3)), ValueError, [r"shape \(3, 2\)", r"\(2, 3\)"]),
+    ("optimizer-grad-ndarray", lambda: _step_with_grad(np.ones((3, 2))), TypeError, ["minidl Tensor", "ndarray"]),
     ("clip-max-norm-str", lambda: mdl.nn.utils.clip_grad_norm_([x23()], "a"), TypeError, ["max_norm", "number", "'a'"]),
     ("clip-norm-type-str", lambda: mdl.nn.utils.clip_grad_norm_([x23()], 1.0, norm_type="fro"), TypeError,
      ["norm_type", "'fro'"]),
@@ -205,6 +207,14 @@ def test_failed_saves_leave_nothing_behind(tmp_path):
         mdl.save({"w": mdl.ones(2)}, tmp_path / "folder")
     assert [p.name for p in tmp_path.iterdir()] == ["folder"]
     assert list((tmp_path / "folder").iterdir()) == []
+
+
+def _step_with_grad(grad):
+    """An Adam step after setting a Linear(3, 2) weight's gradient by hand."""
+    layer = mdl.nn.Linear(3, 2)
+    opt = mdl.optim.Adam(layer.parameters())
+    layer.weight.grad = grad
+    opt.step()
 
 
 def test_state_dict_key_errors_are_key_runtime_and_minidl_errors():

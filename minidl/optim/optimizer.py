@@ -147,6 +147,8 @@ class Optimizer:
             grad = p.grad
             if grad is None:
                 continue
+            if not isinstance(grad, Tensor) or grad.data.shape != p.data.shape:
+                _bad_grad(p, grad)  # a gradient set by hand (PyTorch checks this when it is assigned)
             slots = state.get(p)
             if slots is None:
                 slots = state[p] = new_slots(p)
@@ -225,3 +227,12 @@ class Optimizer:
             )
         xp = get_array_module(p.data)
         return xp.array(value, dtype=p.data.dtype, copy=True)
+
+
+def _bad_grad(p: Tensor, grad: Any) -> None:
+    """Raise: ``p.grad`` is not a Tensor of ``p``'s shape."""
+    if not isinstance(grad, Tensor):
+        raise TypeError(f"the gradient of a parameter of shape {p.shape} must be a minidl Tensor "
+                        f"(or None), got {type(grad).__name__}")
+    raise ValueError(f"the gradient of a parameter of shape {p.shape} has shape {grad.shape}; "
+                     f"expected the parameter's shape")
