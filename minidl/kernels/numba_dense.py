@@ -15,6 +15,7 @@ from numba import njit, prange
 
 from minidl.kernels import reference
 from minidl.kernels.numba_conv import _c
+from minidl.kernels.numba_math import exp
 from minidl.kernels.reference import check_target
 
 _PARALLEL_MIN = 1 << 15  # below this many elements a parallel loop costs more than it saves
@@ -22,42 +23,65 @@ _PARALLEL_MIN = 1 << 15  # below this many elements a parallel loop costs more t
 
 # ----------------------------------------------------------------------------- losses
 @njit(cache=True)
-def _softmax_ce(z, labels, probs, use_labels, want_grad, grad):  # pragma: no cover (compiled)
-    """One row at a time: m = max z, s = Σ e^(z-m), loss = log s - Σ t (z - m); the
-    exponentials are kept in ``grad`` and scaled once (one exp per element, no division)."""
+def _exp_all(e):  # pragma: no cover (compiled)
+    """e ← exp(e), element by element over the flat array (one vectorised loop)."""
+    flat = e.reshape(e.size)
+    for i in range(flat.size):
+        flat[i] = exp(flat[i])
+
+
+@njit(cache=True)
+def _shift_rows(z, d):  # pragma: no cover (compiled)
+    """d = z - (row maximum of z); a NaN in a row makes that row's shift NaN."""
     n, k = z.shape
-    total = 0.0
     for r in range(n):
         m = z[r, 0]
         for j in range(1, k):
-            m = max(m, z[r, j])
+            v = z[r, j]
+            m = v if v > m or v != v else m
+        for j in range(k):
+            d[r, j] = z[r, j] - m
+
+
+@njit(cache=True)
+def _softmax_ce(z, labels, probs, use_labels, want_grad, e):  # pragma: no cover (compiled)
+    """With d = z - max z per row: s = Σ e^d, loss = log s - Σ t·d (t the one-hot or
+    probability target, Σ t = 1 for labels).  The exponentials are computed in one
+    vectorised pass over ``e``, which then becomes the gradient (softmax·Σt - t) / N."""
+    n, k = z.shape
+    _shift_rows(z, e)
+    d_target = np.empty(n, e.dtype)  # d of the labelled class, read before e is overwritten
+    if use_labels:
+        for r in range(n):
+            d_target[r] = e[r, labels[r]]
+    total = 0.0
+    if not use_labels:
+        for r in range(n):
+            for j in range(k):
+                total -= probs[r, j] * e[r, j]
+    _exp_all(e)
+    for r in range(n):
         s = 0.0
-        if want_grad:
-            for j in range(k):
-                e = np.exp(z[r, j] - m)
-                grad[r, j] = e
-                s += e
-        else:
-            for j in range(k):
-                s += np.exp(z[r, j] - m)
+        for j in range(k):
+            s += e[r, j]
         lse = np.log(s)
         tsum = 1.0
         if use_labels:
-            total += lse - (z[r, labels[r]] - m)
+            total += lse - d_target[r]
         else:
             tsum = 0.0
             for j in range(k):
                 tsum += probs[r, j]
-                total -= probs[r, j] * (z[r, j] - m - lse)
-        if want_grad:  # (softmax · Σt - t) / N
+            total += tsum * lse
+        if want_grad:
             scale = tsum / (s * n)
             for j in range(k):
-                grad[r, j] = grad[r, j] * scale
+                e[r, j] = e[r, j] * scale
             if use_labels:
-                grad[r, labels[r]] -= 1.0 / n
+                e[r, labels[r]] -= 1.0 / n
             else:
                 for j in range(k):
-                    grad[r, j] -= probs[r, j] / n
+                    e[r, j] -= probs[r, j] / n
     return total / max(n, 1)
 
 
@@ -82,7 +106,7 @@ def softmax_cross_entropy(logits: Any, target: Any, want_grad: bool) -> tuple[An
         labels = _c(target).astype(np.int64, copy=False)
     else:
         probs = _c(target).astype(z.dtype, copy=False)
-    grad = np.empty_like(z) if want_grad else np.empty((1, 1), z.dtype)
+    grad = np.empty_like(z)  # holds the exponentials, then the gradient
     loss = _softmax_ce(z, labels, probs, use_labels, want_grad, grad)
     return np.asarray(loss, dtype=z.dtype), (grad if want_grad else None)
 
@@ -90,19 +114,16 @@ def softmax_cross_entropy(logits: Any, target: Any, want_grad: bool) -> tuple[An
 # ----------------------------------------------------------------------------- softmax
 @njit(cache=True, nogil=True)
 def _softmax_rows(x, y):  # pragma: no cover (compiled)
-    """Row by row: the maximum, the exponentials (kept in y) and their sum, then one scaling.
-    A NaN anywhere in a row makes the whole row NaN, as in the NumPy version."""
+    """y = e^(x - max x) per row (the exponentials in one vectorised pass), then each row
+    scaled by 1 / its sum.  A NaN anywhere in a row makes the whole row NaN, as in the
+    NumPy version."""
     n, k = x.shape
+    _shift_rows(x, y)
+    _exp_all(y)
     for r in range(n):
-        m = x[r, 0]
-        for j in range(1, k):
-            v = x[r, j]
-            m = v if v > m or v != v else m
         s = 0.0
         for j in range(k):
-            e = np.exp(x[r, j] - m)
-            y[r, j] = e
-            s += e
+            s += y[r, j]
         inv = 1.0 / s
         for j in range(k):
             y[r, j] = y[r, j] * inv
