@@ -52,6 +52,7 @@ KERNEL_NAMES = (
     "relu_forward",
     "relu_backward",
     "bias_act",
+    "linear_forward",
     "relu_backward_bias",
     "bias_grad",
     "matmul",

@@ -227,19 +227,26 @@ def matmul(a: Any, b: Any) -> Any:
             or a.shape[1] != b.shape[0] or 2 * a.shape[0] * a.shape[1] * b.shape[1] < PARALLEL_FLOPS
             or a.dtype != b.dtype or a.dtype.type not in _CANDIDATES or not have_cblas()):
         return a @ b  # small products (most of them) go straight to BLAS on this thread
-    m, k, n = a.shape[0], a.shape[1], b.shape[1]
-    parts = get_num_threads()
-    if parts == 1:
+    plan = split_plan(a.shape[0], a.shape[1], b.shape[1])
+    if plan is None:
         return a @ b
+    return split_matmul(a, b, step=plan[0], by_rows=plan[1])
+
+
+def split_plan(m: int, k: int, n: int) -> tuple[int, bool] | None:
+    """How to cut an (m, k) @ (k, n) product over the cores: ``(step, by_rows)``, blocks of
+    ``step`` rows (or columns) of the result; None when one thread should do it all."""
+    parts = get_num_threads()
+    if parts == 1 or 2 * m * k * n < PARALLEL_FLOPS:
+        return None
     # Few large blocks: OpenBLAS runs a block of few rows below its best (on 2 cores, the
     # MLP's products ran at 115-135 Gflop/s in 2 or 4 blocks, 80-105 in 16).  One block per
-    # thread for mid-size products; two per thread for large ones, handed out one at a time,
-    # so a core slowed by another program does less.  A product with few rows (a batch of
-    # 64) is cut into blocks of columns instead: measured ~20% faster.
+    # thread for mid-size products; two per thread for large ones.  A product with few
+    # rows (a batch of 64) is cut into blocks of columns instead: measured ~20% faster.
     by_rows = m >= n
     size = m if by_rows else n
     blocks = parts if 2 * m * k * n < 64 * PARALLEL_FLOPS else 2 * parts
-    return split_matmul(a, b, step=max(8, -(-size // blocks)), by_rows=by_rows)
+    return max(8, -(-size // blocks)), by_rows
 
 
 def split_matmul(a: np.ndarray, b: np.ndarray, step: int, by_rows: bool = True) -> np.ndarray:

@@ -41,6 +41,7 @@ from minidl.kernels.numba_conv import (  # noqa: F401
 )
 from minidl.kernels.numba_dense import (  # noqa: F401
     bias_act,
+    linear_forward,
     relu_backward,
     relu_backward_bias,
     relu_forward,

@@ -30,6 +30,7 @@ from minidl.kernels.reference import (  # the array-API versions run on CuPy as 
     conv2d_forward,
     conv2d_maxpool_forward,
     im2col,
+    linear_forward,
     matmul,
     maxpool2d_backward,
     maxpool2d_forward,
@@ -44,7 +45,7 @@ from minidl.kernels.reference import (  # the array-API versions run on CuPy as 
 __all__ = [
     "pad_amounts", "im2col", "col2im", "conv2d_forward", "conv2d_backward", "conv2d_maxpool_forward",
     "maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward", "avgpool2d_backward",
-    "softmax_cross_entropy", "relu_forward", "relu_backward", "bias_act", "relu_backward_bias",
+    "softmax_cross_entropy", "relu_forward", "relu_backward", "bias_act", "linear_forward", "relu_backward_bias",
     "bias_grad", "matmul", "softmax",
     "im2col_raw", "col2im_raw",
 ]  # fmt: skip

@@ -14,6 +14,7 @@ import numpy as np
 from numba import njit, prange
 
 from minidl.kernels import reference
+from minidl.kernels.blas import NO_TRANS, ORDER, dynamic, gemm_function, have_cblas, matmul, split_plan
 from minidl.kernels.numba_conv import _c
 from minidl.kernels.numba_math import exp
 from minidl.kernels.reference import check_target
@@ -179,12 +180,13 @@ _ROW_BLOCKS = 8  # fixed blocks of rows: the bias-gradient partial sums add up i
 
 
 @njit(cache=True, nogil=True)
-def _bias_act_rows(y, b, use_bias, relu, r0, r1):  # pragma: no cover (compiled)
-    """``y[r] = act(y[r] + b)`` for rows r0..r1-1, in place."""
+def _bias_act_rows(y, b, use_bias, relu, r0, r1, c0, c1):  # pragma: no cover (compiled)
+    """``y[r, c] = act(y[r, c] + b[c])`` for rows r0..r1-1 and columns c0..c1-1, in place."""
+    bias = b[c0:c1] if use_bias else b
     for r in range(r0, r1):
-        row = y[r]
+        row = y[r, c0:c1]
         for k in range(row.shape[0]):
-            v = row[k] + b[k] if use_bias else row[k]
+            v = row[k] + bias[k] if use_bias else row[k]
             row[k] = 0 if relu and v < 0 else v  # NaN passes, as with np.maximum
 
 
@@ -204,7 +206,7 @@ def _bias_act_blocks(y, b, use_bias, relu):  # pragma: no cover (compiled)
     rows = y.shape[0]
     step = (rows + _ROW_BLOCKS - 1) // _ROW_BLOCKS
     for t in prange(_ROW_BLOCKS):
-        _bias_act_rows(y, b, use_bias, relu, t * step, min(rows, (t + 1) * step))
+        _bias_act_rows(y, b, use_bias, relu, t * step, min(rows, (t + 1) * step), 0, y.shape[1])
 
 
 @njit(cache=True, parallel=True, nogil=True)
@@ -238,10 +240,45 @@ def bias_act(y: Any, b: Any, relu: bool) -> Any:
     n = y.shape[-1]
     y2, bias = y.reshape(-1, n), (_c(b) if b is not None else np.zeros(n, y.dtype))
     if y.size < _PARALLEL_MIN:
-        _bias_act_rows(y2, bias, b is not None, relu, 0, y2.shape[0])
+        _bias_act_rows(y2, bias, b is not None, relu, 0, y2.shape[0], 0, n)
     else:
         _bias_act_blocks(y2, bias, b is not None, relu)
     return y
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def _linear_blocks(gemm, x, w, y, b, use_bias, relu, step, by_rows):  # pragma: no cover (compiled)
+    """``y = act(x @ w + b)``: blocks of ``step`` rows (or columns) of y on different threads,
+    each one single-threaded BLAS product, then its bias and ReLU while the block is still
+    in that core's cache (a separate pass would read the whole output back from memory)."""
+    m, n = y.shape
+    k = x.shape[1]
+    item = y.itemsize
+    size = m if by_rows else n
+    for t in prange((size + step - 1) // step):
+        s = t * step
+        e = min(size, s + step)
+        r0, r1, c0, c1 = (s, e, 0, n) if by_rows else (0, m, s, e)
+        gemm(ORDER, NO_TRANS, NO_TRANS, r1 - r0, c1 - c0, k, 1.0, x.ctypes.data + r0 * k * item, k,
+             w.ctypes.data + c0 * item, n, 0.0, y.ctypes.data + (r0 * n + c0) * item, n)
+        _bias_act_rows(y, b, use_bias, relu, r0, r1, c0, c1)
+
+
+def linear_forward(x: Any, w: Any, b: Any, relu: bool) -> Any:
+    """``act(x @ w + b)``, the dense layer's output (``b`` may be None, act is ReLU or none).
+    A large 2-D product runs in blocks on all cores, each block finishing with its bias and
+    ReLU (see :func:`_linear_blocks`); otherwise the product, then :func:`bias_act`."""
+    if (type(x) is np.ndarray and x.ndim == 2 and type(w) is np.ndarray and w.ndim == 2
+            and x.flags.c_contiguous and w.flags.c_contiguous and _dense_ok(x, w)
+            and (b is None or (type(b) is np.ndarray and b.dtype == x.dtype)) and have_cblas()):
+        plan = split_plan(x.shape[0], x.shape[1], w.shape[1])
+        if plan is not None:
+            y = np.empty((x.shape[0], w.shape[1]), x.dtype)
+            bias = _c(b) if b is not None else y[0]  # (not read without a bias)
+            dynamic(_linear_blocks, gemm_function(x.dtype), x, w, y, bias, b is not None, relu, plan[0], plan[1])
+            return y
+    y = matmul(x, w)
+    return bias_act(y, b, relu) if b is not None or relu else y
 
 
 def relu_backward_bias(dy: Any, y: Any, need_bias: bool) -> tuple[Any, Any]:

@@ -401,6 +401,12 @@ def bias_act(y: Any, b: Any, relu: bool) -> Any:
     return y
 
 
+def linear_forward(x: Any, w: Any, b: Any, relu: bool) -> Any:
+    """``act(x @ w + b)``, the dense layer's output (``b`` may be None, act is ReLU or none)."""
+    y = x @ w
+    return bias_act(y, b, relu) if b is not None or relu else y
+
+
 def relu_backward_bias(dy: Any, y: Any, need_bias: bool) -> tuple[Any, Any]:
     """``dx = 0 where y <= 0, else dy`` and, if asked, the bias gradient Σ_rows dx (in float64)."""
     dx = relu_backward(dy, y)

@@ -43,6 +43,7 @@ def warm_up(dtypes: tuple[str, ...] = ("float32", "float64")) -> float:
             model.predict(np.zeros((4, 6, 6, 1), dtype), verbose=0)  # the fused conv + pool kernel
             big = np.ones((200, 200), dtype)
             kernels.matmul(big, big)  # products split over the cores
+            kernels.linear_forward(big, big, big[0], True)  # ... and with the bias and ReLU of each block
             dense = nn.Sequential(nn.Linear(4, 256), nn.ReLU())  # 33,280 outputs: the dense passes
             dense(mdl.randn(130, 4)).sum().backward()
             wide = nn.Linear(300, 250)  # 75,000 weights: the optimizers' block kernels

@@ -63,9 +63,8 @@ class Linear(Function):
 
     def forward(self, x, w, b=None):
         self.x, self.w = x, w
-        y = _mm(x, w)
-        if b is not None or self.relu:  # one pass over the fresh product, in place
-            y = kernels.get_kernels(get_array_module(y)).bias_act(y, b, self.relu)
+        # the product, then bias and ReLU in place on it (large products: block by block, in cache)
+        y = kernels.get_kernels(get_array_module(x)).linear_forward(x, w, b, self.relu)
         if self.relu:
             self.y = y
         return y

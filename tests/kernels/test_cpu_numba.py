@@ -305,6 +305,28 @@ def test_dense_bias_act_and_its_backward(dtype, shape, with_bias, relu):
         assert db is None
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("m, k, n", [(5, 3, 4), (1024, 784, 256), (64, 784, 256), (333, 129, 517), (9, 1000, 700)])
+@pytest.mark.parametrize("with_bias, relu", [(True, True), (False, True), (True, False), (False, False)])
+def test_dense_forward_with_bias_and_relu_per_block(dtype, m, k, n, with_bias, relu):
+    """act(x @ w + b): large products run in blocks of rows (or of columns, for few rows),
+    each finished with its bias and ReLU; against NumPy in float64."""
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
+    x[0, 0] = np.nan  # row 0 of the output is NaN, and stays NaN through the ReLU
+    b = rng.standard_normal(n).astype(dtype) if with_bias else None
+    want = x.astype(np.float64) @ w.astype(np.float64) + (b if with_bias else 0)
+    want = np.maximum(want, 0) if relu else want
+    want[0] = np.nan
+    scale = np.abs(x[1:]).astype(np.float64) @ np.abs(w).astype(np.float64)  # error bound ~ eps·|x||w|
+    for got in (K.linear_forward(x, w, b, relu), R.linear_forward(x, w, b, relu)):
+        assert got.shape == (m, n) and got.dtype == dtype
+        assert np.isnan(got[0]).all()
+        assert np.all(np.abs(got[1:] - want[1:]) <= 4 * k * np.finfo(dtype).eps * scale + 1e-30)
+        if relu:
+            assert (got[1:] >= 0).all()
+
+
 def test_non_contiguous_inputs_are_accepted():
     x = np.random.default_rng(7).standard_normal((2, 6, 5, 3)).transpose(0, 2, 1, 3)
     np.testing.assert_array_equal(K.im2col(x, 2, 2, 1, 1, (0,) * 4), R.im2col(x, 2, 2, 1, 1, (0,) * 4))
