@@ -194,8 +194,9 @@ def _chunksize_setter() -> Callable[[int], int]:
 
 
 def dynamic(loop: Callable[..., Any], *args: Any) -> Any:
-    """Run a compiled ``prange`` loop handing out one iteration at a time (Numba's default
-    gives each thread a fixed share, so a core slowed by another program holds up the end)."""
+    """Run a compiled ``prange`` loop with Numba's chunk size 1: iterations are handed out
+    one at a time where the threading layer schedules dynamically (TBB, workqueue).  With
+    the OpenMP layer (Linux) the iterations are still split in equal contiguous shares."""
     set_chunksize = _chunksize_setter()
     previous = set_chunksize(1)
     try:
@@ -239,14 +240,14 @@ def split_plan(m: int, k: int, n: int) -> tuple[int, bool] | None:
     parts = get_num_threads()
     if parts == 1 or 2 * m * k * n < PARALLEL_FLOPS:
         return None
-    # Few large blocks: OpenBLAS runs a block of few rows below its best (on 2 cores, the
-    # MLP's products ran at 115-135 Gflop/s in 2 or 4 blocks, 80-105 in 16).  One block per
-    # thread for mid-size products; two per thread for large ones.  A product with few
-    # rows (a batch of 64) is cut into blocks of columns instead: measured ~20% faster.
+    # One block per thread: OpenBLAS runs a block of few rows below its best (on 2 cores,
+    # the MLP's products ran at 115-135 Gflop/s in 2 or 4 blocks, 80-105 in 16), and each
+    # block packs all of the other matrix again (2 blocks: 1-3% faster than 4 on the
+    # batch-1024 MLP's largest products).  A product with few rows (a batch of 64) is cut
+    # into blocks of columns instead: measured ~20% faster.
     by_rows = m >= n
     size = m if by_rows else n
-    blocks = parts if 2 * m * k * n < 64 * PARALLEL_FLOPS else 2 * parts
-    return max(8, -(-size // blocks)), by_rows
+    return max(8, -(-size // parts)), by_rows
 
 
 def split_matmul(a: np.ndarray, b: np.ndarray, step: int, by_rows: bool = True) -> np.ndarray:
