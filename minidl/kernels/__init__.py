@@ -105,6 +105,7 @@ softmax_cross_entropy = _cpu.softmax_cross_entropy
 relu_forward = _cpu.relu_forward
 relu_backward = _cpu.relu_backward
 bias_act = _cpu.bias_act
+linear_forward = _cpu.linear_forward
 relu_backward_bias = _cpu.relu_backward_bias
 bias_grad = _cpu.bias_grad
 matmul = _cpu.matmul

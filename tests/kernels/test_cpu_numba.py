@@ -365,6 +365,7 @@ def test_every_kernel_module_has_the_same_signatures():
     for name in ("pad_amounts", *k.KERNEL_NAMES):
         for module in (K, gpu_cupy):
             assert params(getattr(module, name)) == params(getattr(R, name)), (module.__name__, name)
+        assert getattr(k, name) is getattr(k.get_kernels(np), name), name  # re-exported by minidl.kernels
 
 
 def test_conv_of_float16_keeps_its_dtype_through_the_reference():
