@@ -19,7 +19,10 @@ from ..backend import to_numpy
 
 def _arrays(name: str, y_true: Any, y_pred: Any, fits: Callable, expected: str) -> tuple[np.ndarray, np.ndarray]:
     """Both as NumPy arrays (no copy for arrays); a clear error when their shapes do not fit."""
-    y_true, y_pred = np.asarray(to_numpy(y_true)), np.asarray(to_numpy(y_pred))
+    if type(y_true) is not np.ndarray:  # (arrays, the case in fit, skip two calls per batch)
+        y_true = np.asarray(to_numpy(y_true))
+    if type(y_pred) is not np.ndarray:
+        y_pred = np.asarray(to_numpy(y_pred))
     if not fits(y_true, y_pred):
         raise ValueError(f"{name}: y_true of shape {y_true.shape} does not fit y_pred of shape "
                          f"{y_pred.shape}; expected {expected}")
