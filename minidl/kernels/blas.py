@@ -237,8 +237,10 @@ def matmul(a: Any, b: Any) -> Any:
 def split_plan(m: int, k: int, n: int) -> tuple[int, bool] | None:
     """How to cut an (m, k) @ (k, n) product over the cores: ``(step, by_rows)``, blocks of
     ``step`` rows (or columns) of the result; None when one thread should do it all."""
+    if 2 * m * k * n < PARALLEL_FLOPS:  # first: most products are small, and asking Numba costs ~1 µs
+        return None
     parts = get_num_threads()
-    if parts == 1 or 2 * m * k * n < PARALLEL_FLOPS:
+    if parts == 1:
         return None
     # One block per thread: OpenBLAS runs a block of few rows below its best (on 2 cores,
     # the MLP's products ran at 115-135 Gflop/s in 2 or 4 blocks, 80-105 in 16), and each

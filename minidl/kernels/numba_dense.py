@@ -268,15 +268,14 @@ def linear_forward(x: Any, w: Any, b: Any, relu: bool) -> Any:
     """``act(x @ w + b)``, the dense layer's output (``b`` may be None, act is ReLU or none).
     A large 2-D product runs in blocks on all cores, each block finishing with its bias and
     ReLU (see :func:`_linear_blocks`); otherwise the product, then :func:`bias_act`."""
-    if (type(x) is np.ndarray and x.ndim == 2 and type(w) is np.ndarray and w.ndim == 2
-            and x.flags.c_contiguous and w.flags.c_contiguous and _dense_ok(x, w)
+    plan = (split_plan(x.shape[0], x.shape[1], w.shape[1])  # None for small products: most of them
+            if type(x) is np.ndarray and x.ndim == 2 and type(w) is np.ndarray and w.ndim == 2 else None)
+    if (plan is not None and x.flags.c_contiguous and w.flags.c_contiguous and _dense_ok(x, w)
             and (b is None or (type(b) is np.ndarray and b.dtype == x.dtype)) and have_cblas()):
-        plan = split_plan(x.shape[0], x.shape[1], w.shape[1])
-        if plan is not None:
-            y = np.empty((x.shape[0], w.shape[1]), x.dtype)
-            bias = _c(b) if b is not None else y[0]  # (not read without a bias)
-            dynamic(_linear_blocks, gemm_function(x.dtype), x, w, y, bias, b is not None, relu, plan[0], plan[1])
-            return y
+        y = np.empty((x.shape[0], w.shape[1]), x.dtype)
+        bias = _c(b) if b is not None else y[0]  # (not read without a bias)
+        dynamic(_linear_blocks, gemm_function(x.dtype), x, w, y, bias, b is not None, relu, plan[0], plan[1])
+        return y
     y = matmul(x, w)
     return bias_act(y, b, relu) if b is not None or relu else y
 
