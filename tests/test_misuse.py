@@ -152,6 +152,8 @@ CASES = [
      TypeError, ["'weight'", "numbers", "<U1"]),
     ("optimizer-of-module", lambda: mdl.optim.SGD(mdl.nn.Linear(2, 3), lr=0.1), TypeError,
      ["Linear", r"model.parameters\(\)"]),
+    ("gelu-approximate", lambda: F.gelu(x23(), approximate="fast"), ValueError, ["'none' or 'tanh'", "'fast'"]),
+    ("nn-gelu-approximate", lambda: mdl.nn.GELU("erf"), ValueError, ["'none' or 'tanh'", "'erf'"]),
     ("optimizer-of-none", lambda: mdl.optim.Adam(None), TypeError, ["iterable of parameters", "NoneType"]),
     ("optimizer-grad-shape", lambda: _step_with_grad(mdl.ones(2, 3)), ValueError, [r"shape \(3, 2\)", r"\(2, 3\)"]),
     ("optimizer-grad-ndarray", lambda: _step_with_grad(np.ones((3, 2))), TypeError, ["minidl Tensor", "ndarray"]),

@@ -191,7 +191,22 @@ def _activation_module(name: str, fn: Any, doc: str) -> type:
 ReLU = _activation_module("ReLU", F.relu, "max(x, 0)")
 Sigmoid = _activation_module("Sigmoid", F.sigmoid, "1 / (1 + e^-x)")
 Tanh = _activation_module("Tanh", F.tanh, "tanh x")
-GELU = _activation_module("GELU", F.gelu, "x·Φ(x)")
+
+
+class GELU(Module):
+    """x·Φ(x) (Φ the normal CDF); ``approximate="tanh"`` for the tanh formula, as PyTorch."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.gelu(x, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
 
 
 class LeakyReLU(Module):

@@ -70,6 +70,23 @@ class GELU(Function):
         return ((g * (self.cdf + self.a * pdf)).astype(g.dtype, copy=False),)
 
 
+class GELUTanh(Function):
+    """The tanh approximation of GELU (Hendrycks & Gimpel), PyTorch's ``approximate="tanh"``:
+    z = ½a(1 + t), t = tanh(u), u = √(2/π)(a + 0.044715a³);
+    dz/da = ½(1 + t) + ½a(1 - t²)·√(2/π)(1 + 3·0.044715a²)."""
+
+    def forward(self, a):
+        xp = get_array_module(a)
+        self.a = a
+        self.t = xp.tanh(math.sqrt(2 / math.pi) * (a + 0.044715 * a * a * a))
+        return (0.5 * a * (1 + self.t)).astype(a.dtype, copy=False)
+
+    def backward(self, g):
+        a, t = self.a, self.t
+        du = math.sqrt(2 / math.pi) * (1 + 3 * 0.044715 * a * a)
+        return ((g * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * du)).astype(g.dtype, copy=False),)
+
+
 class Softplus(Function):
     """z = ln(1 + eᵃ) (computed stably);  dz/da = σ(a)."""
 
@@ -148,8 +165,13 @@ def elu(a: Tensor, alpha: float = 1.0) -> Tensor:
     return ELU.apply(_floating(a), alpha=_number(alpha, "alpha"))
 
 
-def gelu(a: Tensor) -> Tensor:
-    return GELU.apply(_floating(a))
+def gelu(a: Tensor, approximate: str = "none") -> Tensor:
+    """a·Φ(a); ``approximate="tanh"`` uses the tanh formula instead of erf (as PyTorch)."""
+    if approximate == "none":
+        return GELU.apply(_floating(a))
+    if approximate == "tanh":
+        return GELUTanh.apply(_floating(a))
+    raise ValueError(f"gelu approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
 def softplus(a: Tensor) -> Tensor:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -219,3 +221,13 @@ def test_flatten_and_pool_arguments_as_pytorch():
     np.testing.assert_array_equal(F.max_pool2d(x, 2, padding=0).numpy(), want)
     with pytest.raises(ValueError, match="'valid', 'same' or 0, got 1"):
         nn.MaxPool2d(2, padding=1)
+
+
+def test_gelu_module_takes_pytorchs_approximate_argument():
+    x = np.array([-3.0, -0.5, 0.0, 0.7, 2.5])
+    exact = 0.5 * x * (1 + np.array([math.erf(v / math.sqrt(2)) for v in x]))
+    tanh_form = 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
+    t = mdl.tensor(x, dtype="float64")
+    np.testing.assert_allclose(nn.GELU()(t).numpy(), exact, rtol=1e-12)
+    np.testing.assert_allclose(nn.GELU("tanh")(t).numpy(), tanh_form, rtol=1e-12)
+    assert repr(nn.GELU("tanh")) == "GELU(approximate='tanh')"

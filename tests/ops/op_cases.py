@@ -164,6 +164,8 @@ _unary = [
     ("elu", lambda x: F.elu(x, 0.7), lambda x: R.elu(x, 0.7), "normal",
      lambda t, x: t.nn.functional.elu(x, 0.7)),
     ("gelu", F.gelu, R.gelu, "normal", lambda t, x: t.nn.functional.gelu(x)),
+    ("gelu-tanh", lambda x: F.gelu(x, approximate="tanh"), R.gelu_tanh, "normal",
+     lambda t, x: t.nn.functional.gelu(x, approximate="tanh")),
     ("softplus", F.softplus, R.softplus, "normal", lambda t, x: t.nn.functional.softplus(x)),
     ("clip", lambda x: x.clip(-0.5, 0.3), lambda x: np.clip(x, -0.5, 0.3), "normal",
      lambda t, x: x.clamp(-0.5, 0.3)),
