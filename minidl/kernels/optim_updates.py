@@ -347,9 +347,11 @@ def sgd_update(
 ) -> None:
     """In-place SGD step on ``p`` (and ``buf``); see :func:`sgd_reference` for the rules."""
     if _fast(p, g):
-        kernel = _sgd_nb if p.size < _par.PARALLEL_MIN else _par.sgd_blocks  # big: all cores
-        kernel(p, g, p if buf is None else buf, lr, momentum, dampening, nesterov, keras,
-               wd, decay, gscale, gclip)  # fmt: skip
+        args = (p, g, p if buf is None else buf, lr, momentum, dampening, nesterov, keras, wd, decay, gscale, gclip)
+        if p.size < _par.PARALLEL_MIN:
+            _sgd_nb(*args)
+        else:  # big: one block per core
+            _par.sgd_blocks(*args, _par.block_size(p.size))
     else:
         sgd_reference(p, g, buf, lr, momentum, dampening, nesterov, keras,
                       wd, decay, gscale, gclip)  # fmt: skip
@@ -362,9 +364,12 @@ def adam_update(
 ) -> None:
     """In-place Adam step on ``p``, ``m``, ``v`` (and ``vmax``); see :func:`adam_reference`."""
     if _fast(p, g):
-        kernel = _adam_nb if p.size < _par.PARALLEL_MIN else _par.adam_blocks  # big: all cores
-        kernel(p, g, m, v, m if vmax is None else vmax, step_size, beta1, beta2, eps, bc2_sqrt, amsgrad,
-               wd, decay, gscale, gclip)  # fmt: skip
+        args = (p, g, m, v, m if vmax is None else vmax, step_size, beta1, beta2, eps, bc2_sqrt, amsgrad,
+                wd, decay, gscale, gclip)  # fmt: skip
+        if p.size < _par.PARALLEL_MIN:
+            _adam_nb(*args)
+        else:  # big: one block per core
+            _par.adam_blocks(*args, _par.block_size(p.size))
     else:
         adam_reference(p, g, m, v, vmax, step_size, beta1, beta2, eps, bc2_sqrt, amsgrad,
                        wd, decay, gscale, gclip)  # fmt: skip

@@ -160,8 +160,7 @@ def test_large_parameters_split_into_blocks_give_the_same_bits(dtype):
     if not ou._USE_NUMBA:
         pytest.skip("Numba kernels are off (MINIDL_KERNELS=numpy)")
     rng = np.random.default_rng(7)
-    n = 3 * par.BLOCK + 123  # a ragged last block
-    assert n >= par.PARALLEL_MIN
+    n = 2 * par.PARALLEL_MIN + 123  # a ragged last block
     p0, g = rng.standard_normal((n,)).astype(dtype), rng.standard_normal((n,)).astype(dtype)
     state0 = [rng.random(n).astype(dtype) for _ in range(3)]
     for amsgrad in (False, True):
