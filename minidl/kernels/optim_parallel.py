@@ -13,6 +13,8 @@ MLP's 200,704 weights) one thread got 4 blocks and the other 3, and waited for n
 
 from __future__ import annotations
 
+from typing import Any
+
 from numba import get_num_threads, njit, prange
 
 from minidl.kernels.optim_updates import _adam_nb, _sgd_nb
@@ -21,6 +23,14 @@ from minidl.kernels.optim_updates import _adam_nb, _sgd_nb
 #: parameters from PARALLEL_MIN elements on are split into blocks
 ALIGN = 64
 PARALLEL_MIN = 1 << 16
+
+
+def on_cores(one_core: Any, blocks: Any, p: Any, *args: Any) -> None:
+    """Run a compiled update on one core, or, for a large parameter, one block per core."""
+    if p.size < PARALLEL_MIN:
+        one_core(p, *args)
+    else:
+        blocks(p, *args, block_size(p.size))
 
 
 def block_size(n: int) -> int:

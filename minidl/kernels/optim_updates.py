@@ -347,11 +347,8 @@ def sgd_update(
 ) -> None:
     """In-place SGD step on ``p`` (and ``buf``); see :func:`sgd_reference` for the rules."""
     if _fast(p, g):
-        args = (p, g, p if buf is None else buf, lr, momentum, dampening, nesterov, keras, wd, decay, gscale, gclip)
-        if p.size < _par.PARALLEL_MIN:
-            _sgd_nb(*args)
-        else:  # big: one block per core
-            _par.sgd_blocks(*args, _par.block_size(p.size))
+        _par.on_cores(_sgd_nb, _par.sgd_blocks, p, g, p if buf is None else buf, lr, momentum, dampening,
+                      nesterov, keras, wd, decay, gscale, gclip)  # fmt: skip
     else:
         sgd_reference(p, g, buf, lr, momentum, dampening, nesterov, keras,
                       wd, decay, gscale, gclip)  # fmt: skip
@@ -364,12 +361,8 @@ def adam_update(
 ) -> None:
     """In-place Adam step on ``p``, ``m``, ``v`` (and ``vmax``); see :func:`adam_reference`."""
     if _fast(p, g):
-        args = (p, g, m, v, m if vmax is None else vmax, step_size, beta1, beta2, eps, bc2_sqrt, amsgrad,
-                wd, decay, gscale, gclip)  # fmt: skip
-        if p.size < _par.PARALLEL_MIN:
-            _adam_nb(*args)
-        else:  # big: one block per core
-            _par.adam_blocks(*args, _par.block_size(p.size))
+        _par.on_cores(_adam_nb, _par.adam_blocks, p, g, m, v, m if vmax is None else vmax, step_size, beta1,
+                      beta2, eps, bc2_sqrt, amsgrad, wd, decay, gscale, gclip)  # fmt: skip
     else:
         adam_reference(p, g, m, v, vmax, step_size, beta1, beta2, eps, bc2_sqrt, amsgrad,
                        wd, decay, gscale, gclip)  # fmt: skip
