@@ -7,6 +7,8 @@ sample, as Keras's do.  ``y_pred`` may be a NumPy array (the result is still a T
 
 Note the argument order: Keras puts the target first; ``minidl.functional`` (PyTorch
 style) puts the prediction first.  The maths is shared (:mod:`minidl.ops.loss`).
+The base class is in :mod:`.loss_base`, the regression losses in :mod:`.losses_regression`;
+this module has the cross-entropies, the per-sample functions and ``get``/``serialize``.
 
 When ``y_pred`` comes straight out of a softmax (``Dense(10, activation="softmax")``)
 and ``from_logits=False``, the categorical losses read the logits that fed the
@@ -24,160 +26,28 @@ from .. import functional as F
 from ..autograd import Tensor
 from ..ops.activation import Softmax
 from ..ops.elementwise import Sigmoid
+from .loss_base import EPSILON, REDUCTIONS, Loss, _array, _weighted
+from .losses_regression import (
+    Hinge,
+    Huber,
+    KLDivergence,
+    LogCosh,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredError,
+    MeanSquaredLogarithmicError,
+    _like,
+)
 
-EPSILON = 1e-7  # Keras clips probabilities to [ε, 1 - ε] before taking logs
-
-
-REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
-
-
-class Loss:
-    name = "loss"
-
-    def __init__(self, name: str | None = None, reduction: str | None = "sum_over_batch_size",
-                 **kwargs: Any) -> None:
-        kwargs.pop("dtype", None)
-        if kwargs:
-            raise TypeError(f"{type(self).__name__} got unexpected arguments: {sorted(kwargs)}")
-        if reduction not in REDUCTIONS:
-            raise ValueError(f"{type(self).__name__} reduction must be one of {list(REDUCTIONS)}, "
-                             f"got {reduction!r}")
-        self.name = name or self.name
-        self.reduction = "sum_over_batch_size" if reduction == "mean" else reduction
-
-    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
-        if not isinstance(y_pred, (Tensor, list)):  # NumPy predictions, as Keras accepts
-            y_pred = Tensor(np.asarray(y_pred, dtype=np.float32))
-        if self.reduction == "sum_over_batch_size":
-            return self.call(y_true, y_pred, sample_weight)
-        values = self.per_sample(y_true, y_pred)
-        weights = None
-        if sample_weight is not None:
-            weights = np.asarray(sample_weight, dtype=values.dtype)
-            weights = np.broadcast_to(weights.reshape(weights.shape + (1,) * (values.ndim - weights.ndim)),
-                                      values.shape)
-            values = values * Tensor(np.ascontiguousarray(weights))
-        if self.reduction == "sum":
-            return values.sum()
-        if self.reduction == "mean_with_sample_weight":
-            return values.sum() / max(float(values.size if weights is None else weights.sum()), EPSILON)
-        return values  # None / "none": one value per sample
-
-    def call(self, y_true: Any, y_pred: Tensor, sample_weight: Any) -> Tensor:
-        """The batch mean of :meth:`per_sample` (subclasses use fused kernels instead)."""
-        return _weighted(self.per_sample(y_true, y_pred), sample_weight)
-
-    def per_sample(self, y_true: Any, y_pred: Tensor) -> Tensor:
-        """The loss of each sample: shape ``y_pred.shape[:-1]`` (the last axis averaged)."""
-        raise NotImplementedError
-
-    def check_targets(self, y_true: np.ndarray, output_shape: tuple) -> None:
-        """Catch the classic label/loss mix-ups before training starts."""
-
-    def get_config(self) -> dict:
-        config: dict = {"name": self.name}
-        if self.reduction != "sum_over_batch_size":
-            config["reduction"] = self.reduction
-        return config
-
-
-def _like(y_true: Any, y_pred: Tensor) -> Tensor:
-    """The targets as a float Tensor of the prediction's shape (Keras squeezes (N, 1) to (N,))."""
-    t = _array(y_true).astype(y_pred.dtype, copy=False)
-    return Tensor(t.reshape(y_pred.shape) if t.size == y_pred.size else t)
-
-
-class MeanSquaredError(Loss):
-    name = "mean_squared_error"
-
-    def call(self, y_true, y_pred, sample_weight):
-        return F.mse_loss(y_pred, y_true, sample_weight=sample_weight)
-
-    def per_sample(self, y_true, y_pred):
-        return ((y_pred - _like(y_true, y_pred)) ** 2).mean(axis=-1)
-
-
-class MeanAbsoluteError(Loss):
-    name = "mean_absolute_error"
-
-    def call(self, y_true, y_pred, sample_weight):
-        return F.l1_loss(y_pred, y_true, sample_weight=sample_weight)
-
-    def per_sample(self, y_true, y_pred):
-        return (y_pred - _like(y_true, y_pred)).abs().mean(axis=-1)
-
-
-class MeanAbsolutePercentageError(Loss):
-    """100 · mean(|t - p| / max(|t|, ε))."""
-
-    name = "mean_absolute_percentage_error"
-
-    def per_sample(self, y_true, y_pred):
-        t = _like(y_true, y_pred)
-        return ((t - y_pred).abs() / Tensor(np.maximum(np.abs(t.data), EPSILON))).mean(axis=-1) * 100.0
-
-
-class MeanSquaredLogarithmicError(Loss):
-    """mean((log(1 + max(p, ε)) - log(1 + max(t, ε)))²)."""
-
-    name = "mean_squared_logarithmic_error"
-
-    def per_sample(self, y_true, y_pred):
-        t = np.log1p(np.maximum(_like(y_true, y_pred).data, EPSILON))
-        return (((y_pred.clip(EPSILON, np.inf) + 1.0).log() - Tensor(t)) ** 2).mean(axis=-1)
-
-
-class LogCosh(Loss):
-    """mean(log cosh(p - t)), computed as x + softplus(-2x) - log 2 (no overflow)."""
-
-    name = "log_cosh"
-
-    def per_sample(self, y_true, y_pred):
-        x = y_pred - _like(y_true, y_pred)
-        return (x + F.softplus(x * -2.0) - float(np.log(2.0))).mean(axis=-1)
-
-
-class KLDivergence(Loss):
-    """Σ t·log(t / p) over the last axis, both clipped to [ε, 1]."""
-
-    name = "kl_divergence"
-
-    def per_sample(self, y_true, y_pred):
-        t = np.clip(_like(y_true, y_pred).data, EPSILON, 1)
-        return (Tensor(t) * (Tensor(np.log(t)) - y_pred.clip(EPSILON, 1).log())).sum(axis=-1)
-
-
-class Hinge(Loss):
-    """mean(max(1 - t·p, 0)); 0/1 targets are first mapped to -1/1 (as Keras)."""
-
-    name = "hinge"
-
-    def per_sample(self, y_true, y_pred):
-        t = _like(y_true, y_pred).data
-        if np.isin(t, (0, 1)).all():
-            t = 2 * t - 1
-        return F.relu(1.0 - y_pred * Tensor(t)).mean(axis=-1)
-
-
-class Huber(Loss):
-    name = "huber_loss"
-
-    def __init__(self, delta: float = 1.0, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        if isinstance(delta, bool) or not isinstance(delta, (int, float, np.integer, np.floating)) or not delta > 0:
-            raise ValueError(f"Huber delta must be a positive number, got {delta!r}")
-        self.delta = float(delta)
-
-    def call(self, y_true, y_pred, sample_weight):
-        return F.huber_loss(y_pred, y_true, self.delta, sample_weight=sample_weight)
-
-    def per_sample(self, y_true, y_pred):
-        d = (y_pred - _like(y_true, y_pred)).abs()
-        small = d.clip(0, self.delta)  # ½d² inside [-δ, δ], δ·|d| - ½δ² outside
-        return (small * small * 0.5 + (d - small) * self.delta).mean(axis=-1)
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "delta": self.delta}
+__all__ = [
+    "EPSILON", "REDUCTIONS", "Loss", "MeanSquaredError", "MeanAbsoluteError",
+    "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "LogCosh", "KLDivergence",
+    "Hinge", "Huber", "BinaryCrossentropy", "CategoricalCrossentropy",
+    "SparseCategoricalCrossentropy", "mean_squared_error", "mean_absolute_error",
+    "mean_absolute_percentage_error", "mean_squared_logarithmic_error", "huber", "log_cosh",
+    "kl_divergence", "hinge", "binary_crossentropy", "categorical_crossentropy",
+    "sparse_categorical_crossentropy", "mse", "mae", "mape", "msle", "get", "serialize",
+]
 
 
 class BinaryCrossentropy(Loss):
@@ -333,16 +203,6 @@ def _cross_entropy_per_sample(target: np.ndarray, y_pred: Tensor, from_logits: b
     else:
         log_p = (y_pred / y_pred.sum(axis=-1, keepdims=True)).clip(EPSILON, 1 - EPSILON).log()
     return -(log_p * Tensor(target)).sum(axis=-1)
-
-
-def _weighted(per_sample: Tensor, sample_weight: Any) -> Tensor:
-    if sample_weight is None:
-        return per_sample.mean()
-    return (per_sample * Tensor(np.asarray(sample_weight, dtype=per_sample.dtype))).sum() / per_sample.shape[0]
-
-
-def _array(y: Any) -> np.ndarray:
-    return y.numpy() if isinstance(y, Tensor) else np.asarray(y)
 
 
 def mean_squared_error(y_true: Any, y_pred: Any) -> Tensor:
