@@ -25,12 +25,12 @@ from .layers import (
 from .module import Module
 from .normalization import BatchNorm, BatchNorm1d, BatchNorm2d
 from .parameter import Parameter
-from .recurrent import LSTM, RNN
+from .recurrent import GRU, LSTM, RNN
 
 __all__ = [
     "init", "Module", "Parameter", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten",
     "Identity", "Dropout", "Embedding", "ReLU", "Sigmoid", "Tanh", "GELU", "LeakyReLU", "ELU",
-    "Softmax", "Sequential", "ModuleList", "BatchNorm", "BatchNorm1d", "BatchNorm2d", "RNN", "LSTM",
+    "Softmax", "Sequential", "ModuleList", "BatchNorm", "BatchNorm1d", "BatchNorm2d", "RNN", "LSTM", "GRU",
     "utils",
 ]
 

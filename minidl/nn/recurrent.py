@@ -1,4 +1,4 @@
-"""Recurrent layers: a simple (Elman) RNN and the LSTM, batch-first (N, T, features).
+"""Recurrent layers: a simple (Elman) RNN, the LSTM and the GRU, batch-first (N, T, features).
 
 Both unroll over time with ordinary ops, so autograd gives backpropagation through
 time for free.  The input projection ``x W + b`` is computed for all steps at once
@@ -7,6 +7,8 @@ time for free.  The input projection ``x W + b`` is computed for all steps at on
 Weights use minidl's (in, out) layout: W (input, hidden·k), U (hidden, hidden·k),
 one bias (hidden·k,) where k = 4 for the LSTM (gates in the order i, f, g, o, as
 PyTorch and Keras).  PyTorch keeps two biases (b_ih + b_hh); minidl keeps their sum.
+The GRU (k = 3, gates r, z, n as PyTorch) keeps both biases, bias_ih and bias_hh:
+b_hn sits inside r ⊙ (h W_hn + b_hn), so it cannot be folded into the input bias.
 """
 
 from __future__ import annotations
@@ -66,6 +68,46 @@ def lstm(x: Tensor, h: Tensor, c: Tensor, W: Tensor, U: Tensor, b: Tensor | None
     return stack(outputs, axis=1), h, c
 
 
+def gru(x: Tensor, h: Tensor, W: Tensor, U: Tensor, b_input: Tensor | None,
+        b_hidden: Tensor | None, gate_order: str = "rzn", reset_after: bool = True,
+        activation: Callable[[Tensor], Tensor] = F.tanh,
+        recurrent_activation: Callable[[Tensor], Tensor] = F.sigmoid) -> tuple[Tensor, Tensor]:
+    """Gated recurrent unit (Cho et al. 2014), for each step t:
+
+        r = σ(xₜ W_r + b_r + hₜ₋₁ U_r + c_r)          reset gate
+        z = σ(xₜ W_z + b_z + hₜ₋₁ U_z + c_z)          update gate
+        n = tanh(xₜ W_n + b_n + r ⊙ (hₜ₋₁ U_n + c_n))  candidate     (reset_after=True)
+        n = tanh(xₜ W_n + b_n + (r ⊙ hₜ₋₁) U_n)        candidate     (reset_after=False, no c)
+        hₜ = (1 − z) ⊙ n + z ⊙ hₜ₋₁  =  n + z ⊙ (hₜ₋₁ − n)
+
+    ``gate_order`` names the column blocks of W, U and the biases: "rzn" for PyTorch,
+    "zrn" for Keras (which calls n "h").  The candidate block comes last in both, so r
+    and z are the first 2H columns and one sigmoid computes both.  b_input is b, b_hidden
+    is c (None with reset_after=False, where the recurrent product happens after r).
+    Returns (all hₜ (N, T, H), last h).
+    """
+    if gate_order not in ("rzn", "zrn"):
+        raise ValueError(f"GRU gate_order must be 'rzn' (PyTorch) or 'zrn' (Keras), got {gate_order!r}")
+    H = h.shape[-1]
+    reset, update = (slice(0, H), slice(H, 2 * H)) if gate_order == "rzn" else (slice(H, 2 * H), slice(0, H))
+    projected = F.linear(x, W, b_input)
+    if not reset_after:
+        U_gates, U_candidate = U[:, :2 * H], U[:, 2 * H:]
+    outputs = []
+    for t in range(x.shape[1]):
+        xt = projected[:, t]
+        if reset_after:
+            recurrent = h @ U if b_hidden is None else h @ U + b_hidden
+            gates = recurrent_activation(xt[:, :2 * H] + recurrent[:, :2 * H])
+            n = activation(xt[:, 2 * H:] + gates[:, reset] * recurrent[:, 2 * H:])
+        else:
+            gates = recurrent_activation(xt[:, :2 * H] + h @ U_gates)
+            n = activation(xt[:, 2 * H:] + (gates[:, reset] * h) @ U_candidate)
+        h = n + gates[:, update] * (h - n)
+        outputs.append(h)
+    return stack(outputs, axis=1), h
+
+
 def check_sequence(x: Any, features: int, name: str, like: Tensor | None = None) -> Tensor:
     """``x`` as a floating Tensor of shape (batch, time, features), or a clear error."""
     if not isinstance(x, Tensor):
@@ -83,6 +125,7 @@ def check_sequence(x: Any, features: int, name: str, like: Tensor | None = None)
 
 class _Recurrent(Module):
     gates = 1
+    split_bias = False  # the GRU keeps PyTorch's two biases (see the module docstring)
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  batch_first: bool = True, num_layers: int = 1) -> None:
@@ -98,7 +141,11 @@ class _Recurrent(Module):
         dtype = default_dtype()
         self.weight_ih = init.uniform_(Parameter(np.zeros((input_size, k), dtype)), -bound, bound)
         self.weight_hh = init.uniform_(Parameter(np.zeros((hidden_size, k), dtype)), -bound, bound)
-        self.bias = init.uniform_(Parameter(np.zeros(k, dtype)), -bound, bound) if bias else None
+        if self.split_bias:
+            self.bias_ih = init.uniform_(Parameter(np.zeros(k, dtype)), -bound, bound) if bias else None
+            self.bias_hh = init.uniform_(Parameter(np.zeros(k, dtype)), -bound, bound) if bias else None
+        else:
+            self.bias = init.uniform_(Parameter(np.zeros(k, dtype)), -bound, bound) if bias else None
 
     def _initial(self, x: Tensor, state: Any) -> Tensor:
         if state is None:
@@ -147,3 +194,22 @@ class LSTM(_Recurrent):
         out, h, c = lstm(x, self._initial(x, h0), self._initial(x, c0), self.weight_ih,
                          self.weight_hh, self.bias)
         return out, (h.reshape(1, *h.shape), c.reshape(1, *c.shape))
+
+
+class GRU(_Recurrent):
+    """Gated recurrent unit with PyTorch's equations (see :func:`gru`): returns
+    (output (N, T, H), h_n (1, N, H)) as ``torch.nn.GRU``.
+
+    Parameters: weight_ih (input, 3H), weight_hh (H, 3H), bias_ih (3H,), bias_hh (3H,),
+    gate blocks r, z, n.  PyTorch stores the weights transposed, (3H, input) and (3H, H),
+    and names them weight_ih_l0 ...; the biases are the same.
+    """
+
+    gates = 3
+    split_bias = True
+
+    def forward(self, x: Tensor, h0: Any = None) -> tuple[Tensor, Tensor]:
+        x = check_sequence(x, self.input_size, "GRU", self.weight_ih)
+        out, h = gru(x, self._initial(x, h0), self.weight_ih, self.weight_hh, self.bias_ih,
+                     self.bias_hh, gate_order="rzn")
+        return out, h.reshape(1, *h.shape)
