@@ -1,5 +1,6 @@
 """Keras-compatible layers (``from minidl.keras import layers``)."""
 
+from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .base import KerasTensor, Layer
 from .conv import (
     AveragePooling2D,
@@ -46,3 +47,4 @@ __all__ += [
     "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "concatenate",
     "add", "subtract", "multiply", "average", "maximum", "minimum",
 ]
+__all__ += ["ReLU", "LeakyReLU", "Softmax", "ELU", "PReLU"]
