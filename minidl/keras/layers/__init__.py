@@ -31,6 +31,8 @@ from .merge import (
 )
 from .normalization import BatchNormalization, LayerNormalization, Normalization
 from .recurrent import LSTM, SimpleRNN
+from .reshaping import Cropping2D, Permute, RepeatVector, UpSampling2D, ZeroPadding2D
+from .transform import Lambda, Rescaling
 
 MaxPool2D, AvgPool2D = MaxPooling2D, AveragePooling2D
 GlobalAvgPool2D, GlobalMaxPool2D = GlobalAveragePooling2D, GlobalMaxPooling2D
@@ -48,3 +50,5 @@ __all__ += [
     "add", "subtract", "multiply", "average", "maximum", "minimum",
 ]
 __all__ += ["ReLU", "LeakyReLU", "Softmax", "ELU", "PReLU"]
+__all__ += ["ZeroPadding2D", "Cropping2D", "UpSampling2D", "Permute", "RepeatVector",
+            "Rescaling", "Lambda"]
