@@ -270,7 +270,24 @@ def get(identifier: Any, loss_name: str, output_shape: tuple) -> Mean:
         return _AutoAccuracy(identifier)
     if key in _BY_NAME:
         return Mean(identifier, _BY_NAME[key][1])
+    if identifier in metrics_curves.BY_CLASS_NAME:  # "AUC", "F1Score": the class, its default name
+        return metrics_curves.BY_CLASS_NAME[identifier]()
     if key in _OBJECTS:
         return _OBJECTS[key](name=identifier)
     valid = ", ".join(["accuracy", *sorted([*_BY_NAME, *_OBJECTS])])
     raise ValueError(f"unknown metric {identifier!r}; valid names are: {valid}")
+
+
+# AUC, F-scores and top-k accuracy live in their own module (it builds on the classes above)
+from . import metrics_curves  # noqa: E402
+from .metrics_curves import (  # noqa: E402, F401
+    AUC,
+    F1Score,
+    FBetaScore,
+    SparseTopKCategoricalAccuracy,
+    TopKCategoricalAccuracy,
+    sparse_top_k_categorical_accuracy,
+    top_k_categorical_accuracy,
+)
+
+_OBJECTS.update(metrics_curves.BY_NAME)
