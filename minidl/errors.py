@@ -37,3 +37,8 @@ class StateDictError(MinidlError, KeyError, RuntimeError):
 class InvalidIndexError(MinidlError, IndexError):
     """An invalid index (out of range, or of a non-integer kind): an ``IndexError``, as
     NumPy and PyTorch raise, that names the index and the valid range."""
+
+
+class DivisionByZeroError(MinidlError, ZeroDivisionError):
+    """An integer tensor divided by zero (``//`` or ``%``): a ``ZeroDivisionError``, as
+    PyTorch raises, where NumPy would silently give 0.  Float division gives inf/nan."""

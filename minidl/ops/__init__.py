@@ -7,16 +7,19 @@ small and each op lives next to its derivative.
 from __future__ import annotations
 
 from ..autograd import Tensor
-from . import activation, creation, elementwise, linalg, loss, reduction, selection, shape
+from . import activation, creation, elementwise, linalg, loss, reduction, rounding, selection, shape, sorting
 from .activation import elu, gelu, leaky_relu, log_softmax, relu, softmax, softplus
 from .conv import conv2d
 from .creation import (
     arange,
     dropout,
+    eye,
     full,
+    linspace,
     ones,
     ones_like,
     rand,
+    randint,
     randn,
     zeros,
     zeros_like,
@@ -38,21 +41,27 @@ from .elementwise import (
 )
 from .linalg import linear, matmul
 from .pool import avg_pool2d, max_pool2d
-from .reduction import argmax, argmin, logsumexp, max, mean, min, std, sum, var
+from .reduction import argmax, argmin, cumsum, logsumexp, max, mean, min, std, sum, var
+from .rounding import floor_divide, remainder
 from .selection import (
+    clamp,
     clip,
     equal,
     greater,
     greater_equal,
     less,
     less_equal,
+    masked_fill,
     maximum,
     minimum,
     not_equal,
+    tril,
+    triu,
     where,
 )
 from .shape import (
     broadcast_to,
+    cat,
     concatenate,
     expand_dims,
     flatten,
@@ -64,6 +73,7 @@ from .shape import (
     swapaxes,
     transpose,
 )
+from .sorting import sort, topk
 
 __all__ = [
     "activation", "creation", "elementwise", "linalg", "loss", "reduction", "selection", "shape",
@@ -74,7 +84,8 @@ __all__ = [
     "mean", "min", "minimum", "mul", "neg", "not_equal", "ones", "ones_like", "pad", "pow",
     "rand", "randn", "relu", "reshape", "sigmoid", "softmax", "softplus", "sqrt", "squeeze",
     "stack", "std", "sub", "sum", "swapaxes", "tanh", "transpose", "var", "where", "zeros",
-    "zeros_like",
+    "zeros_like", "rounding", "sorting", "cat", "clamp", "cumsum", "eye", "floor_divide", "linspace",
+    "masked_fill", "randint", "remainder", "sort", "topk", "tril", "triu",
 ]
 
 
@@ -89,6 +100,8 @@ def _bind_tensor_methods() -> None:
         "__mul__": mul, "__rmul__": _reflected(mul),
         "__truediv__": div, "__rtruediv__": _reflected(div),
         "__pow__": pow, "__rpow__": _reflected(pow),
+        "__floordiv__": floor_divide, "__rfloordiv__": _reflected(floor_divide),
+        "__mod__": remainder, "__rmod__": _reflected(remainder),
         "__matmul__": matmul, "__rmatmul__": _reflected(matmul),
         "__neg__": neg, "__abs__": abs, "__getitem__": getitem,
         "__eq__": equal, "__ne__": not_equal, "__lt__": less, "__le__": less_equal,
@@ -99,6 +112,8 @@ def _bind_tensor_methods() -> None:
         "argmax": argmax, "argmin": argmin, "logsumexp": logsumexp,
         "reshape": reshape, "transpose": transpose, "flatten": flatten, "squeeze": squeeze,
         "expand_dims": expand_dims, "softmax": softmax, "log_softmax": log_softmax,
+        "clamp": clamp, "cumsum": cumsum, "masked_fill": masked_fill, "tril": tril, "triu": triu,
+        "sort": sort, "topk": topk, "floor_divide": floor_divide, "remainder": remainder,
     }
     for name, fn in methods.items():
         setattr(Tensor, name, fn)

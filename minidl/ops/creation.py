@@ -1,4 +1,5 @@
-"""Functions that make new tensors: zeros, ones, randn, rand, arange, *_like, dropout."""
+"""Functions that make new tensors: zeros, ones, eye, randn, rand, randint, arange, linspace,
+*_like, dropout."""
 
 from __future__ import annotations
 
@@ -90,6 +91,44 @@ def arange(
     if step == 0:
         raise ValueError("arange step must not be zero")
     return _make(np.arange(start, stop, step) if stop is not None else np.arange(start), dtype, device, False)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None, device: str | None = None) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included (as
+    ``torch.linspace``; float32 unless ``dtype`` says otherwise)."""
+    for name, value in (("start", start), ("end", end)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+            raise TypeError(f"linspace {name} must be a number, got {value!r}")
+    if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, np.integer)):
+        raise TypeError(f"linspace steps must be an int (the number of values), got {steps!r}")
+    if steps < 0:
+        raise ValueError(f"linspace steps must be non-negative, got {steps}")
+    return _make(np.linspace(start, end, int(steps)), _dtype(dtype), device, False)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, device: str | None = None,
+        requires_grad: bool = False) -> Tensor:
+    """The identity matrix with ``n`` rows and ``m`` columns (``m = n`` by default), as
+    ``torch.eye``; float32 unless ``dtype`` says otherwise."""
+    rows, cols = _shape((n, n if m is None else m))
+    return _make(np.eye(rows, cols, dtype=_dtype(dtype)), dtype, device, requires_grad)
+
+
+def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None, device: str | None = None) -> Tensor:
+    """Random integers in [low, high) from the generator seeded by ``mdl.manual_seed``, as
+    ``torch.randint``: ``randint(low, high, size)`` or ``randint(high, size)``; int64."""
+    if size is None and isinstance(high, (tuple, list)):  # randint(high, size): low defaults to 0
+        low, high, size = 0, low, high
+    if size is None:
+        raise TypeError("randint needs a size, e.g. mdl.randint(0, 10, (3,))")
+    for name, value in (("low", low), ("high", high)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"randint {name} must be an int, got {value!r}")
+    if low >= high:
+        raise ValueError(f"randint needs low < high, got low={low} and high={high}")
+    shape = _shape((size,))
+    dtype = np.dtype(np.int64) if dtype is None else backend.as_dtype(dtype)
+    return _make(random.generator().integers(int(low), int(high), shape), dtype, device, False)
 
 
 class Dropout(Function):

@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, max, min, var, std, logsumexp, argmax.
+"""Reductions: sum, mean, max, min, var, std, logsumexp, argmax; and the running sum, cumsum.
 
 Axes follow NumPy: ``axis=None`` reduces everything, an int or a tuple reduces those
 axes, ``keepdims=True`` keeps them with size 1.  In every backward pass the reduced
@@ -122,6 +122,18 @@ class LogSumExp(Function):
             return (g * xp.exp(self.a - self.z),)
 
 
+class CumSum(Function):
+    """z_i = Σ_{j <= i} a_j along one axis;  dL/da_j = Σ_{i >= j} dL/dz_i, the running sum
+    of the gradient taken from the other end (reverse, cumsum, reverse)."""
+
+    def forward(self, a):
+        return get_array_module(a).cumsum(a, axis=self.axis, dtype=self.dtype)
+
+    def backward(self, g):
+        xp = get_array_module(g)
+        return (xp.flip(xp.cumsum(xp.flip(g, axis=self.axis), axis=self.axis), axis=self.axis),)
+
+
 def _drop(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(n for i, n in enumerate(shape) if i not in axes)
 
@@ -193,6 +205,19 @@ def logsumexp(a: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
     axes = normalize_axes(axis, a.ndim)
     _check_nonempty(a, axes, "logsumexp")
     return LogSumExp.apply(a, axes=axes, keepdims=keepdims)
+
+
+def cumsum(a: Tensor, dim: int) -> Tensor:
+    """Running sum along ``dim``, as ``torch.cumsum`` (the output has ``a``'s shape).
+    Integer and bool tensors give int64, as PyTorch."""
+    a = as_tensor(a)
+    if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"cumsum dim must be an int, got {dim!r}")
+    axis = normalize_axes(dim, a.ndim)
+    dtype = a.dtype if a.dtype.kind == "f" else np.dtype(np.int64)
+    if not a.ndim:  # the running sum of one number is itself
+        return CumSum.apply(a.reshape(1), axis=0, dtype=dtype).reshape(())
+    return CumSum.apply(a, axis=axis[0], dtype=dtype)
 
 
 def argmax(a: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor:

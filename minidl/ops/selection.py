@@ -1,4 +1,5 @@
-"""Elementwise selection: maximum, minimum, clip, where, and the comparisons.
+"""Elementwise selection: maximum, minimum, clip/clamp, where, masked_fill, tril/triu,
+and the comparisons.
 
 Each op picks, for every element, one of its inputs (or a bound); its derivative
 routes the gradient to whichever input was picked.  The comparisons (``x > 0``)
@@ -12,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function, Tensor
-from ..backend import default_dtype, device_of, to_device
+from ..backend import default_dtype, device_of, result_dtype, to_device
 from ..errors import DeviceMismatchError, ShapeError
 from .common import as_tensor
 from .elementwise import _pair, _xp, astype
@@ -67,6 +68,35 @@ class Clip(Function):
         return (g * inside,)
 
 
+class Clamp(Function):
+    """z = min(max(a, lo), hi) with tensor bounds (either may be absent), as PyTorch's clamp:
+
+    dz/da  = 1 where lo <= a and max(a, lo) <= hi (the bounds themselves included),
+    dz/dlo = 1 where a < lo <= hi,
+    dz/dhi = 1 where max(a, lo) > hi,
+    and 0 elsewhere, so exactly one input gets each element's gradient, none where a
+    nan is involved (every comparison with nan is False).  With lo > hi, z = hi.
+    """
+
+    def forward(self, a, *bounds):
+        xp = _xp(a)
+        self.a, self.lo = a, (bounds[0] if self.has_lo else None)
+        self.low = a if self.lo is None else xp.maximum(a, self.lo)  # maximum keeps nan
+        self.hi = bounds[-1] if self.has_hi else None
+        return self.low if self.hi is None else xp.minimum(self.low, self.hi)
+
+    def backward(self, g):
+        zero = g.dtype.type(0)
+        below_hi = True if self.hi is None else self.low <= self.hi
+        take_a = below_hi if self.lo is None else (self.a >= self.lo) & below_hi
+        grads = [_xp(g).where(take_a, g, zero)]
+        if self.lo is not None:
+            grads.append(_xp(g).where((self.a < self.lo) & below_hi, g, zero))
+        if self.hi is not None:
+            grads.append(_xp(g).where(self.low > self.hi, g, zero))
+        return tuple(grads)
+
+
 class Where(Function):
     """z = cond ? a : b;  the gradient flows to a where cond holds, to b elsewhere."""
 
@@ -80,6 +110,19 @@ class Where(Function):
         return ga, gb
 
 
+class Triangle(Function):
+    """z = the lower (tril) or upper (triu) triangle of the last two axes, the rest zeroed:
+    z = a · M with M[i, j] = 1 where j - i <= k (tril) or j - i >= k (triu);  dz/da = M."""
+
+    def forward(self, a):
+        return self._part(a)
+
+    def backward(self, g):
+        return (self._part(g),)
+
+    def _part(self, array):
+        xp = _xp(array)
+        return xp.tril(array, self.diagonal) if self.lower else xp.triu(array, self.diagonal)
 
 # ---------------------------------------------------------------- user functions
 
@@ -100,17 +143,54 @@ def clip(a: Tensor, lo: float | None = None, hi: float | None = None) -> Tensor:
     for name, bound in (("lo", lo), ("hi", hi)):
         if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float, np.number))):
             raise TypeError(f"clip bound {name} must be a number or None, got {type(bound).__name__}; "
-                            "for tensor bounds use mdl.maximum / mdl.minimum")
+                            "for tensor bounds use mdl.clamp (or mdl.maximum / mdl.minimum)")
     if lo is None and hi is None:
         raise ValueError("clip needs at least one of lo and hi")
     if lo is not None and hi is not None and lo > hi:
         raise ValueError(f"clip needs lo <= hi, got lo={lo} and hi={hi}")
+    return _clip_numbers(a, lo, hi)
+
+
+def _clip_numbers(a: Tensor, lo: Any, hi: Any) -> Tensor:
+    """clip/clamp with number bounds (or None), checked by the caller."""
     if a.dtype.kind != "f" and any(isinstance(v, (float, np.floating)) for v in (lo, hi)):
         a = astype(a, default_dtype())  # an int tensor clipped to 0.5 becomes float, not float64
     # Python numbers take the tensor's dtype (a NumPy float64 bound would promote float32)
     kind = float if a.dtype.kind == "f" else int
     lo, hi = (None if v is None else kind(v) for v in (lo, hi))
     return Clip.apply(a, lo=lo, hi=hi)
+
+
+def clamp(a: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 (PyTorch's names)
+    """Limit the values to [min, max], as ``torch.clamp``: bounds are numbers, tensors or
+    None (no limit on that side), and broadcast against ``a``.  With min > max every
+    element becomes max.  The gradient goes to ``a`` inside [min, max] (bounds included)
+    and to the bound that was picked outside.
+
+    ``mdl.clip`` is the NumPy-style sibling: number bounds only, and min <= max."""
+    a = as_tensor(a)
+    if min is None and max is None:
+        raise ValueError("clamp needs at least one of min and max (both are None)")
+    for name, bound in (("min", min), ("max", max)):
+        if bound is not None and (isinstance(bound, (bool, np.bool_)) or not isinstance(
+                bound, (int, float, np.number, Tensor, np.ndarray, list))):
+            raise TypeError(f"clamp {name} must be a number, a tensor or None, got {type(bound).__name__}")
+    if not isinstance(min, (Tensor, np.ndarray, list)) and not isinstance(max, (Tensor, np.ndarray, list)):
+        return _clip_numbers(a, min, max)
+    bounds = [as_tensor(b, a) for b in (min, max) if b is not None]
+    if bounds[-1].dtype.kind == "b" or (len(bounds) == 2 and bounds[0].dtype.kind == "b"):
+        raise TypeError("clamp bounds must be numbers, not bool tensors")
+    tensors = [a, *bounds]
+    dtype = a.dtype
+    for t in bounds:
+        dtype = result_dtype(dtype, t.dtype)
+    try:
+        np.broadcast_shapes(*(t.shape for t in tensors))
+    except ValueError:
+        raise ShapeError(f"clamp: shapes {[t.shape for t in tensors]} of the input and bounds "
+                         "do not broadcast") from None
+    tensors = [t if t.dtype == dtype else astype(t, dtype) for t in tensors]
+    return Clamp.apply(*tensors, has_lo=min is not None, has_hi=max is not None)
 
 
 def where(cond: Any, a: Any, b: Any) -> Tensor:
@@ -139,6 +219,55 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
             f"{b.shape} do not broadcast"
         ) from None
     return Where.apply(a, b, cond=to_device(cond_data.astype(bool, copy=False), a.device))
+
+
+def masked_fill(a: Tensor, mask: Any, value: Any) -> Tensor:
+    """``value`` where ``mask`` is True, ``a`` elsewhere, as ``torch.Tensor.masked_fill``.
+
+    ``mask`` is a bool tensor or array that broadcasts to ``a``'s shape; ``value`` a number
+    or a 0-d tensor (which then receives the gradient of the filled places).  It is
+    ``where(mask, value, a)``: dz/da = 1 where the mask is False, 0 where it is True."""
+    a = as_tensor(a)
+    mask_data = mask.data if isinstance(mask, Tensor) else mask
+    mask_data = mask_data if hasattr(mask_data, "dtype") else np.asarray(mask_data)
+    if mask_data.dtype.kind != "b":
+        raise TypeError(f"masked_fill needs a bool mask (e.g. x > 0), got dtype {mask_data.dtype}")
+    try:
+        fits = np.broadcast_shapes(tuple(mask_data.shape), a.shape) == a.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ShapeError(f"masked_fill: mask of shape {tuple(mask_data.shape)} does not broadcast to the "
+                         f"tensor's shape {a.shape}")
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise ValueError(f"masked_fill value must be a number or a 0-d tensor, got shape {value.shape}")
+        value = value if value.dtype == a.dtype else astype(value, a.dtype)
+    elif isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"masked_fill value must be a number or a 0-d tensor, got {type(value).__name__}")
+    elif a.dtype.kind != "f":
+        value = as_tensor(np.asarray(value).astype(a.dtype), a)  # as PyTorch: the value takes a's dtype
+    return where(mask, value, a)
+
+
+def tril(a: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle of the last two axes (j - i <= diagonal kept), zeros above."""
+    return _triangle(a, diagonal, lower=True)
+
+
+def triu(a: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle of the last two axes (j - i >= diagonal kept), zeros below."""
+    return _triangle(a, diagonal, lower=False)
+
+
+def _triangle(a: Any, diagonal: int, lower: bool) -> Tensor:
+    a = as_tensor(a)
+    name = "tril" if lower else "triu"
+    if a.ndim < 2:
+        raise ValueError(f"{name} needs a tensor with at least 2 dimensions, got shape {a.shape}")
+    if isinstance(diagonal, (bool, np.bool_)) or not isinstance(diagonal, (int, np.integer)):
+        raise TypeError(f"{name} diagonal must be an int, got {diagonal!r}")
+    return Triangle.apply(a, diagonal=int(diagonal), lower=lower)
 
 
 # ---------------------------------------------------------------- comparisons (no gradient)

@@ -223,7 +223,9 @@ def broadcast_to(a: Tensor, shape: Sequence[int]) -> Tensor:
     return BroadcastTo.apply(a, shape=shape)
 
 
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join along the existing axis ``axis`` (``dim=`` as PyTorch spells it; ``mdl.cat``)."""
+    axis = _axis_or_dim(axis, dim, "concatenate")
     tensors = _same_kind(tensors, "concatenate")
     ndim = tensors[0].ndim
     if ndim == 0:
@@ -242,7 +244,14 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     return Concatenate.apply(*tensors, axis=axis)
 
 
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+def cat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
+    """PyTorch's name for :func:`concatenate`: join along the existing axis ``dim``."""
+    return concatenate(tensors, axis=dim)
+
+
+def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join along a new axis ``axis`` (``dim=`` as PyTorch spells it)."""
+    axis = _axis_or_dim(axis, dim, "stack")
     tensors = _same_kind(tensors, "stack")
     if any(t.shape != tensors[0].shape for t in tensors):
         raise ShapeError(f"stack needs tensors of one shape, got {[t.shape for t in tensors]}")
@@ -316,6 +325,15 @@ def _same_kind(tensors: Sequence[Any], name: str) -> list[Tensor]:
     for t in tensors[1:]:
         dtype = result_dtype(dtype, t.dtype)
     return [t if t.dtype == dtype else astype(t, dtype) for t in tensors]
+
+
+def _axis_or_dim(axis: Any, dim: Any, name: str) -> Any:
+    """The axis given as NumPy's ``axis=`` or PyTorch's ``dim=`` (not both)."""
+    if dim is None:
+        return axis
+    if axis != 0:
+        raise TypeError(f"{name} got both axis={axis!r} and dim={dim!r}; they are the same argument, give one")
+    return dim
 
 
 def _is_int(value: Any) -> bool:
