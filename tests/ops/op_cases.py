@@ -212,5 +212,87 @@ add(
          [((2, 3),)], grad=False),
 )
 
+# ----------------------------------------------------------------- floor division and remainder
+
+add(
+    Case("floor_divide", lambda a, b: a // b, np.floor_divide, BROADCAST, ("wide", "away"), grad=False,
+         th=lambda t, a, b: t.floor_divide(a, b)),
+    Case("floor_divide-fn-scalar", lambda x: mdl.floor_divide(x, 0.7), lambda x: x // 0.7, [((2, 3),)],
+         "wide", grad=False, th=lambda t, x: t.floor_divide(x, 0.7)),
+    Case("floor_divide-scalar-left", lambda x: 2.5 // x, lambda x: 2.5 // x, [((2, 3),)], "away", grad=False,
+         th=lambda t, x: 2.5 // x),
+    Case("remainder", lambda a, b: a % b, np.remainder, BROADCAST, ("wide", "away"),
+         th=lambda t, a, b: t.remainder(a, b)),
+    Case("remainder-fn-scalar", lambda x: mdl.remainder(x, -0.7), lambda x: x % -0.7, [((2, 3),), ((),)],
+         "wide", th=lambda t, x: t.remainder(x, -0.7)),
+    # PyTorch has no derivative for number % tensor (it raises): gradcheck only, no twin
+    Case("remainder-scalar-left", lambda x: 2.5 % x, lambda x: 2.5 % x, [((2, 3),)], "away"),
+)
+
+# ----------------------------------------------------------------- clamp (tensor bounds), masks, triangles
+
+_lo, _hi = (lambda s: const(s, seed=11) - 0.5), (lambda s: const(s, seed=12) + 0.5)
+add(
+    Case("clamp-tensors", mdl.clamp, lambda x, lo, hi: np.minimum(np.maximum(x, lo), hi),
+         [((2, 3), (2, 3), (2, 3)), ((2, 3), (3,), ()), ((3,), (2, 3), (2, 1))], "wide",
+         th=lambda t, x, lo, hi: t.clamp(x, lo, hi)),
+    Case("clamp-min-tensor", lambda x, lo: x.clamp(min=lo), np.maximum, [((2, 3), (2, 3)), ((2, 3), (3,))],
+         th=lambda t, x, lo: x.clamp(min=lo)),
+    Case("clamp-max-tensor", lambda x, hi: mdl.clamp(x, max=hi), np.minimum, [((2, 3), (2, 3)), ((3,), (2, 3))],
+         th=lambda t, x, hi: x.clamp(max=hi)),
+    Case("clamp-array-bounds", lambda x: mdl.clamp(x, _lo(x.shape), _hi(x.shape)),
+         lambda x: np.clip(x, _lo(x.shape), _hi(x.shape)), [((2, 3),)], "wide",
+         th=lambda t, x: x.clamp(f64(t, _lo(tuple(x.shape))), f64(t, _hi(tuple(x.shape))))),
+    Case("clamp-numbers", lambda x: x.clamp(-0.5, 0.3), lambda x: np.clip(x, -0.5, 0.3), UNARY,
+         th=lambda t, x: x.clamp(-0.5, 0.3)),
+    Case("clamp-min-above-max", lambda x: mdl.clamp(x, 0.5, -0.5), lambda x: np.full(x.shape, -0.5),
+         [((2, 3),)], th=lambda t, x: x.clamp(0.5, -0.5)),
+    Case("masked_fill", lambda x: x.masked_fill(mask(x.shape[-1:]), 0.5),
+         lambda x: np.where(mask(x.shape[-1:]), 0.5, x), [((3, 4),), ((4,),)],
+         th=lambda t, x: x.masked_fill(t.as_tensor(mask(tuple(x.shape[-1:]))), 0.5)),
+    Case("masked_fill-tensor-value", lambda x, v: mdl.masked_fill(x, mask(x.shape), v),
+         lambda x, v: np.where(mask(x.shape), v, x), [((3, 4), ())],
+         th=lambda t, x, v: x.masked_fill(t.as_tensor(mask(tuple(x.shape))), v)),
+)
+for _name, _np_tri in (("tril", np.tril), ("triu", np.triu)):
+    for _k in (0, 1, -1):
+        add(Case(f"{_name}-diagonal={_k}", lambda x, n=_name, k=_k: getattr(mdl, n)(x, k),
+                 lambda x, f=_np_tri, k=_k: f(x, k), [((3, 4),), ((2, 3, 3),), ((4, 2),)],
+                 th=lambda t, x, n=_name, k=_k: getattr(t, n)(x, k)))
+
+# ----------------------------------------------------------------- cat, cumsum, sort, topk
+
+add(
+    Case("cat-dim=1", lambda a, b: mdl.cat([a, b], dim=1), lambda a, b: np.concatenate([a, b], axis=1),
+         [((2, 3), (2, 1)), ((2, 2, 3), (2, 1, 3))], th=lambda t, a, b: t.cat([a, b], dim=1)),
+    Case("stack-dim=-1", lambda a, b: mdl.stack([a, b], dim=-1), lambda a, b: np.stack([a, b], axis=-1),
+         [((2, 3), (2, 3))], th=lambda t, a, b: t.stack([a, b], dim=-1)),
+)
+for _dim in (0, 1, -1):
+    add(Case(f"cumsum-dim={_dim}", lambda x, d=_dim: x.cumsum(d), lambda x, d=_dim: np.cumsum(x, axis=d),
+             [((3, 4),), ((2, 3, 4),)], th=lambda t, x, d=_dim: t.cumsum(x, d)))
+add(Case("cumsum-0d", lambda x: mdl.cumsum(x, 0), lambda x: x.copy(), [((),)], th=lambda t, x: t.cumsum(x, 0)))
+
+
+for _dim, _desc in ((-1, False), (0, True), (1, True)):
+    add(
+        Case(f"sort-dim={_dim}-descending={_desc}", lambda x, d=_dim, s=_desc: mdl.sort(x, d, s)[0],
+             lambda x, d=_dim, s=_desc: np.take_along_axis(x, R.sort_order(x, d, s), axis=d),
+             [((3, 4),), ((2, 3, 4),)], th=lambda t, x, d=_dim, s=_desc: t.sort(x, dim=d, descending=s)[0]),
+        Case(f"sort-indices-dim={_dim}-descending={_desc}", lambda x, d=_dim, s=_desc: x.sort(d, s).indices,
+             lambda x, d=_dim, s=_desc: R.sort_order(x, d, s), [((3, 4),), ((2, 3, 4),)], "ints", grad=False,
+             th=lambda t, x, d=_dim, s=_desc: t.sort(x, dim=d, descending=s, stable=True)[1]),
+    )
+for _k, _dim, _lg in ((2, -1, True), (3, 0, False), (1, 1, True)):
+    add(
+        Case(f"topk-k={_k}-dim={_dim}-largest={_lg}", lambda x, k=_k, d=_dim, lg=_lg: mdl.topk(x, k, d, lg)[0],
+             lambda x, k=_k, d=_dim, lg=_lg: np.take_along_axis(x, R.topk_order(x, k, d, lg), axis=d),
+             [((3, 4),), ((4, 3, 2),)], th=lambda t, x, k=_k, d=_dim, lg=_lg: t.topk(x, k, dim=d, largest=lg)[0]),
+        Case(f"topk-indices-k={_k}-dim={_dim}-largest={_lg}",
+             lambda x, k=_k, d=_dim, lg=_lg: x.topk(k, d, lg).indices,
+             lambda x, k=_k, d=_dim, lg=_lg: R.topk_order(x, k, d, lg), [((3, 4),), ((4, 3, 2),)], grad=False,
+             th=lambda t, x, k=_k, d=_dim, lg=_lg: t.topk(x, k, dim=d, largest=lg)[1]),
+    )
+
 # shapes, indexing, linear algebra, layers and losses: the second half of the table
 import op_cases_layers  # noqa: E402,F401  (appends to CASES)

@@ -165,3 +165,17 @@ def th_pool2d(t, x, size, stride=None, padding="valid", kind="max"):
         count = F.avg_pool2d(F.pad(t.ones_like(xc), pads), (kh, kw), (sh, sw))
         y = total / count
     return y.permute(0, 2, 3, 1)
+
+
+# ----------------------------------------------------------------- sorting
+
+
+def sort_order(x, axis=-1, descending=False):
+    """Indices that sort ``x`` along ``axis``, stable (ties keep their order) both ways:
+    descending sorts -x ascending (no nan in the table's inputs)."""
+    return np.argsort(-x if descending else x, axis=axis, kind="stable")
+
+
+def topk_order(x, k, axis=-1, largest=True):
+    """The first ``k`` indices of the stable order: the k largest (smallest) values."""
+    return np.take(sort_order(x, axis, descending=largest), np.arange(k), axis=axis)
