@@ -7,6 +7,7 @@ from .ops.activation import elu, gelu, leaky_relu, log_softmax, relu, softmax, s
 from .ops.conv import conv2d
 from .ops.creation import dropout
 from .ops.elementwise import sigmoid, tanh
+from .ops.encoding import one_hot
 from .ops.linalg import linear
 from .ops.loss import (
     binary_cross_entropy,
@@ -16,12 +17,15 @@ from .ops.loss import (
     l1_loss,
     mse_loss,
     nll_loss,
+    smooth_l1_loss,
 )
+from .ops.normalization import layer_norm
+from .ops.padding import torch_pad as pad
 from .ops.pool import avg_pool2d, max_pool2d
 
 __all__ = [
     "relu", "leaky_relu", "elu", "gelu", "softplus", "sigmoid", "tanh", "softmax",
     "log_softmax", "linear", "conv2d", "max_pool2d", "avg_pool2d", "dropout", "mse_loss",
-    "l1_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "cross_entropy", "nll_loss",
+    "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "layer_norm", "one_hot", "pad",
 ]

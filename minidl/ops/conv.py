@@ -79,7 +79,11 @@ def pair(value: Any, name: str) -> tuple[int, int]:
 def conv2d(
     x: Any, w: Tensor, b: Tensor | None = None, stride: Any = 1, padding: Any = "valid"
 ) -> Tensor:
-    """Convolve NHWC ``x`` with an HWIO kernel ``w`` (kh, kw, in_channels, out_channels)."""
+    """Convolve NHWC ``x`` with an HWIO kernel ``w`` (kh, kw, in_channels, out_channels).
+
+    ``padding``: "valid", "same" (TensorFlow's split when stride > 1), an int p (p zeros on
+    every side) or a pair (ph, pw) as PyTorch (ph rows above and below, pw columns left and right).
+    """
     return _conv2d(x, w, b, stride, padding, relu=False)
 
 
@@ -140,8 +144,23 @@ def _conv_args(x: Any, w: Tensor, b: Tensor | None, stride: Any, padding: Any) -
         )
     if b is not None and b.shape != (cout,):
         raise ShapeError(f"conv2d bias must have shape ({cout},), got {b.shape}")
+    if isinstance(padding, (tuple, list)):  # PyTorch's (ph, pw): ph rows top and bottom, pw columns each side
+        ph, pw = _padding_pair(padding)
+        sh, sw = pair(stride, "stride")
+        kernels.pad_amounts(x.shape[1] + 2 * ph, kh, sh, "valid")  # the window must fit the padded input
+        kernels.pad_amounts(x.shape[2] + 2 * pw, kw, sw, "valid")
+        return x, sh, sw, (ph, ph, pw, pw)
     sh, sw, pads = conv_geometry(x.shape, kh, kw, stride, padding)
     return x, sh, sw, pads
+
+
+def _padding_pair(padding: tuple | list) -> tuple[int, int]:
+    ok = len(padding) == 2 and all(
+        isinstance(p, (int, np.integer)) and not isinstance(p, (bool, np.bool_)) and p >= 0 for p in padding)
+    if not ok:
+        raise ValueError(f"conv2d padding must be 'valid', 'same', a non-negative int or a pair of "
+                         f"non-negative ints (rows, columns), got {padding!r}")
+    return int(padding[0]), int(padding[1])
 
 
 def _conv2d(x: Any, w: Tensor, b: Tensor | None, stride: Any, padding: Any, relu: bool) -> Tensor:

@@ -1,5 +1,9 @@
 """Loss functions.  Each takes ``(prediction, target)`` and returns the batch mean.
 
+``reduction`` (as PyTorch): ``"mean"`` (the default), ``"sum"`` (of every element's loss),
+or ``"none"`` (one loss per element: the prediction's shape, or the batch shape for
+``cross_entropy`` and ``nll_loss``).
+
 ``target`` may be a Tensor or a NumPy array.  A target Tensor that requires grad (say, the
 output of another network) receives its gradient too, as in PyTorch; otherwise it is a constant.
 ``sample_weight`` (optional, one weight per sample) gives the weighted mean
@@ -39,26 +43,43 @@ class SoftmaxCrossEntropy(Function):
         return (self.dlogits * g,)
 
 
-def cross_entropy(logits: Tensor, target: Any, sample_weight: Any = None) -> Tensor:
+def cross_entropy(
+    logits: Tensor, target: Any, sample_weight: Any = None, *, weight: Any = None,
+    ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0,
+) -> Tensor:  # fmt: skip
     """Softmax cross-entropy from raw scores (logits) of shape (N, K) or (..., K).
 
     ``target``: integer class labels of shape (N,) or probabilities / one-hot (N, K).
     One unbatched sample, logits (K,) with a 0-d label or (K,) probabilities, is a batch of
-    one (as PyTorch).
+    one (as PyTorch).  ``weight`` (K,) rescales each class, labels equal to ``ignore_index``
+    count for nothing, ``label_smoothing`` ε mixes the target with the uniform
+    distribution: t' = (1-ε)·t + ε/K (all as ``torch.nn.functional.cross_entropy``).
     """
+    check_reduction(reduction, "cross_entropy")
+    smoothing = _check_smoothing(label_smoothing)
     logits = E._floating(logits)
     t = _target_array(target, logits)
-    if t.dtype.kind == "b":
-        t = t.astype(logits.dtype)
+    if t.dtype.kind in "bf":  # probabilities in the logits' dtype (float64 ones would promote)
+        t = t.astype(logits.dtype, copy=False)
     _check_cross_entropy_shapes(logits.shape, t)
+    batch_shape = logits.shape[:-1]
     if logits.ndim != 2:
         from .shape import reshape
 
         logits = reshape(logits, (-1, logits.shape[-1]))
         t = t.reshape(-1) if t.dtype.kind in "iu" else t.reshape(-1, t.shape[-1])
     graph_target = _in_graph(target) and t.dtype.kind == "f"
-    if sample_weight is None and not graph_target:  # the kernel checks the labels' range
-        return SoftmaxCrossEntropy.apply(logits, target=t)
+    ignored = t.dtype.kind in "iu" and t.size and bool((t == ignore_index).any())
+    if weight is not None or ignored or smoothing:  # the general rule, composed
+        from .loss_classes import class_loss
+
+        target = _graph_target(target, logits) if graph_target else t
+        loss = class_loss(log_softmax(logits, axis=-1), target, weight, ignore_index, smoothing,
+                          reduction, sample_weight)
+        return _unflatten(loss, batch_shape, reduction)
+    if sample_weight is None and not graph_target and reduction != "none":
+        loss = SoftmaxCrossEntropy.apply(logits, target=t)  # the kernel checks the labels' range
+        return loss * logits.shape[0] if reduction == "sum" else loss
     logp = log_softmax(logits, axis=-1)
     if t.dtype.kind in "iu":
         kernels.reference.check_target(logits.data, t)
@@ -67,56 +88,122 @@ def cross_entropy(logits: Tensor, target: Any, sample_weight: Any = None) -> Ten
     else:  # dL/dt = -log softmax(z) / N reaches a target that requires grad
         t = _graph_target(target, logp) if graph_target else Tensor._wrap(t)
         per_sample = -sum(logp * t, axis=-1)
-    return _reduce(per_sample, sample_weight)
+    return _unflatten(_finish(per_sample, sample_weight, reduction), batch_shape, reduction)
 
 
-def _check_cross_entropy_shapes(shape: tuple[int, ...], t: Any) -> None:
+def _unflatten(loss: Tensor, batch_shape: tuple[int, ...], reduction: str) -> Tensor:
+    """With ``reduction="none"``, one loss per sample in the logits' batch shape."""
+    if reduction != "none" or loss.shape == batch_shape:
+        return loss
+    from .shape import reshape
+
+    return reshape(loss, batch_shape)
+
+
+def _check_smoothing(label_smoothing: Any) -> float:
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float, np.integer, np.floating)) \
+            or not 0 <= label_smoothing <= 1:
+        raise ValueError(f"label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
+    return float(label_smoothing)
+
+
+def _check_cross_entropy_shapes(shape: tuple[int, ...], t: Any, name: str = "cross_entropy") -> None:
     """Logits (..., K) need probability targets of the same shape or labels of shape (...)."""
-    expects = "cross_entropy expects logits of shape (N, K) (or (K,) for one sample)"
+    expects = f"{name} expects scores of shape (N, K) (or (K,) for one sample)"
     if not shape:
         raise ShapeError(f"{expects}, got {shape}")
     if t.dtype.kind == "f" and t.shape != shape:
         raise ShapeError(
-            f"cross_entropy: probability targets must have the logits' shape {shape}, got "
+            f"{name}: probability targets must have the scores' shape {shape}, got "
             f"{tuple(t.shape)}; for class labels pass integers of shape {shape[:-1]}"
         )
     if t.dtype.kind in "iu" and tuple(t.shape) != shape[:-1]:
-        head = f"{expects};" if len(shape) == 1 else "cross_entropy:"
-        raise ShapeError(f"{head} integer labels must have shape {shape[:-1]} for logits of shape "
+        head = f"{expects};" if len(shape) == 1 else f"{name}:"
+        raise ShapeError(f"{head} integer labels must have shape {shape[:-1]} for scores of shape "
                          f"{shape}, got {tuple(t.shape)}")
 
 
-def nll_loss(log_probs: Tensor, target: Any) -> Tensor:
-    """Negative log-likelihood of integer labels given log-probabilities (N, K)."""
+def nll_loss(
+    log_probs: Tensor, target: Any, weight: Any = None, ignore_index: int = -100,
+    reduction: str = "mean", sample_weight: Any = None,
+) -> Tensor:  # fmt: skip
+    """Negative log-likelihood of integer labels given log-probabilities (..., K):
+    L = -mean(log pₙ[yₙ]) (the class axis is the last one, as everywhere in minidl).
+
+    ``weight``, ``ignore_index`` and ``reduction`` as ``torch.nn.functional.nll_loss``; the
+    weighted mean divides by the sum of the weights of the labels seen.
+    """
+    from .loss_classes import class_loss
+
+    check_reduction(reduction, "nll_loss")
+    log_probs = E._floating(log_probs)
     t = _target_array(target, log_probs)
-    kernels.reference.check_target(log_probs.data, t)
-    return -mean(log_probs[log_probs.xp.arange(t.shape[0]), t])
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"nll_loss expects integer class labels, got dtype {t.dtype}; "
+                        "for probability targets use cross_entropy")
+    _check_cross_entropy_shapes(log_probs.shape, t, "nll_loss")
+    batch_shape = log_probs.shape[:-1]
+    if log_probs.ndim != 2:
+        log_probs = log_probs.reshape(-1, log_probs.shape[-1])
+        t = t.reshape(-1)
+    loss = class_loss(log_probs, t, weight, ignore_index, 0.0, reduction, sample_weight)
+    return _unflatten(loss, batch_shape, reduction)
 
 
-def mse_loss(prediction: Tensor, target: Any, sample_weight: Any = None) -> Tensor:
+def mse_loss(prediction: Tensor, target: Any, sample_weight: Any = None, reduction: str = "mean") -> Tensor:
     """L = mean((ŷ - y)²)."""
+    check_reduction(reduction, "mse_loss")
     prediction, t = _pair(prediction, target, "mse_loss")
     diff = prediction - t
-    return _reduce(_per_sample_mean(diff * diff), sample_weight)
+    return _finish(diff * diff, sample_weight, reduction)
 
 
-def l1_loss(prediction: Tensor, target: Any, sample_weight: Any = None) -> Tensor:
+def l1_loss(prediction: Tensor, target: Any, sample_weight: Any = None, reduction: str = "mean") -> Tensor:
     """L = mean(|ŷ - y|)."""
+    check_reduction(reduction, "l1_loss")
     prediction, t = _pair(prediction, target, "l1_loss")
-    return _reduce(_per_sample_mean(E.abs(prediction - t)), sample_weight)
+    return _finish(E.abs(prediction - t), sample_weight, reduction)
 
 
 def huber_loss(
-    prediction: Tensor, target: Any, delta: float = 1.0, sample_weight: Any = None
-) -> Tensor:
+    prediction: Tensor, target: Any, delta: float = 1.0, sample_weight: Any = None,
+    reduction: str = "mean",
+) -> Tensor:  # fmt: skip
     """L = mean(½e² if |e| <= δ else δ(|e| - ½δ)), e = ŷ - y: quadratic near 0, linear far."""
-    if isinstance(delta, bool) or not isinstance(delta, (int, float, np.integer, np.floating)) or not delta > 0:
-        raise ValueError(f"huber_loss delta must be a positive number, got {delta!r}")
+    _check_positive(delta, "huber_loss delta")
+    check_reduction(reduction, "huber_loss")
     prediction, t = _pair(prediction, target, "huber_loss")
-    err = E.abs(prediction - t)
+    return _finish(_huber(prediction - t, delta), sample_weight, reduction)
+
+
+def smooth_l1_loss(
+    prediction: Tensor, target: Any, beta: float = 1.0, sample_weight: Any = None,
+    reduction: str = "mean",
+) -> Tensor:  # fmt: skip
+    """L = mean(½e²/β if |e| < β else |e| - ½β): Huber with δ = β, divided by β (PyTorch).
+
+    ``beta=0`` is the plain L1 loss, as in PyTorch.
+    """
+    if isinstance(beta, bool) or not isinstance(beta, (int, float, np.integer, np.floating)) or not beta >= 0:
+        raise ValueError(f"smooth_l1_loss beta must be a non-negative number, got {beta!r}")
+    check_reduction(reduction, "smooth_l1_loss")
+    prediction, t = _pair(prediction, target, "smooth_l1_loss")
+    per = E.abs(prediction - t) if beta == 0 else _huber(prediction - t, beta) * (1.0 / beta)
+    return _finish(per, sample_weight, reduction)
+
+
+def _huber(error: Tensor, delta: float) -> Tensor:
+    """½e² where |e| <= δ, δ(|e| - ½δ) beyond: written as ½q² + δ·(|e| - q) with q = min(|e|, δ)
+    so that both pieces and their derivatives (e and ±δ) meet at |e| = δ."""
+    err = E.abs(error)
     quadratic = S.minimum(err, delta)
     linear = err - quadratic
-    return _reduce(_per_sample_mean(0.5 * quadratic * quadratic + delta * linear), sample_weight)
+    return 0.5 * quadratic * quadratic + delta * linear
+
+
+def _check_positive(value: Any, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not value > 0:
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
 
 
 class BinaryCrossEntropy(Function):
@@ -145,19 +232,22 @@ class BinaryCrossEntropy(Function):
 
 
 def binary_cross_entropy(
-    prediction: Tensor, target: Any, eps: float | None = None, sample_weight: Any = None
-) -> Tensor:
+    prediction: Tensor, target: Any, eps: float | None = None, sample_weight: Any = None,
+    weight: Any = None, reduction: str = "mean",
+) -> Tensor:  # fmt: skip
     """L = -mean(y log p + (1-y) log(1-p)) for probabilities p in [0, 1].
 
     Default (``eps=None``, PyTorch): each log is clamped to >= -100, so p = 0 or 1 gives
     a large but finite loss.  ``eps`` given (Keras, 1e-7): p is clipped to [eps, 1-eps]
     first.  Probabilities outside [0, 1] raise ``ValueError`` (PyTorch raises too).
+    ``weight`` (broadcast to the prediction's shape) rescales each element's loss.
     """
+    check_reduction(reduction, "binary_cross_entropy")
     prediction, t = _pair(prediction, target, "binary_cross_entropy")
     if eps is not None:
         p = S.clip(prediction, eps, 1 - eps)
         per = -(t * E.log(p) + (1 - t) * E.log(1 - p))
-        return _reduce(_per_sample_mean(per), sample_weight)
+        return _finish(_rescaled(per, weight, "binary_cross_entropy"), sample_weight, reduction)
     if prediction.size:
         lo, hi = float(prediction.data.min()), float(prediction.data.max())
         if lo < 0 or hi > 1:  # (NaN compares False and flows through: a NaN loss is a signal)
@@ -166,15 +256,55 @@ def binary_cross_entropy(
                 "for raw scores use binary_cross_entropy_with_logits"
             )
     per = BinaryCrossEntropy.apply(prediction, t)
-    return _reduce(_per_sample_mean(per), sample_weight)
+    return _finish(_rescaled(per, weight, "binary_cross_entropy"), sample_weight, reduction)
 
 
 def binary_cross_entropy_with_logits(
-    logits: Tensor, target: Any, sample_weight: Any = None
-) -> Tensor:
-    """L = mean(softplus(z) - y·z), the stable form of BCE(σ(z), y) for any logit z."""
+    logits: Tensor, target: Any, sample_weight: Any = None, weight: Any = None,
+    reduction: str = "mean", pos_weight: Any = None,
+) -> Tensor:  # fmt: skip
+    """L = mean(softplus(z) - y·z), the stable form of BCE(σ(z), y) for any logit z.
+
+    ``pos_weight`` w₊ (one per class, broadcast along the last axis) weighs the positive
+    term, as PyTorch:  L = w₊·y·softplus(-z) + (1-y)·softplus(z)
+    (log σ(z) = -softplus(-z) and log(1 - σ(z)) = -softplus(z)); w₊ = 1 is the rule above.
+    ``weight`` (broadcast to the logits' shape) rescales each element's loss.
+    """
+    check_reduction(reduction, "binary_cross_entropy_with_logits")
     logits, t = _pair(logits, target, "binary_cross_entropy_with_logits")
-    return _reduce(_per_sample_mean(softplus(logits) - t * logits), sample_weight)
+    if pos_weight is None:
+        per = softplus(logits) - t * logits
+    else:
+        w_pos = _constant_like(pos_weight, logits, "binary_cross_entropy_with_logits pos_weight")
+        per = w_pos * t * softplus(-logits) + (1 - t) * softplus(logits)
+    return _finish(_rescaled(per, weight, "binary_cross_entropy_with_logits"), sample_weight, reduction)
+
+
+def check_reduction(reduction: Any, name: str) -> str:
+    """``reduction`` must be one of PyTorch's three: "mean", "sum" or "none"."""
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{name} reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    return reduction
+
+
+def _constant_like(value: Any, like: Tensor, name: str) -> Tensor:
+    """``value`` (a Tensor or array) as a constant in ``like``'s dtype that broadcasts to it."""
+    array = _target_array(value, like).astype(like.dtype, copy=False)
+    try:
+        np.broadcast_shapes(array.shape, like.shape)
+    except ValueError:
+        raise ShapeError(f"{name} of shape {tuple(array.shape)} does not broadcast to the input's "
+                         f"shape {like.shape}") from None
+    return Tensor._wrap(array)
+
+
+def _rescaled(per: Tensor, weight: Any, name: str) -> Tensor:
+    if weight is None:
+        return per
+    w = _constant_like(weight, per, f"{name} weight")
+    if np.broadcast_shapes(w.shape, per.shape) != per.shape:
+        raise ShapeError(f"{name} weight of shape {w.shape} would enlarge the loss of shape {per.shape}")
+    return per * w
 
 
 # ---------------------------------------------------------------- helpers
@@ -233,13 +363,28 @@ def _per_sample_mean(values: Tensor) -> Tensor:
     return mean(values, axis=tuple(range(1, values.ndim)))
 
 
+def _finish(values: Tensor, sample_weight: Any, reduction: str) -> Tensor:
+    """Reduce element-wise losses as ``reduction`` says (``sample_weight`` weighs each sample)."""
+    if reduction == "mean":
+        return _reduce(_per_sample_mean(values), sample_weight)
+    if sample_weight is not None:
+        w = _sample_weights(sample_weight, values)
+        values = values * Tensor._wrap(w.reshape(w.shape + (1,) * (values.ndim - 1)))
+    return sum(values) if reduction == "sum" else values
+
+
+def _sample_weights(sample_weight: Any, values: Tensor) -> Any:
+    w = _target_array(sample_weight, values).astype(values.dtype, copy=False)
+    if tuple(w.shape) != values.shape[:1]:
+        raise ShapeError(
+            f"sample_weight must have one value per sample, shape {values.shape[:1]}, "
+            f"got {tuple(w.shape)}"
+        )
+    return w
+
+
 def _reduce(per_sample: Tensor, sample_weight: Any) -> Tensor:
     if sample_weight is None:
         return mean(per_sample)
-    w = _target_array(sample_weight, per_sample).astype(per_sample.dtype, copy=False)
-    if tuple(w.shape) != per_sample.shape[:1]:
-        raise ShapeError(
-            f"sample_weight must have one value per sample, shape {per_sample.shape[:1]}, "
-            f"got {tuple(w.shape)}"
-        )
+    w = _sample_weights(sample_weight, per_sample)
     return sum(per_sample * Tensor._wrap(w)) / max(per_sample.shape[0], 1)

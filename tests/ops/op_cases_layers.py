@@ -227,3 +227,154 @@ add(  # one unbatched sample: logits (K,) with a 0-d label or (K,) probabilities
          lambda z: R.cross_entropy(z[None], probs(z.shape)[None]), [((4,),)],
          th=lambda t, z: t.nn.functional.cross_entropy(z, t.as_tensor(probs(tuple(z.shape))))),
 )
+
+# ----------------------------------------------------------------- PyTorch's loss options
+# reduction "sum"/"none", class weights, ignore_index and label smoothing, written from
+# PyTorch's documented formulas (and compared with PyTorch itself by test_ops_vs_torch.py).
+
+
+def _huber_elementwise(p, y, delta=1.0):
+    e = np.abs(p - y)
+    return np.where(e <= delta, 0.5 * e**2, delta * (e - 0.5 * delta))
+
+
+def _bce_elementwise(p, y):
+    return -(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def _reduced(per, reduction, denominator=None):
+    if reduction == "none":
+        return per
+    total = per.sum()
+    return total if reduction == "sum" else total / (per.size if denominator is None else denominator)
+
+
+def _ce_ref(z, y, weight=None, ignore_index=-100, smoothing=0.0, reduction="mean", log_probs=False):
+    lp = z if log_probs else R.log_softmax(z)
+    k = z.shape[-1]
+    w = np.ones(k) if weight is None else weight
+    keep = y != ignore_index
+    safe = np.where(keep, y, 0)
+    per = keep * ((1 - smoothing) * -lp[np.arange(len(z)), safe] * w[safe] + smoothing / k * -(lp * w).sum(-1))
+    return _reduced(per, reduction, (keep * w[safe]).sum())
+
+
+_CLASS_W = np.array([0.5, 2.0, 1.0, 3.0])
+_IGNORED = np.array([1, -100, 3, 0, -100])
+_ELEMENTWISE_CASES = (  # (name, minidl, numpy per element, torch name, kinds)
+    ("mse_loss", F.mse_loss, lambda p, y: (p - y) ** 2, "mse_loss", "normal"),
+    ("l1_loss", F.l1_loss, lambda p, y: np.abs(p - y), "l1_loss", "normal"),
+    ("huber_loss", F.huber_loss, lambda p, y: _huber_elementwise(p, y), "huber_loss", "wide"),
+    ("binary_cross_entropy", F.binary_cross_entropy, _bce_elementwise, "binary_cross_entropy", "unit"),
+    ("binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits,
+     lambda z, y: np.log1p(np.exp(-np.abs(z))) + np.maximum(z, 0) - y * z, "binary_cross_entropy_with_logits",
+     "wide"),
+)
+for _reduction in ("sum", "none"):
+    for _name, _fn, _per, _th, _kind in _ELEMENTWISE_CASES:
+        add(Case(f"{_name}-reduction={_reduction}",
+                 lambda p, f=_fn, r=_reduction: f(p, _target01(p.shape), reduction=r),
+                 lambda p, per=_per, r=_reduction: _reduced(per(p, _target01(p.shape)), r),
+                 [((4, 3),), ((5,),)], _kind,
+                 th=lambda t, p, n=_th, r=_reduction: getattr(t.nn.functional, n)(
+                     p, t.as_tensor(_target01(tuple(p.shape))), reduction=r)))
+    add(Case(f"cross_entropy-reduction={_reduction}",
+             lambda z, r=_reduction: F.cross_entropy(z, labels(*z.shape), reduction=r),
+             lambda z, r=_reduction: _ce_ref(z, labels(*z.shape), reduction=r), [((4, 5),)],
+             th=lambda t, z, r=_reduction: t.nn.functional.cross_entropy(
+                 z, t.as_tensor(labels(*z.shape)), reduction=r)),
+        Case(f"cross_entropy-probs-reduction={_reduction}",
+             lambda z, r=_reduction: F.cross_entropy(z, probs(z.shape), reduction=r),
+             lambda z, r=_reduction: _reduced(-(probs(z.shape) * R.log_softmax(z)).sum(-1), r), [((3, 4),)],
+             th=lambda t, z, r=_reduction: t.nn.functional.cross_entropy(
+                 z, t.as_tensor(probs(tuple(z.shape))), reduction=r)))
+
+for _reduction in ("mean", "sum", "none"):
+    for _opts in ({"weight": _CLASS_W}, {"ignore_index": -100}, {"label_smoothing": 0.2},
+                  {"weight": _CLASS_W, "ignore_index": -100, "label_smoothing": 0.1}):
+        _w, _s = _opts.get("weight"), _opts.get("label_smoothing", 0.0)
+        _y = _IGNORED if "ignore_index" in _opts else labels(5, 4)
+        _tag = "+".join(_opts)
+        add(Case(f"cross_entropy-{_tag}-{_reduction}",
+                 lambda z, o=_opts, y=_y, r=_reduction: F.cross_entropy(z, y, reduction=r, **o),
+                 lambda z, w=_w, s=_s, y=_y, r=_reduction: _ce_ref(z, y, w, -100, s, r), [((5, 4),)],
+                 th=lambda t, z, w=_w, s=_s, y=_y, r=_reduction: t.nn.functional.cross_entropy(
+                     z, t.as_tensor(y), None if w is None else t.as_tensor(w), reduction=r, label_smoothing=s)))
+        if not _s:
+            add(Case(f"nll_loss-{_tag}-{_reduction}",
+                     lambda lp, o=_opts, y=_y, r=_reduction: F.nll_loss(lp, y, reduction=r, **o),
+                     lambda lp, w=_w, y=_y, r=_reduction: _ce_ref(lp, y, w, -100, 0.0, r, log_probs=True),
+                     [((5, 4),)],
+                     th=lambda t, lp, w=_w, y=_y, r=_reduction: t.nn.functional.nll_loss(
+                         lp, t.as_tensor(y), None if w is None else t.as_tensor(w), reduction=r)))
+add(
+    Case("cross_entropy-probs-weight-smoothing",
+         lambda z: F.cross_entropy(z, probs(z.shape), weight=_CLASS_W, label_smoothing=0.3),
+         lambda z: np.mean(-(((0.7 * probs(z.shape) + 0.3 / 4) * _CLASS_W) * R.log_softmax(z)).sum(-1)),
+         [((3, 4),)],
+         th=lambda t, z: t.nn.functional.cross_entropy(z, t.as_tensor(probs(tuple(z.shape))), t.as_tensor(_CLASS_W),
+                                                       label_smoothing=0.3)),
+    Case("cross_entropy-3d-none", lambda z: F.cross_entropy(z, _labels3(z.shape), reduction="none"),
+         lambda z: _ce_ref(z.reshape(-1, 4), _labels3(z.shape).reshape(-1), reduction="none").reshape(2, 3),
+         [((2, 3, 4),)],
+         th=lambda t, z: t.nn.functional.cross_entropy(z.permute(0, 2, 1), t.as_tensor(_labels3(tuple(z.shape))),
+                                                       reduction="none")),
+    Case("binary_cross_entropy-weight",
+         lambda p: F.binary_cross_entropy(p, _target01(p.shape), weight=const((3,), "positive")),
+         lambda p: np.mean(const((3,), "positive") * _bce_elementwise(p, _target01(p.shape))), [((4, 3),)], "unit",
+         th=lambda t, p: t.nn.functional.binary_cross_entropy(p, t.as_tensor(_target01(tuple(p.shape))),
+                                                              t.as_tensor(const((3,), "positive")))),
+    Case("binary_cross_entropy_with_logits-pos_weight",
+         lambda z: F.binary_cross_entropy_with_logits(z, _target01(z.shape), pos_weight=np.array([0.5, 1.0, 4.0])),
+         lambda z: np.mean(-(np.array([0.5, 1.0, 4.0]) * _target01(z.shape) * np.log(R.sigmoid(z))
+                             + (1 - _target01(z.shape)) * np.log(1 - R.sigmoid(z)))), [((4, 3),)], "wide",
+         th=lambda t, z: t.nn.functional.binary_cross_entropy_with_logits(
+             z, t.as_tensor(_target01(tuple(z.shape))), pos_weight=t.as_tensor([0.5, 1.0, 4.0]))),
+)
+for _beta in (1.0, 0.5, 0.0):
+    add(Case(f"smooth_l1_loss-beta={_beta}", lambda p, b=_beta: F.smooth_l1_loss(p, const(p.shape), beta=b),
+             lambda p, b=_beta: np.mean(np.where(np.abs(p - const(p.shape)) < b,
+                                                 0.5 * (p - const(p.shape)) ** 2 / max(b, 1e-300),
+                                                 np.abs(p - const(p.shape)) - 0.5 * b)),
+             [((4, 3),)], "wide",
+             th=lambda t, p, b=_beta: t.nn.functional.smooth_l1_loss(p, t.as_tensor(const(tuple(p.shape))), beta=b)))
+
+# ----------------------------------------------------------------- layer norm, pad, tuple conv padding
+
+
+def _layer_norm_ref(x, d, w=None, b=None, eps=1e-5):
+    axes = tuple(range(x.ndim - d, x.ndim))
+    y = (x - x.mean(axes, keepdims=True)) / np.sqrt(x.var(axes, keepdims=True) + eps)
+    return y * (1 if w is None else w) + (0 if b is None else b)
+
+
+add(
+    Case("layer_norm-affine", lambda x, w, b: F.layer_norm(x, w.shape, w, b), lambda x, w, b: _layer_norm_ref(x, 1, w, b),
+         [((4, 5), (5,), (5,)), ((2, 3, 4), (4,), (4,))],
+         th=lambda t, x, w, b: t.nn.functional.layer_norm(x, tuple(w.shape), w, b)),
+    Case("layer_norm-2axes", lambda x, w, b: F.layer_norm(x, w.shape, w, b), lambda x, w, b: _layer_norm_ref(x, 2, w, b),
+         [((2, 3, 4), (3, 4), (3, 4))], th=lambda t, x, w, b: t.nn.functional.layer_norm(x, tuple(w.shape), w, b)),
+    Case("layer_norm-plain", lambda x: F.layer_norm(x, x.shape[-1]), lambda x: _layer_norm_ref(x, 1), [((3, 6),)],
+         th=lambda t, x: t.nn.functional.layer_norm(x, (x.shape[-1],))),
+)
+_NP_MODE = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+for _mode in _NP_MODE:
+    for _pad, _shape in (((1, 2), (2, 3, 4)), ((2, 0, 1, 3), (1, 2, 4, 5))):
+        add(Case(f"pad-{_mode}-{len(_pad) // 2}axes", lambda x, p=_pad, m=_mode: F.pad(x, p, mode=m),
+                 lambda x, p=_pad, m=_mode: np.pad(x, [(0, 0)] * (x.ndim - len(p) // 2)
+                                                   + [(p[i], p[i + 1]) for i in range(len(p) - 2, -1, -2)],
+                                                   mode=_NP_MODE[m]),
+                 [(_shape,)], th=lambda t, x, p=_pad, m=_mode: t.nn.functional.pad(x, p, mode=m)))
+add(Case("pad-constant-value", lambda x: F.pad(x, (1, 1, 0, 2), value=-1.5),
+         lambda x: np.pad(x, ((0, 2), (1, 1)), constant_values=-1.5), [((2, 3),)],
+         th=lambda t, x: t.nn.functional.pad(x, (1, 1, 0, 2), value=-1.5)))
+
+for _name, _xs, _ws, _s, _p in (("tuple-pad", (2, 4, 5, 2), (3, 3, 2, 3), 1, (1, 2)),
+                                ("tuple-pad-stride2", (1, 5, 6, 1), (2, 3, 1, 2), 2, (0, 1))):
+    add(Case(f"conv2d-{_name}", lambda x, w, b, s=_s, p=_p: F.conv2d(x, w, b, stride=s, padding=p),
+             lambda x, w, b, s=_s, p=_p: R.conv2d(np.pad(x, ((0, 0), (p[0], p[0]), (p[1], p[1]), (0, 0))), w, b,
+                                                  stride=s),
+             [(_xs, _ws, (_ws[3],))],
+             th=lambda t, x, w, b, s=_s, p=_p: t.nn.functional.conv2d(
+                 x.permute(0, 3, 1, 2), w.permute(3, 2, 0, 1), b, stride=s, padding=p).permute(0, 2, 3, 1),
+             f32=(1e-4, 1e-4)))

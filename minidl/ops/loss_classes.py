@@ -1,0 +1,89 @@
+"""Classification losses with PyTorch's options: class weights, ``ignore_index`` and
+label smoothing, composed from ops (log-probabilities in, so autograd derives them).
+
+For log-probabilities ℓ (N, K), class weights w (K,) and smoothing ε:
+
+integer labels y:  Lₙ = vₙ·[(1-ε)·w_yₙ·(-ℓₙ,yₙ) + (ε/K)·Σₖ wₖ·(-ℓₙₖ)],  vₙ = [yₙ ≠ ignore_index]
+                   mean = Σ Lₙ / Σ vₙ·w_yₙ   (the weighted mean PyTorch takes)
+probabilities t:   Lₙ = -Σₖ wₖ·t'ₙₖ·ℓₙₖ,  t' = (1-ε)·t + ε/K,   mean = Σ Lₙ / N
+
+``sample_weight`` multiplies each Lₙ (the denominators stay as above).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd import Tensor
+from ..errors import ShapeError
+from .reduction import sum
+
+
+def class_loss(
+    log_probs: Tensor, target: Any, weight: Any, ignore_index: int, smoothing: float,
+    reduction: str, sample_weight: Any,
+) -> Tensor:  # fmt: skip
+    """The loss of log-probabilities (N, K) against labels (N,) or probabilities (N, K)
+    (an array, or a Tensor that requires grad); see the module docstring."""
+    n, k = log_probs.shape
+    xp = log_probs.xp
+    w = _class_weights(weight, log_probs)
+    if isinstance(target, Tensor) or target.dtype.kind == "f":
+        t = target if isinstance(target, Tensor) else Tensor._wrap(target.astype(log_probs.dtype))
+        if smoothing:
+            t = t * (1 - smoothing) + smoothing / k
+        if w is not None:
+            t = t * Tensor._wrap(w)
+        per_sample = -sum(log_probs * t, axis=-1)
+        denominator = float(n)
+    else:
+        if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+            raise TypeError(f"ignore_index must be an int, got {ignore_index!r}")
+        counted = target != ignore_index
+        labels = xp.where(counted, target, 0)
+        _check_labels(labels, k, ignore_index, xp)
+        label_weight = counted.astype(log_probs.dtype)
+        if w is not None:
+            label_weight = label_weight * w[labels]
+        picked = -log_probs[xp.arange(n), labels]
+        per_sample = picked * Tensor._wrap(label_weight * (1 - smoothing))
+        if smoothing:
+            every_class = -sum(log_probs if w is None else log_probs * Tensor._wrap(w), axis=-1)
+            per_sample = per_sample + every_class * Tensor._wrap(counted.astype(log_probs.dtype) * (smoothing / k))
+        denominator = float(label_weight.sum())
+    if sample_weight is not None:
+        from .loss import _sample_weights
+
+        per_sample = per_sample * Tensor._wrap(_sample_weights(sample_weight, per_sample))
+    if reduction == "none":
+        return per_sample
+    total = sum(per_sample)
+    if reduction == "sum":
+        return total
+    with np.errstate(divide="ignore", invalid="ignore"):  # every label ignored: NaN, as PyTorch
+        return total / (denominator if denominator else float("nan"))
+
+
+def _class_weights(weight: Any, like: Tensor) -> Any:
+    """``weight`` as an array of one float per class, or None."""
+    if weight is None:
+        return None
+    w = weight.data if isinstance(weight, Tensor) else like.xp.asarray(weight)
+    k = like.shape[-1]
+    if w.dtype.kind not in "fiu":
+        raise TypeError(f"class weight must be numbers, got dtype {w.dtype}")
+    if tuple(w.shape) != (k,):
+        raise ShapeError(f"class weight must have one value per class, shape ({k},), got {tuple(w.shape)}")
+    return w.astype(like.dtype, copy=False)
+
+
+def _check_labels(labels: Any, k: int, ignore_index: int, xp: Any) -> None:
+    if not labels.size:
+        return
+    bad = (labels < 0) | (labels >= k)
+    if bool(bad.any()):
+        label = int(labels[int(xp.argmax(bad))])
+        raise ValueError(f"label {label} is out of range: expected labels in [0, {k}) for K={k} classes "
+                         f"(or ignore_index={ignore_index})")
