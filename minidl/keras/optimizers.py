@@ -21,14 +21,15 @@ import math
 import sys
 from typing import Any
 
-from ..kernels.optim_updates import adagrad_update, adam_update, rmsprop_update, sgd_update
+from ..backend import get_array_module
+from ..kernels.optim_updates import _effective, adagrad_update, adam_update, rmsprop_update, sgd_update
 from . import schedules
 from .base_optimizer import LearningRate, Optimizer, _number
 
 # ``from minidl.keras.optimizers.schedules import ExponentialDecay`` works as in Keras.
 sys.modules[__name__ + ".schedules"] = schedules
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "LearningRate", "get",
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Nadam", "Adamax", "LearningRate", "get",
            "serialize", "deserialize", "schedules"]  # fmt: skip
 
 
@@ -184,8 +185,106 @@ class Adagrad(Optimizer):
         return {"initial_accumulator_value": self.initial_accumulator_value, "epsilon": self.epsilon}
 
 
+class Nadam(Optimizer):
+    """Adam with Nesterov momentum, Keras form.  At step ``t = iterations + 1``, with the
+    momentum schedule ``u_t = beta_1 * (1 - 0.5 * 0.96**t)`` and ``U_t = u_1 * ... * u_t``::
+
+        m = m + (1 - beta_1) * (g - m)
+        v = v + (1 - beta_2) * (g**2 - v)
+        m_hat = u_{t+1} * m / (1 - U_t * u_{t+1}) + (1 - u_t) * g / (1 - U_t)
+        v_hat = v / (1 - beta_2**t)
+        p = p - lr * m_hat / (sqrt(v_hat) + epsilon)
+
+    PyTorch's NAdam (``minidl.optim.NAdam``) has the same shape but a slower schedule
+    ``0.96**(t * momentum_decay)`` with ``momentum_decay=0.004``, lr 2e-3 and eps 1e-8.
+    """
+
+    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, weight_decay: float | None = None,
+                 clipnorm: float | None = None, clipvalue: float | None = None,
+                 global_clipnorm: float | None = None, name: str | None = None, **kwargs: Any) -> None:  # fmt: skip
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name, **kwargs)
+        owner = type(self).__name__
+        self.beta_1 = _number(owner, "beta_1", beta_1, 0.0, 1.0)
+        self.beta_2 = _number(owner, "beta_2", beta_2, 0.0, 1.0)
+        self.epsilon = _number(owner, "epsilon", epsilon)
+        self._u_product = (0, 1.0)  # (t, U_t): derived from iterations, so never saved
+
+    def _slot_names(self) -> tuple[str, ...]:
+        return ("momentum", "velocity")
+
+    def _u(self, t: int) -> float:
+        return self.beta_1 * (1.0 - 0.5 * 0.96**t)
+
+    def _product_until(self, t: int) -> float:
+        """U_t = u_1 * ... * u_t, carried over from the last step (recomputed after a load)."""
+        done, product = self._u_product
+        if done > t:
+            done, product = 0, 1.0
+        for i in range(done + 1, t + 1):
+            product *= self._u(i)
+        self._u_product = (t, product)
+        return product
+
+    def _update_all(self, work: list, lr: float, gclip: float) -> None:
+        b1, b2, eps = self.beta_1, self.beta_2, self.epsilon
+        t = self.iterations + 1
+        u_t, u_next = self._u(t), self._u(t + 1)
+        product = self._product_until(t)
+        for p, g, slots, gscale, decay in work:
+            g = _effective(p, g, 0.0, decay, gscale, gclip)
+            m, v = slots
+            m += (1.0 - b1) * (g - m)
+            v *= b2
+            v += (1.0 - b2) * (g * g)
+            m_hat = (u_next / (1.0 - product * u_next)) * m + ((1.0 - u_t) / (1.0 - product)) * g
+            p -= lr * m_hat / (get_array_module(v).sqrt(v / (1.0 - b2**t)) + eps)
+
+    def _own_config(self) -> dict[str, Any]:
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+class Adamax(Optimizer):
+    """Adam with the infinity norm, Keras form.  At step ``t = iterations + 1``::
+
+        m = m + (1 - beta_1) * (g - m)
+        u = max(beta_2 * u, |g|)
+        p = p - lr * m / ((1 - beta_1**t) * (u + epsilon))
+
+    (PyTorch's Adamax puts eps inside the max, ``max(beta2 * u, |g| + eps)``, with lr 2e-3.)
+    """
+
+    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, weight_decay: float | None = None,
+                 clipnorm: float | None = None, clipvalue: float | None = None,
+                 global_clipnorm: float | None = None, name: str | None = None, **kwargs: Any) -> None:  # fmt: skip
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name, **kwargs)
+        owner = type(self).__name__
+        self.beta_1 = _number(owner, "beta_1", beta_1, 0.0, 1.0)
+        self.beta_2 = _number(owner, "beta_2", beta_2, 0.0, 1.0)
+        self.epsilon = _number(owner, "epsilon", epsilon)
+
+    def _slot_names(self) -> tuple[str, ...]:
+        return ("m", "u")
+
+    def _update_all(self, work: list, lr: float, gclip: float) -> None:
+        b1, eps = self.beta_1, self.epsilon
+        step_size = lr / (1.0 - b1 ** (self.iterations + 1))
+        for p, g, slots, gscale, decay in work:
+            g = _effective(p, g, 0.0, decay, gscale, gclip)
+            m, u = slots
+            m += (1.0 - b1) * (g - m)
+            u *= self.beta_2
+            get_array_module(u).maximum(u, abs(g), out=u)
+            p -= step_size * m / (u + eps)
+
+    def _own_config(self) -> dict[str, Any]:
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
 # ----------------------------------------------------------------------------- lookup
-_BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}
+_BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad,
+            "nadam": Nadam, "adamax": Adamax}
 
 
 def serialize(optimizer: Optimizer) -> dict[str, Any]:
