@@ -29,6 +29,7 @@ from .merge import (
     multiply,
     subtract,
 )
+from .noise import GaussianDropout, GaussianNoise, RandomFlip, SpatialDropout2D
 from .normalization import BatchNormalization, LayerNormalization, Normalization
 from .recurrent import LSTM, SimpleRNN
 from .reshaping import Cropping2D, Permute, RepeatVector, UpSampling2D, ZeroPadding2D
@@ -52,3 +53,4 @@ __all__ += [
 __all__ += ["ReLU", "LeakyReLU", "Softmax", "ELU", "PReLU"]
 __all__ += ["ZeroPadding2D", "Cropping2D", "UpSampling2D", "Permute", "RepeatVector",
             "Rescaling", "Lambda"]
+__all__ += ["GaussianNoise", "GaussianDropout", "SpatialDropout2D", "RandomFlip"]
