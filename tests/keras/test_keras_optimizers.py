@@ -267,7 +267,7 @@ def test_get_config_is_json_and_round_trips():
 
 
 def test_get_errors():
-    with pytest.raises(ValueError, match=r"unknown optimizer 'adamx'.*'adagrad', 'adam', 'adamw'"):
+    with pytest.raises(ValueError, match=r"unknown optimizer 'adamx'.*'adagrad', 'adam', 'adamax', 'adamw', 'nadam'"):
         optimizers.get("adamx")
     with pytest.raises(TypeError, match="use minidl.keras.optimizers"):
         optimizers.get(optim.Adam([Parameter(np.zeros(2))]))
