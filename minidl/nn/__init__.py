@@ -15,21 +15,35 @@ from .layers import (
     Identity,
     LeakyReLU,
     Linear,
+    LogSoftmax,
     ModuleList,
     ReLU,
     Sequential,
     Sigmoid,
     Softmax,
     Tanh,
+    Unflatten,
+)
+from .loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
 )
 from .module import Module
-from .normalization import BatchNorm, BatchNorm1d, BatchNorm2d
+from .normalization import BatchNorm, BatchNorm1d, BatchNorm2d, LayerNorm
 from .parameter import Parameter
 from .recurrent import GRU, LSTM, RNN
 
 __all__ = [
     "init", "Module", "Parameter", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten",
     "Identity", "Dropout", "Embedding", "ReLU", "Sigmoid", "Tanh", "GELU", "LeakyReLU", "ELU",
+    "LogSoftmax", "Unflatten", "LayerNorm", "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss",
+    "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss",
     "Softmax", "Sequential", "ModuleList", "BatchNorm", "BatchNorm1d", "BatchNorm2d", "RNN", "LSTM", "GRU",
     "utils",
 ]

@@ -24,7 +24,7 @@ from .parameter import Parameter
 class Conv2d(Module):
     """2-D convolution: input (N, H, W, in_channels) -> (N, H', W', out_channels).
 
-    ``padding``: an int, "valid" or "same".  Weight shape (kh, kw, in, out);
+    ``padding``: an int, a pair (rows, columns) as PyTorch, "valid" or "same".  Weight shape (kh, kw, in, out);
     initialised as PyTorch: U(-1/√fan_in, 1/√fan_in) with fan_in = kh·kw·in.
     """
 
@@ -35,8 +35,7 @@ class Conv2d(Module):
         self.out_channels = _check_positive("out_channels", out_channels)
         self.kernel_size = pair(kernel_size, "kernel_size")
         self.stride = pair(stride, "stride")
-        _check_padding(padding)
-        self.padding = padding
+        self.padding = _check_padding(padding)
         kh, kw = self.kernel_size
         bound = 1 / math.sqrt(kh * kw * in_channels)
         self.weight = Parameter(np.zeros((kh, kw, in_channels, out_channels), dtype=default_dtype()))
@@ -54,12 +53,22 @@ class Conv2d(Module):
                 f"stride={self.stride}, padding={self.padding!r}")
 
 
-def _check_padding(padding: Any, allow_int: bool = True) -> None:
+def _check_padding(padding: Any, allow_int: bool = True) -> Any:
+    """The padding as given (a pair as a tuple); raises for anything but "valid", "same", a
+    non-negative int or (with ``allow_int``) a pair of them."""
+
+    def non_negative_int(p: Any) -> bool:
+        return isinstance(p, (int, np.integer)) and not isinstance(p, (bool, np.bool_)) and p >= 0
+
     ok = isinstance(padding, str) and padding.lower() in ("valid", "same")
-    ok = ok or (allow_int and isinstance(padding, int) and not isinstance(padding, bool) and padding >= 0)
+    ok = ok or (allow_int and non_negative_int(padding))
+    is_pair = isinstance(padding, (tuple, list)) and len(padding) == 2 and all(map(non_negative_int, padding))
+    if allow_int and is_pair:
+        return tuple(int(p) for p in padding)
     if not ok:
-        expected = "'valid', 'same' or a non-negative int" if allow_int else "'valid', 'same' or 0"
+        expected = "'valid', 'same', a non-negative int or a pair of them" if allow_int else "'valid', 'same' or 0"
         raise ValueError(f"padding must be {expected}, got {padding!r}")
+    return padding
 
 
 class MaxPool2d(Module):

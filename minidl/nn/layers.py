@@ -251,6 +251,44 @@ class Softmax(Module):
         return f"axis={self.axis}"
 
 
+class LogSoftmax(Softmax):
+    """log softmax(x) along ``axis`` (``dim``): the input ``NLLLoss`` expects."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.log_softmax(x, self.axis)
+
+
+class Unflatten(Module):
+    """Split axis ``dim`` into ``unflattened_size``, as ``torch.nn.Unflatten``:
+    ``Unflatten(1, (7, 7, 64))`` turns (N, 3136) into (N, 7, 7, 64).  One size may be -1."""
+
+    def __init__(self, dim: int, unflattened_size: Any) -> None:
+        super().__init__()
+        if type(dim) is not int:
+            raise TypeError(f"Unflatten dim must be an int, got {dim!r}")
+        sizes = tuple(unflattened_size) if isinstance(unflattened_size, (tuple, list)) else None
+        if not sizes or not all(type(n) is int and (n >= 1 or n == -1) for n in sizes) \
+                or sizes.count(-1) > 1:
+            raise ValueError(f"Unflatten unflattened_size must be a non-empty tuple of positive ints "
+                             f"(at most one -1), got {unflattened_size!r}")
+        self.dim, self.unflattened_size = dim, sizes
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = x if isinstance(x, Tensor) else Tensor(x)
+        if not -x.ndim <= self.dim < x.ndim:
+            raise ValueError(f"Unflatten dim {self.dim} is out of range for an input of shape {x.shape}")
+        axis = self.dim % x.ndim
+        sizes, size = self.unflattened_size, x.shape[axis]
+        known = math.prod(n for n in sizes if n != -1)
+        if (-1 in sizes and size % known) or (-1 not in sizes and known != size):
+            raise ShapeError(f"Unflatten cannot split axis {self.dim} of size {size} (input shape {x.shape}) "
+                             f"into {sizes}")
+        return x.reshape(x.shape[:axis] + sizes + x.shape[axis + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
 class Sequential(Module):
     """Apply modules in order: ``Sequential(a, b, c)(x) == c(b(a(x)))``."""
 

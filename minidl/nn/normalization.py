@@ -18,6 +18,7 @@ import numpy as np
 from ..autograd import Function, Tensor
 from ..backend import default_device, default_dtype, get_array_module, to_device
 from ..errors import ShapeError
+from ..ops.normalization import layer_norm, normalized_shape_tuple
 from .layers import _check_positive
 from .module import Module
 from .parameter import Parameter
@@ -129,6 +130,34 @@ class BatchNorm(Module):
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}"
+
+
+class LayerNorm(Module):
+    """Normalise each sample over its last ``len(normalized_shape)`` axes, as
+    ``torch.nn.LayerNorm``:  y = (x - μ)/√(σ² + ε)·weight + bias  (no running statistics,
+    the same in training and evaluation).  ``weight`` starts at 1, ``bias`` at 0; both
+    have shape ``normalized_shape`` (``elementwise_affine=False`` drops both,
+    ``bias=False`` only the bias).
+    """
+
+    def __init__(self, normalized_shape: Any, eps: float = 1e-5, elementwise_affine: bool = True,
+                 bias: bool = True) -> None:  # fmt: skip
+        super().__init__()
+        self.normalized_shape = normalized_shape_tuple(normalized_shape)
+        if _not_number(eps) or not eps > 0:
+            raise ValueError(f"LayerNorm eps must be a positive number, got {eps!r}")
+        self.eps, self.elementwise_affine = float(eps), bool(elementwise_affine)
+        self.weight = self.bias = None
+        if self.elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype=default_dtype()))
+            if bias:
+                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=default_dtype()))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
 
 def _not_number(value: Any) -> bool:
