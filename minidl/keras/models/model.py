@@ -157,6 +157,16 @@ class Model(Inference, Layer):
         if self.optimizer is None or self.loss is None:
             raise MinidlError(f"you must call model.compile(optimizer, loss) before model.{what}()")
 
+    @property
+    def metrics_names(self) -> list[str]:
+        """The names of ``evaluate()``'s values, ``["loss", *metrics]`` in compile order ([] before
+        compile).  Keras 3 lists ``["loss", "compile_metrics"]`` here, which does not match them."""
+        if self.loss is None:
+            return []
+        multi = isinstance(self.loss, multi_output.OutputLosses)
+        return ["loss", *[m.name for m in self._metric_trackers([(None, 2)] * len(self.loss.names)
+                                                                  if multi else (None, 2))]]
+
     def _metric_trackers(self, output_shape: Any) -> list[metrics_module.Mean]:
         if isinstance(self.loss, multi_output.OutputLosses):
             return self.loss.trackers(self._metric_ids, output_shape)
