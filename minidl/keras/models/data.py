@@ -174,3 +174,28 @@ def check_batch_size(batch_size: Any, default: int = 32) -> int:
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     return int(batch_size)
+
+
+def is_batch_source(x: Any) -> bool:
+    """Does ``x`` hold batches rather than samples?  True for a generator or iterator, a
+    ``PyDataset``-like object (``__len__`` and ``__getitem__`` giving batches) and any other
+    iterable such as a ``DataLoader``; False for arrays, tensors, lists, tuples and dicts of
+    them (the inputs of a model with several inputs), which ``fit`` batches itself."""
+    if x is None or isinstance(x, (np.ndarray, Tensor, list, tuple, dict, str, bytes, range)) \
+            or any(hasattr(x, a) for a in ("__array__", "__array_interface__", "__cuda_array_interface__")):
+        return False
+    return hasattr(x, "__next__") or hasattr(x, "__iter__") \
+        or (hasattr(x, "__getitem__") and hasattr(x, "__len__"))
+
+
+def unpack_validation(model: Any, validation_data: Any) -> tuple:
+    """``validation_data`` as checked arrays for ``model``: (x_val, y_val, sample_weight or None)."""
+    if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
+        raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight), "
+                         "or a generator, PyDataset or DataLoader of such batches")
+    xv = model._as_inputs(validation_data[0], "x_val")
+    yv = model._as_targets(validation_data[1], "y_val")
+    sw = None if len(validation_data) == 2 or validation_data[2] is None \
+        else np.asarray(validation_data[2], dtype=np.float32)
+    check_lengths(xv, yv, sw)
+    return xv, yv, sw

@@ -16,7 +16,7 @@ import numpy as np
 from ...autograd import Tensor, no_grad
 from ...backend import to_numpy
 from .. import metrics as metrics_module
-from . import data
+from . import batches, data
 
 
 class Inference:
@@ -30,6 +30,9 @@ class Inference:
         from ..progress import ProgressBar
 
         self._require_compiled("evaluate")
+        if data.is_batch_source(x):  # a generator, PyDataset or DataLoader of (x, y) batches
+            return batches.evaluate(self, x, y=y, verbose=verbose, sample_weight=sample_weight,
+                                    return_dict=return_dict, callbacks=callbacks, steps=steps)
         batch_size = data.check_batch_size(batch_size)
         verbose = data.check_verbose(verbose)
         # NaN and infinities are looked for only in a batch whose loss is not finite
@@ -96,6 +99,8 @@ class Inference:
         from ..callbacks import CallbackList
         from ..progress import ProgressBar
 
+        if data.is_batch_source(x):  # a generator, PyDataset or DataLoader of batches
+            return batches.predict(self, x, verbose=verbose, steps=steps, callbacks=callbacks)
         batch_size = data.check_batch_size(batch_size)
         verbose = data.check_verbose(verbose)
         x = self._as_inputs(x, check_finite=False)  # NaN: looked for where an output is not finite

@@ -24,7 +24,7 @@ from ...errors import MinidlError
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from ..layers.base import Layer
-from . import data, multi_output
+from . import batches, data, multi_output
 from .inference import Inference
 
 
@@ -259,11 +259,20 @@ class Model(Inference, Layer):
             verbose: Any = "auto", callbacks: Any = None, validation_split: float = 0.0,
             validation_data: Any = None, shuffle: bool = True, class_weight: dict | None = None,
             sample_weight: Any = None, initial_epoch: int = 0, steps_per_epoch: int | None = None,
-            validation_batch_size: int | None = None, validation_freq: int = 1) -> Any:
-        """Train for ``epochs`` passes over (x, y); returns a ``History``."""
+            validation_steps: int | None = None, validation_batch_size: int | None = None,
+            validation_freq: int = 1) -> Any:
+        """Train for ``epochs`` passes over (x, y), or over the batches of a generator,
+        PyDataset or DataLoader ``x`` (see batches.py); returns a ``History``."""
         from ..callbacks import CallbackList, History
 
         self._require_compiled("fit")
+        if data.is_batch_source(x):  # batch_size is unused: the source makes the batches
+            return batches.fit(self, x, y=y, epochs=epochs, verbose=verbose, callbacks=callbacks,
+                               validation_split=validation_split, validation_data=validation_data,
+                               shuffle=shuffle, class_weight=class_weight, sample_weight=sample_weight,
+                               initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
+                               validation_steps=validation_steps, validation_batch_size=validation_batch_size,
+                               validation_freq=validation_freq)
         batch_size = data.check_batch_size(batch_size)
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs must be a non-negative int, got {epochs!r}")
@@ -375,14 +384,7 @@ class Model(Inference, Layer):
 
     def _unpack_validation(self, validation_data: Any) -> tuple:
         """``validation_data`` as checked arrays: (x_val, y_val, sample_weight or None)."""
-        if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
-            raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight)")
-        xv = self._as_inputs(validation_data[0], "x_val")
-        yv = self._as_targets(validation_data[1], "y_val")
-        sw = None if len(validation_data) == 2 or validation_data[2] is None \
-            else np.asarray(validation_data[2], dtype=np.float32)
-        data.check_lengths(xv, yv, sw)
-        return xv, yv, sw
+        return data.unpack_validation(self, validation_data)
 
     # -- saving -------------------------------------------------------------------------------------
     def save(self, filepath: str, overwrite: bool = True, **kwargs: Any) -> None:
@@ -406,5 +408,3 @@ class Model(Inference, Layer):
         from ... import onnx
 
         onnx.export(self, filepath)
-
-
