@@ -1,4 +1,4 @@
-"""Keras utilities: ``to_categorical``, ``set_random_seed``, ``clear_session``."""
+"""Keras utilities: ``to_categorical``, ``set_random_seed``, ``clear_session``, ``PyDataset``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import random
 from .layers.base import clear_session
+from .py_dataset import PyDataset, Sequence
 
 
 def to_categorical(y: Any, num_classes: int | None = None, dtype: Any = "float32") -> np.ndarray:
@@ -44,4 +45,4 @@ def set_random_seed(seed: int) -> None:
     py_random.seed(seed)
 
 
-__all__ = ["to_categorical", "set_random_seed", "clear_session"]
+__all__ = ["to_categorical", "set_random_seed", "clear_session", "PyDataset", "Sequence"]

@@ -237,3 +237,38 @@ def test_fit_on_a_torch_dataloader():
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+def test_keras_utils_pydataset_subclass():
+    from minidl.keras.utils import PyDataset, Sequence
+
+    class Rows(PyDataset):
+        def __init__(self, x, y, **kwargs):
+            super().__init__(**kwargs)
+            self.x, self.y, self.begun = x, y, 0
+
+        def __len__(self):
+            return -(-len(self.x) // BATCH)
+
+        def __getitem__(self, i):
+            return self.x[i * BATCH:(i + 1) * BATCH], self.y[i * BATCH:(i + 1) * BATCH]
+
+        def on_epoch_begin(self):
+            self.begun += 1
+
+    assert Sequence is PyDataset
+    x, y = blobs()
+    reference, model = twin_models()
+    h_ref = reference.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0)
+    rows = Rows(x, y, workers=2, use_multiprocessing=False)
+    assert rows.num_batches == 4 and rows.workers == 2
+    h = model.fit(rows, epochs=2, shuffle=False, verbose=0)
+    assert_same_training(reference, model, h_ref, h)
+    assert rows.begun == 2
+
+    class NoLength(PyDataset):
+        def __getitem__(self, i):
+            return x[:4], y[:4]
+
+    with pytest.raises(NotImplementedError, match="__len__"):
+        model.fit(NoLength(), verbose=0)
