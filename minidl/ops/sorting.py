@@ -52,7 +52,7 @@ def _scatter_index(xp: Any, indices: Any, axis: int) -> tuple:
 def _stable_order(data: Any, axis: int, descending: bool) -> Any:
     """int64 indices that sort ``data`` along ``axis``, ties in their original order."""
     xp = _xp(data)
-    stable = {"kind": "stable"} if xp is np else {}
+    stable = {"kind": "stable"}  # CuPy sorts stably anyway and accepts the name
     if not descending:
         return xp.argsort(data, axis=axis, **stable).astype(np.int64, copy=False)
     # descending and stable: sort the reversed data ascending, then reverse back, so that
