@@ -31,9 +31,10 @@ from .merge import (
 )
 from .noise import GaussianDropout, GaussianNoise, RandomFlip, SpatialDropout2D
 from .normalization import BatchNormalization, LayerNormalization, Normalization
-from .recurrent import LSTM, SimpleRNN
+from .recurrent import GRU, LSTM, SimpleRNN
 from .reshaping import Cropping2D, Permute, RepeatVector, UpSampling2D, ZeroPadding2D
 from .transform import Lambda, Rescaling
+from .wrappers import Bidirectional
 
 MaxPool2D, AvgPool2D = MaxPooling2D, AveragePooling2D
 GlobalAvgPool2D, GlobalMaxPool2D = GlobalAveragePooling2D, GlobalMaxPooling2D
@@ -46,7 +47,8 @@ __all__ = [
     "GlobalAveragePooling1D", "GlobalMaxPooling1D", "GlobalAvgPool1D", "GlobalMaxPool1D",
 ]
 __all__ += [
-    "BatchNormalization", "Normalization", "LayerNormalization", "SimpleRNN", "LSTM", "Embedding",
+    "BatchNormalization", "Normalization", "LayerNormalization", "SimpleRNN", "LSTM", "GRU", "Embedding",
+    "Bidirectional",
     "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "concatenate",
     "add", "subtract", "multiply", "average", "maximum", "minimum",
 ]

@@ -1,14 +1,17 @@
-"""Keras recurrent layers: SimpleRNN and LSTM on (batch, time, features) input.
+"""Keras recurrent layers: SimpleRNN, LSTM and GRU on (batch, time, features) input.
 
 The step maths lives in :mod:`minidl.nn.recurrent` (shared with ``nn.RNN``/``nn.LSTM``):
 
     SimpleRNN:  hₜ = act(xₜ·kernel + hₜ₋₁·recurrent_kernel + bias)
     LSTM:       i, f, c̃, o = split(xₜ·kernel + hₜ₋₁·recurrent_kernel + bias)   (Keras order i, f, c, o)
                 cₜ = σ(f)⊙cₜ₋₁ + σ(i)⊙act(c̃),   hₜ = σ(o)⊙act(cₜ)
+    GRU:        z, r, h̃ gates (Keras order);  hₜ = z⊙hₜ₋₁ + (1 − z)⊙h̃   (see nn.recurrent.gru)
 
 Weights have Keras's names and layouts: kernel (features, k·units), recurrent_kernel
-(units, k·units), bias (k·units,), with k = 1 (SimpleRNN) or 4 (LSTM).  PyTorch keeps
-the transposes, (k·units, features), and two biases whose sum is Keras's one bias.
+(units, k·units), bias (k·units,), with k = 1 (SimpleRNN), 4 (LSTM) or 3 (GRU).  PyTorch
+keeps the transposes, (k·units, features), and two biases whose sum is Keras's one bias.
+The GRU with ``reset_after=True`` (Keras 3's default) keeps both biases, as bias (2, 3·units):
+row 0 for the input, row 1 for the recurrent product.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import numpy as np
 from ... import functional as F
 from ...autograd import Tensor
 from ...errors import ShapeError
-from ...nn.recurrent import check_sequence, lstm, simple_rnn
+from ...nn.recurrent import check_sequence, gru, lstm, simple_rnn
 from ...ops import ones, zeros
 from .. import activations, initializers, regularizers
 from .base import Layer, check_rate
@@ -62,6 +65,9 @@ class _RNN(Layer):
     def _bias_initial(self, shape: tuple, dtype: Any) -> Any:
         return self.bias_initializer(shape, dtype)
 
+    def _bias_shape(self, k: int) -> tuple:
+        return (k,)
+
     def build(self, input_shape: tuple) -> None:
         if len(input_shape) != 3 or input_shape[-1] is None:
             raise ShapeError(f"{type(self).__name__} layer {self.name!r} expected 3-D input "
@@ -71,7 +77,7 @@ class _RNN(Layer):
         self.add_weight("recurrent_kernel", (self.units, k), self.recurrent_initializer,
                         self.recurrent_regularizer)
         if self.use_bias:
-            self.add_weight("bias", (k,), self._bias_initial, self.bias_regularizer)
+            self.add_weight("bias", self._bias_shape(k), self._bias_initial, self.bias_regularizer)
 
     def _inputs(self, x: Tensor, training: bool | None) -> Tensor:
         check_sequence(x, self.kernel.shape[0], f"{type(self).__name__} layer {self.name!r}")
@@ -164,3 +170,41 @@ class LSTM(_RNN):
         return {**super().get_config(),
                 "recurrent_activation": activations.serialize(self.recurrent_activation),
                 "unit_forget_bias": self.unit_forget_bias}
+
+
+class GRU(_RNN):
+    """Gated recurrent unit with Keras 3's weights: gates z, r, h in the kernels' column order.
+
+    ``reset_after=True`` (the default, as Keras 3 and cuDNN) applies the reset gate after the
+    recurrent product, r ⊙ (hₜ₋₁·U_h + c_h), and keeps a second bias c for it: bias has
+    shape (2, 3·units), row 0 added to the inputs' product, row 1 to the recurrent one.
+    ``reset_after=False`` is the original formulation, (r ⊙ hₜ₋₁)·U_h, with one bias (3·units,).
+    ``return_state=True`` gives [output, h].
+    """
+
+    gates = 3
+
+    def __init__(self, units: int, activation: Any = "tanh", recurrent_activation: Any = "sigmoid",
+                 use_bias: bool = True, reset_after: bool = True, **kwargs: Any) -> None:
+        super().__init__(units, activation=activation, use_bias=use_bias, **kwargs)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.reset_after = bool(reset_after)
+
+    def _bias_shape(self, k: int) -> tuple:
+        return (2, k) if self.reset_after else (k,)
+
+    def call(self, x: Tensor, training: bool | None = None, initial_state: Any = None) -> Any:
+        x = self._inputs(x, training)
+        (h0,) = self._initial_states(x, initial_state)
+        b_input = b_hidden = None
+        if self.use_bias:
+            b_input, b_hidden = (self.bias[0], self.bias[1]) if self.reset_after else (self.bias, None)
+        sequence, h = gru(x, h0, self.kernel, self.recurrent_kernel, b_input, b_hidden, gate_order="zrn",
+                          reset_after=self.reset_after, activation=self.activation,
+                          recurrent_activation=self.recurrent_activation)
+        return self._outputs(sequence, [h])
+
+    def get_config(self) -> dict:
+        return {**super().get_config(),
+                "recurrent_activation": activations.serialize(self.recurrent_activation),
+                "reset_after": self.reset_after}
