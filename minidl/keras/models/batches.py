@@ -339,7 +339,7 @@ def evaluate(model: Any, x: Any, *, y: Any, verbose: Any, sample_weight: Any, re
     model.train()
     if return_dict:
         return dict(sorted(logs.items()))
-    values = [float(v) for v in logs.values()]  # [loss, *metrics] in compile order
+    values = [data.log_value(v) for v in logs.values()]  # [loss, *metrics] in compile order
     return values[0] if len(values) == 1 else values
 
 

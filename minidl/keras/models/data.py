@@ -199,3 +199,9 @@ def unpack_validation(model: Any, validation_data: Any) -> tuple:
         else np.asarray(validation_data[2], dtype=np.float32)
     check_lengths(xv, yv, sw)
     return xv, yv, sw
+
+
+def log_value(value: Any) -> Any:
+    """A logged loss or metric as ``evaluate()`` returns it: a Python float, or an array for
+    a metric with one value per class (``F1Score(average=None)``), as Keras gives."""
+    return float(value) if np.ndim(value) == 0 else np.asarray(value)

@@ -16,11 +16,21 @@ import numpy as np
 from ...autograd import Tensor, no_grad
 from ...backend import to_numpy
 from .. import metrics as metrics_module
-from . import batches, data
+from . import batches, data, multi_output
 
 
 class Inference:
     """The inference half of the Keras ``Model`` API (a mixin of :class:`Model`)."""
+
+    @property
+    def metrics_names(self) -> list[str]:
+        """The names of ``evaluate()``'s values, ``["loss", *metrics]`` in compile order ([] before
+        compile).  Keras 3 lists ``["loss", "compile_metrics"]`` here, which does not match them."""
+        if self.loss is None:
+            return []
+        multi = isinstance(self.loss, multi_output.OutputLosses)
+        return ["loss", *[m.name for m in self._metric_trackers([(None, 2)] * len(self.loss.names)
+                                                                  if multi else (None, 2))]]
 
     def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None,
                  verbose: Any = "auto", sample_weight: Any = None, return_dict: bool = False,
@@ -48,7 +58,7 @@ class Inference:
         self.train()
         if return_dict:
             return dict(sorted(logs.items()))  # sorted by name, as Keras 3
-        values = [float(v) for v in logs.values()]  # [loss, *metrics] in compile order
+        values = [data.log_value(v) for v in logs.values()]  # [loss, *metrics] in compile order
         return values[0] if len(values) == 1 else values
 
     def _evaluate_batches(self, x: Any, y: np.ndarray, sw: Any, batch_size: int, output_shape: tuple,

@@ -1,4 +1,4 @@
-"""``Model``: compile and fit — the Keras training API (evaluate and predict: inference.py).
+"""``Model``: compile and fit — the Keras training API (evaluate, predict, metrics_names: inference.py).
 
 One training loop serves every model kind (Sequential, functional, subclassed).
 Each step is what a PyTorch-style loop would write by hand:
@@ -157,16 +157,6 @@ class Model(Inference, Layer):
         if self.optimizer is None or self.loss is None:
             raise MinidlError(f"you must call model.compile(optimizer, loss) before model.{what}()")
 
-    @property
-    def metrics_names(self) -> list[str]:
-        """The names of ``evaluate()``'s values, ``["loss", *metrics]`` in compile order ([] before
-        compile).  Keras 3 lists ``["loss", "compile_metrics"]`` here, which does not match them."""
-        if self.loss is None:
-            return []
-        multi = isinstance(self.loss, multi_output.OutputLosses)
-        return ["loss", *[m.name for m in self._metric_trackers([(None, 2)] * len(self.loss.names)
-                                                                  if multi else (None, 2))]]
-
     def _metric_trackers(self, output_shape: Any) -> list[metrics_module.Mean]:
         if isinstance(self.loss, multi_output.OutputLosses):
             return self.loss.trackers(self._metric_ids, output_shape)
@@ -221,9 +211,7 @@ class Model(Inference, Layer):
     def _step_params(self) -> tuple[list, list]:
         """(trainable parameters, regularized parameters), looked up once per fit()."""
         cached = self.__dict__.get("_fit_params")
-        if cached is not None:
-            return cached
-        return self.trainable_weights, [p for p in self.parameters() if p.regularizer is not None]
+        return cached or (self.trainable_weights, [p for p in self.parameters() if p.regularizer is not None])
 
     def train_step(self, x: Any, y: np.ndarray, sample_weight: Any = None,
                    index: Any = slice(0, None)) -> tuple[float, np.ndarray]:
@@ -237,10 +225,11 @@ class Model(Inference, Layer):
         value = float(loss.data)
         if not math.isfinite(value):
             data.find_not_finite({"x": x, "y": y, "sample_weight": sample_weight}, index)
-        for p in params:
-            p.grad = None
-        loss.backward()
-        self.optimizer.apply(params)
+        if params and loss.requires_grad:  # no trainable weights: nothing to update, as in Keras
+            for p in params:
+                p.grad = None
+            loss.backward()
+            self.optimizer.apply(params)
         return value, y_pred.data if isinstance(y_pred, Tensor) else [p.data for p in y_pred]
 
     def train_on_batch(self, x: Any, y: Any, sample_weight: Any = None) -> float | list[float]:

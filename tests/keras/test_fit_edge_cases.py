@@ -1,0 +1,57 @@
+"""fit/evaluate corners: models with nothing to train, and metrics with one value per class."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import minidl as mdl
+from minidl import keras
+
+
+def _data(n=24, features=4, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.random((n, features), dtype=np.float32), (rng.random((n, 3)) > 0.5).astype(np.float32)
+
+
+def test_fit_a_model_without_weights_reports_its_loss():
+    x, _ = _data()
+    model = keras.Sequential([keras.layers.Input((4,)), keras.layers.Lambda(lambda t: t * 2.0)])
+    model.compile("adam", "mse")
+    history = model.fit(x, x, batch_size=len(x), epochs=2, verbose=0)
+    expected = float(np.mean((2.0 * x.astype(np.float64) - x) ** 2))
+    np.testing.assert_allclose(history.history["loss"], [expected, expected], rtol=1e-6)
+
+
+def test_fit_with_every_layer_frozen_changes_nothing():
+    x, _ = _data()
+    mdl.manual_seed(0)
+    model = keras.Sequential([keras.layers.Input((4,)), keras.layers.Dense(4)])
+    model.layers[0].trainable = False
+    model.compile("sgd", "mse")
+    before = model.get_weights()
+    model.fit(x, x, batch_size=8, verbose=0)
+    for a, b in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def _f1_per_class(y, p, threshold=0.5):
+    pred = (p > threshold).astype(np.float64)
+    tp, fp, fn = (pred * y).sum(0), (pred * (1 - y)).sum(0), ((1 - pred) * y).sum(0)
+    return 2 * tp / np.maximum(2 * tp + fp + fn, 1e-7)
+
+
+def test_evaluate_returns_a_per_class_metric_as_an_array():
+    x, y = _data(40)
+    mdl.manual_seed(1)
+    model = keras.Sequential([keras.layers.Input((4,)), keras.layers.Dense(3, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=[keras.metrics.F1Score(threshold=0.5)])
+    loss, f1 = model.evaluate(x, y, batch_size=16, verbose=0)
+    assert isinstance(loss, float) and f1.shape == (3,)
+    np.testing.assert_allclose(f1, _f1_per_class(y, model.predict(x, verbose=0)), rtol=1e-5, atol=1e-6)
+    assert model.metrics_names == ["loss", "f1_score"]
+
+    def batches():
+        for i in range(0, len(x), 16):
+            yield x[i:i + 16], y[i:i + 16]
+
+    np.testing.assert_allclose(model.evaluate(batches(), verbose=0)[1], f1, rtol=1e-6)
