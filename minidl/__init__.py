@@ -124,7 +124,7 @@ def __getattr__(name: str):
     import importlib
 
     lazy = {"nn", "optim", "keras", "functional", "datasets", "metrics", "plot", "tune",
-            "explain", "monitor", "io", "kernels", "serve", "onnx", "random"}
+            "explain", "monitor", "io", "kernels", "serve", "onnx", "random", "utils"}
     if name in lazy:
         return importlib.import_module(f".{name}", __name__)
     if name in ("save", "load"):

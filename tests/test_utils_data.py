@@ -50,6 +50,13 @@ def test_import_on_its_own():
     assert out.stdout.strip() == "DataLoader"
 
 
+def test_reached_as_an_attribute_after_import_minidl():  # as torch.utils.data after import torch
+    code = "import minidl as mdl; print(mdl.utils.data.TensorDataset.__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "TensorDataset"
+
+
 # -- TensorDataset ----------------------------------------------------------------------------
 
 def test_tensor_dataset_rows_and_len():
