@@ -261,6 +261,20 @@ def test_bidirectional_counts_and_summary_as_keras():
     assert "(Bidirectional)" in text and "216" in text and "Total params: 511" in text
 
 
+def test_bidirectional_input_shape_on_the_wrapper_or_the_wrapped_layer():
+    for first in (L.Bidirectional(L.GRU(2, return_sequences=True), input_shape=(3, 2)),
+                  L.Bidirectional(L.GRU(2, return_sequences=True, input_shape=(3, 2)))):
+        model = keras.Sequential([first, L.Dense(1)])
+        assert model.built and model.layers[0].output_shape == (None, 3, 4)
+        assert model.predict(X, verbose=0).shape == (2, 3, 1)
+
+
+def test_bidirectional_trainable_false_freezes_both_directions():
+    bi = with_fixed_weights(L.Bidirectional(L.GRU(2)))
+    bi.trainable = False
+    assert bi.trainable_weights == [] and len(bi.non_trainable_weights) == 6
+
+
 def test_bidirectional_return_state_in_a_functional_model():
     inputs = keras.Input((3, 2))
     outputs = L.Bidirectional(L.GRU(2, return_state=True), merge_mode=None)(inputs)
