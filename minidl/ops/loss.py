@@ -24,6 +24,7 @@ from . import elementwise as E
 from . import selection as S
 from .activation import log_softmax, softplus
 from .common import as_tensor
+from .loss_classes import check_ignore_index, check_smoothing, class_loss, unflatten
 from .reduction import mean, sum
 
 
@@ -56,7 +57,8 @@ def cross_entropy(
     distribution: t' = (1-ε)·t + ε/K (all as ``torch.nn.functional.cross_entropy``).
     """
     check_reduction(reduction, "cross_entropy")
-    smoothing = _check_smoothing(label_smoothing)
+    smoothing = check_smoothing(label_smoothing)
+    check_ignore_index(ignore_index)
     logits = E._floating(logits)
     t = _target_array(target, logits)
     if t.dtype.kind in "bf":  # probabilities in the logits' dtype (float64 ones would promote)
@@ -68,43 +70,36 @@ def cross_entropy(
 
         logits = reshape(logits, (-1, logits.shape[-1]))
         t = t.reshape(-1) if t.dtype.kind in "iu" else t.reshape(-1, t.shape[-1])
-    graph_target = _in_graph(target) and t.dtype.kind == "f"
-    ignored = t.dtype.kind in "iu" and t.size and bool((t == ignore_index).any())
-    if weight is not None or ignored or smoothing:  # the general rule, composed
-        from .loss_classes import class_loss
+    labels = t.dtype.kind in "iu"
+    if not (weight is not None or smoothing or (labels and 0 <= ignore_index < logits.shape[-1])):
+        try:
+            return unflatten(_plain_cross_entropy(logits, t, target, sample_weight, reduction),
+                              batch_shape, reduction)
+        except ValueError:
+            # An ignore_index outside [0, K) (PyTorch's -100) can only match a label that the
+            # range check rejects, so it is looked for only then: no extra read from a GPU.
+            if not (labels and t.size and bool((t == ignore_index).any())):
+                raise
+    target = _graph_target(target, logits) if _in_graph(target) and not labels else t
+    loss = class_loss(log_softmax(logits, axis=-1), target, weight, ignore_index, smoothing, reduction,
+                      sample_weight)
+    return unflatten(loss, batch_shape, reduction)
 
-        target = _graph_target(target, logits) if graph_target else t
-        loss = class_loss(log_softmax(logits, axis=-1), target, weight, ignore_index, smoothing,
-                          reduction, sample_weight)
-        return _unflatten(loss, batch_shape, reduction)
+
+def _plain_cross_entropy(logits: Tensor, t: Any, target: Any, sample_weight: Any, reduction: str) -> Tensor:
+    """Cross-entropy of logits (N, K) without class options (raises ValueError for a bad label)."""
+    graph_target = _in_graph(target) and t.dtype.kind == "f"
     if sample_weight is None and not graph_target and reduction != "none":
         loss = SoftmaxCrossEntropy.apply(logits, target=t)  # the kernel checks the labels' range
         return loss * logits.shape[0] if reduction == "sum" else loss
     logp = log_softmax(logits, axis=-1)
     if t.dtype.kind in "iu":
         kernels.reference.check_target(logits.data, t)
-        xp = logits.xp
-        per_sample = -logp[xp.arange(t.shape[0]), t]
+        per_sample = -logp[logits.xp.arange(t.shape[0]), t]
     else:  # dL/dt = -log softmax(z) / N reaches a target that requires grad
         t = _graph_target(target, logp) if graph_target else Tensor._wrap(t)
         per_sample = -sum(logp * t, axis=-1)
-    return _unflatten(_finish(per_sample, sample_weight, reduction), batch_shape, reduction)
-
-
-def _unflatten(loss: Tensor, batch_shape: tuple[int, ...], reduction: str) -> Tensor:
-    """With ``reduction="none"``, one loss per sample in the logits' batch shape."""
-    if reduction != "none" or loss.shape == batch_shape:
-        return loss
-    from .shape import reshape
-
-    return reshape(loss, batch_shape)
-
-
-def _check_smoothing(label_smoothing: Any) -> float:
-    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float, np.integer, np.floating)) \
-            or not 0 <= label_smoothing <= 1:
-        raise ValueError(f"label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
-    return float(label_smoothing)
+    return _finish(per_sample, sample_weight, reduction)
 
 
 def _check_cross_entropy_shapes(shape: tuple[int, ...], t: Any, name: str = "cross_entropy") -> None:
@@ -133,8 +128,6 @@ def nll_loss(
     ``weight``, ``ignore_index`` and ``reduction`` as ``torch.nn.functional.nll_loss``; the
     weighted mean divides by the sum of the weights of the labels seen.
     """
-    from .loss_classes import class_loss
-
     check_reduction(reduction, "nll_loss")
     log_probs = E._floating(log_probs)
     t = _target_array(target, log_probs)
@@ -147,7 +140,7 @@ def nll_loss(
         log_probs = log_probs.reshape(-1, log_probs.shape[-1])
         t = t.reshape(-1)
     loss = class_loss(log_probs, t, weight, ignore_index, 0.0, reduction, sample_weight)
-    return _unflatten(loss, batch_shape, reduction)
+    return unflatten(loss, batch_shape, reduction)
 
 
 def mse_loss(prediction: Tensor, target: Any, sample_weight: Any = None, reduction: str = "mean") -> Tensor:

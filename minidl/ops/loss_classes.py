@@ -39,8 +39,7 @@ def class_loss(
         per_sample = -sum(log_probs * t, axis=-1)
         denominator = float(n)
     else:
-        if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
-            raise TypeError(f"ignore_index must be an int, got {ignore_index!r}")
+        check_ignore_index(ignore_index)
         counted = target != ignore_index
         labels = xp.where(counted, target, 0)
         _check_labels(labels, k, ignore_index, xp)
@@ -87,3 +86,22 @@ def _check_labels(labels: Any, k: int, ignore_index: int, xp: Any) -> None:
         label = int(labels[int(xp.argmax(bad))])
         raise ValueError(f"label {label} is out of range: expected labels in [0, {k}) for K={k} classes "
                          f"(or ignore_index={ignore_index})")
+
+
+def unflatten(loss: Tensor, batch_shape: tuple[int, ...], reduction: str) -> Tensor:
+    """With ``reduction="none"``, one loss per sample in the scores' batch shape."""
+    if reduction != "none" or loss.shape == batch_shape:
+        return loss
+    return loss.reshape(batch_shape)
+
+
+def check_smoothing(label_smoothing: Any) -> float:
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float, np.integer, np.floating)) \
+            or not 0 <= label_smoothing <= 1:
+        raise ValueError(f"label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
+    return float(label_smoothing)
+
+
+def check_ignore_index(ignore_index: Any) -> None:
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+        raise TypeError(f"ignore_index must be an int, got {ignore_index!r}")

@@ -185,3 +185,21 @@ def test_matches_pytorch(torch):
     ]
     for ours, theirs in pairs:
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_ignored_labels_on_every_path():
+    """-100 labels are skipped by the kernel path, the composed path (sample_weight, "none")
+    and with a class weight alike; a label that is neither in range nor ignored still raises."""
+    labels = np.array([2, -100, 0, 1, -100, 3])
+    keep = labels != -100
+    z = mdl.tensor(LOGITS, dtype="float64")
+    per = -_log_softmax(LOGITS)[np.arange(6)[keep], labels[keep]]
+    np.testing.assert_allclose(F.cross_entropy(z, labels).numpy(), per.mean(), rtol=1e-12)
+    np.testing.assert_allclose(F.cross_entropy(z, labels, reduction="none").numpy()[keep], per, rtol=1e-12)
+    weights = np.arange(1.0, 7.0)
+    np.testing.assert_allclose(F.cross_entropy(z, labels, sample_weight=weights).numpy(),
+                               (weights[keep] * per).sum() / keep.sum(), rtol=1e-12)
+    with pytest.raises(ValueError, match="label -5 is out of range"):
+        F.cross_entropy(z, np.array([2, -100, 0, 1, -5, 3]))
+    with pytest.raises(TypeError, match="ignore_index must be an int, got None"):
+        F.cross_entropy(z, labels, ignore_index=None)
