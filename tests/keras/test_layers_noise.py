@@ -94,6 +94,8 @@ def test_seeded_layers_repeat_and_manual_seed_repeats_unseeded_ones():
     (lambda: L.GaussianDropout(0.3, seed=1), (3, 4)),
     (lambda: L.SpatialDropout2D(0.5, seed=1), (2, 2, 2, 3)),
     (lambda: L.RandomFlip(seed=1), (3, 2, 3, 1)),
+    (lambda: L.Dropout(0.4, seed=1), (3, 4)),
+    (lambda: L.Dropout(0.4, noise_shape=(None, 1, 3), seed=1), (3, 2, 3)),
 ])
 def test_gradient_with_the_noise_held_fixed(make, shape):
     layer = make()
@@ -117,6 +119,8 @@ def identity_model(noise_layer, shape):
     (lambda: L.GaussianNoise(0.5), (6,), 0.25),  # E[ε²] = stddev²
     (lambda: L.GaussianDropout(0.2), (6,), 0.25),  # E[x²(m-1)²] = E[x²]·rate/(1-rate), E[x²] = 1
     (lambda: L.SpatialDropout2D(0.2), (2, 2, 3), 0.25),  # the same for inverted dropout
+    (lambda: L.Dropout(0.2, seed=4), (6,), 0.25),
+    (lambda: L.Dropout(0.2, noise_shape=(None, 1)), (6,), 0.25),
     (lambda: L.RandomFlip("horizontal"), (1, 2, 1), 1.0),  # half flipped: ½·E[(x1 - x2)²] = 1
 ])
 def test_noise_is_on_in_fit_and_off_in_evaluate_and_predict(make, shape, expected_loss):
@@ -134,6 +138,7 @@ def test_save_and_load_round_trip(tmp_path):
     model = keras.Sequential([
         keras.Input((4, 4, 2)), L.RandomFlip("vertical", seed=3), L.GaussianNoise(0.1), L.Flatten(),
         L.Dense(6), L.GaussianDropout(0.25, seed=1), L.Reshape((1, 2, 3)), L.SpatialDropout2D(0.1), L.Flatten(),
+        L.Dropout(0.3, noise_shape=(None, 1), seed=5),
     ])
     model.save(tmp_path / "m.keras")
     loaded = keras.models.load_model(tmp_path / "m.keras")
@@ -154,10 +159,25 @@ def test_save_and_load_round_trip(tmp_path):
     (lambda: L.RandomFlip("diagonal"), "mode"),
     (lambda: L.RandomFlip(seed=-1), "seed"),
     (lambda: L.GaussianNoise(0.1, seed=1.5), "seed"),
+    (lambda: L.Dropout(0.5, seed="1"), "seed"),
+    (lambda: L.Dropout(0.5, noise_shape=(None, 0)), "noise_shape"),
+    (lambda: L.Dropout(0.5, noise_shape=7), "noise_shape"),
 ])
 def test_bad_arguments_are_refused_at_construction(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_dropout_seed_repeats_and_noise_shape_shares_the_draw():
+    x = np.ones((2000, 3, 4), dtype="float32")
+    a = L.Dropout(0.5, seed=9)(x, training=True).numpy()
+    np.testing.assert_array_equal(a, L.Dropout(0.5, seed=9)(x, training=True).numpy())
+    assert set(np.unique(a)) == {0.0, 2.0} and abs((a == 0).mean() - 0.5) < 0.01
+    shared = L.Dropout(0.25, noise_shape=(None, 1, 4))(x, training=True).numpy()
+    np.testing.assert_array_equal(shared, np.broadcast_to(shared[:, :1], x.shape))  # one draw per (sample, feature)
+    assert abs((shared == 0).mean() - 0.25) < 0.02
+    with pytest.raises(ShapeError, match="noise_shape"):
+        L.Dropout(0.5, noise_shape=(None, 2, 4))(x, training=True)
 
 
 def test_wrong_input_shapes_name_the_layer():

@@ -11,7 +11,7 @@ from .conv import (
     GlobalMaxPooling2D,
     MaxPooling2D,
 )
-from .core import Activation, Dense, Dropout, Flatten, Input, InputLayer, Reshape
+from .core import Activation, Dense, Flatten, Input, InputLayer, Reshape
 from .embedding import Embedding
 from .merge import (
     Add,
@@ -29,7 +29,7 @@ from .merge import (
     multiply,
     subtract,
 )
-from .noise import GaussianDropout, GaussianNoise, RandomFlip, SpatialDropout2D
+from .noise import Dropout, GaussianDropout, GaussianNoise, RandomFlip, SpatialDropout2D
 from .normalization import BatchNormalization, LayerNormalization, Normalization
 from .recurrent import GRU, LSTM, SimpleRNN
 from .reshaping import Cropping2D, Permute, RepeatVector, UpSampling2D, ZeroPadding2D

@@ -1,4 +1,4 @@
-"""Core Keras layers: Input, Dense, Activation, Flatten, Reshape, Dropout."""
+"""Core Keras layers: Input, Dense, Activation, Flatten, Reshape (Dropout: noise.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ...backend import as_dtype
 from ...errors import ShapeError
 from ...ops.linalg import linear_relu
 from .. import activations, initializers, regularizers
-from .base import KerasTensor, Layer, check_last_dim, check_rate, check_shape, unique_name
+from .base import KerasTensor, Layer, check_last_dim, check_shape, unique_name
 
 
 class InputLayer(Layer):
@@ -135,18 +135,3 @@ def _target_shape(value: Any) -> tuple[int, ...]:
         raise ValueError(f"Reshape target_shape must hold positive ints and at most one -1 "
                          f"(a size to infer), got {tuple(value)!r}")
     return tuple(int(n) for n in value)
-
-
-class Dropout(Layer):
-    """Drops a fraction ``rate`` of the inputs while training (inverted dropout)."""
-
-    def __init__(self, rate: float, seed: int | None = None, **kwargs: Any) -> None:
-        rate = check_rate("Dropout", "rate", rate)
-        super().__init__(**kwargs)
-        self.rate = rate
-
-    def call(self, x: Tensor, training: bool | None = None) -> Tensor:
-        return F.dropout(x, self.rate, training=bool(training))
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "rate": self.rate}

@@ -1,5 +1,5 @@
-"""Regularisation layers that add randomness while training: GaussianNoise, GaussianDropout,
-SpatialDropout2D and RandomFlip (data augmentation).
+"""Regularisation layers that add randomness while training: Dropout, GaussianNoise,
+GaussianDropout, SpatialDropout2D and RandomFlip (data augmentation).
 
 They act only with ``training=True`` (``fit``) and are the identity in ``predict`` and
 ``evaluate``.  The random numbers come from minidl's generator (``mdl.manual_seed`` /
@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ... import functional as F
 from ... import random
 from ...autograd import Tensor
 from ...backend import get_array_module
@@ -99,26 +100,64 @@ class GaussianDropout(_RandomLayer):
         return {**super().get_config(), "rate": self.rate}
 
 
-class SpatialDropout2D(_RandomLayer):
+class Dropout(_RandomLayer):
+    """Inverted dropout while training: each input is zeroed with probability ``rate`` and
+    the kept ones are scaled by 1/(1 - rate), so E[output] = input and inference needs no
+    change.  ``noise_shape`` (Keras) shares one draw along its axes of size 1, e.g.
+    ``(None, 1, 1, C)``: one draw per image and channel; ``None`` entries take the input's size."""
+
+    def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs: Any) -> None:
+        rate = check_rate(type(self).__name__, "rate", rate)
+        if noise_shape is not None and (not isinstance(noise_shape, (tuple, list)) or not all(
+                d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0)
+                for d in noise_shape)):
+            raise ValueError(f"{type(self).__name__} noise_shape must be None or a tuple of "
+                             f"positive ints and None, got {noise_shape!r}")
+        super().__init__(seed=seed, **kwargs)
+        self.rate = rate
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+
+    def mask_shape(self, x: Tensor) -> tuple:
+        """The shape of the keep/drop draw: the input's, or ``noise_shape`` (broadcast over x)."""
+        if self.noise_shape is None:
+            return x.shape
+        if len(self.noise_shape) != x.ndim:
+            raise ShapeError(f"{self.name}: noise_shape {self.noise_shape} has {len(self.noise_shape)} "
+                             f"axes, the input {x.shape} has {x.ndim}")
+        shape = tuple(n if d is None else d for d, n in zip(self.noise_shape, x.shape))
+        if any(d not in (1, n) for d, n in zip(shape, x.shape)):
+            raise ShapeError(f"{self.name}: noise_shape {self.noise_shape} does not broadcast to "
+                             f"the input shape {x.shape} (each axis must be 1 or the input's size)")
+        return shape
+
+    def call(self, x: Tensor, training: bool | None = None) -> Tensor:
+        if not training or self.rate == 0:
+            return x
+        shape = self.mask_shape(x)
+        if shape == x.shape and self._generator is None:  # the dropout op, minidl's generator
+            return F.dropout(x, self.rate, training=True)
+        x = as_float(x)
+        keep = self._draw("uniform", shape, x) >= self.rate
+        return x * Tensor._wrap(keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - self.rate)))
+
+    def get_config(self) -> dict:
+        config = {**super().get_config(), "rate": self.rate}
+        if self.noise_shape is not None:
+            config["noise_shape"] = list(self.noise_shape)
+        return config
+
+
+class SpatialDropout2D(Dropout):
     """Dropout of whole feature maps: while training, each channel of each image (NHWC) is
     zeroed with probability ``rate`` and the kept ones scaled by 1/(1 - rate), so neighbouring
     pixels, which are strongly correlated, cannot stand in for a dropped one."""
 
     def __init__(self, rate: float, seed: int | None = None, **kwargs: Any) -> None:
-        rate = check_rate("SpatialDropout2D", "rate", rate)
-        super().__init__(seed=seed, **kwargs)
-        self.rate = rate
+        super().__init__(rate, seed=seed, **kwargs)
 
-    def call(self, x: Tensor, training: bool | None = None) -> Tensor:
+    def mask_shape(self, x: Tensor) -> tuple:
         _check_image(self, x)
-        if not training or self.rate == 0:
-            return x
-        x = as_float(x)
-        keep = self._draw("uniform", (x.shape[0], 1, 1, x.shape[3]), x) >= self.rate
-        return x * Tensor._wrap(keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - self.rate)))
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "rate": self.rate}
+        return (x.shape[0], 1, 1, x.shape[3])
 
 
 FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
