@@ -27,9 +27,11 @@ What the graph looks like
   y = γ·(x - μ)/√(σ² + ε) + β; Dropout disappears (identity at inference).
 
 Supported layers: Input, Dense, Conv2D, MaxPooling2D, AveragePooling2D,
-GlobalAveragePooling2D, GlobalMaxPooling2D, Flatten, Reshape, Dropout, Activation,
-BatchNormalization, Normalization and the merge layers Add, Subtract, Multiply,
-Average, Maximum, Minimum, Concatenate.  Activations: see ``ACTIVATIONS`` below.
+GlobalAveragePooling2D, GlobalMaxPooling2D, Flatten, Reshape, Activation, ReLU, LeakyReLU,
+ELU, Softmax, Rescaling, ZeroPadding2D, BatchNormalization, Normalization, the training-only
+layers (Dropout, SpatialDropout2D, GaussianNoise, GaussianDropout, RandomFlip: dropped), and
+the merge layers Add, Subtract, Multiply,
+Average, Maximum, Minimum, Concatenate.  Activations: see ``onnx_graph.ACTIVATIONS``.
 Anything else raises :class:`ExportError` naming the layers that cannot be exported.
 """
 
@@ -38,13 +40,13 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .backend import to_numpy
 from .errors import MinidlError
+from .onnx_graph import ACTIVATIONS, _activate, _activation_name, _Graph, _Value
 
 OPSET = 13  # every operator used here has had its current meaning since opset 13
 IR_VERSION = 7  # the ONNX file-format version that goes with opset 13 (readable by old runtimes)
@@ -61,109 +63,6 @@ def _require_onnx() -> Any:
         raise ImportError("ONNX export needs the 'onnx' package: pip install minidl[onnx] "
                           "(or pip install onnx onnxruntime)") from None
     return onnx
-
-
-@dataclass
-class _Value:
-    """A tensor of the ONNX graph: its name, its shape as minidl sees it (NHWC, batch None),
-    and whether the graph currently holds it channels-first (``nchw``)."""
-
-    name: str
-    shape: tuple
-    nchw: bool = False
-
-
-class _Graph:
-    """Collects nodes and weights while the layers are translated one by one."""
-
-    def __init__(self, onnx: Any, dtype: np.dtype) -> None:
-        self.onnx, self.dtype = onnx, dtype
-        self.nodes: list = []
-        self.initializers: list = []
-        self.names: set[str] = set()
-        self.scope = ""
-        self._layout_cache: dict[tuple[str, bool], str] = {}
-
-    def fresh(self, hint: str) -> str:
-        name = f"{self.scope}/{hint}" if self.scope else hint
-        base, i = name, 1
-        while name in self.names:
-            name, i = f"{base}_{i}", i + 1
-        self.names.add(name)
-        return name
-
-    def const(self, hint: str, array: Any, dtype: Any = None) -> str:
-        """A weight (initializer); floating arrays take the model's dtype."""
-        array = np.asarray(array)
-        array = array.astype(dtype or (self.dtype if array.dtype.kind == "f" else array.dtype))
-        name = self.fresh(hint)
-        self.initializers.append(self.onnx.numpy_helper.from_array(array, name))
-        return name
-
-    def op(self, op_type: str, inputs: list[str], **attrs: Any) -> str:
-        out = self.fresh(op_type)
-        self.nodes.append(self.onnx.helper.make_node(op_type, inputs, [out], name=out, **attrs))
-        return out
-
-    def to_nchw(self, v: _Value) -> _Value:
-        if v.nchw or len(v.shape) != 4:
-            return v
-        return _Value(self._transpose(v.name, [0, 3, 1, 2], True), v.shape, nchw=True)
-
-    def to_nhwc(self, v: _Value) -> _Value:
-        if not v.nchw:
-            return v
-        return _Value(self._transpose(v.name, [0, 2, 3, 1], False), v.shape, nchw=False)
-
-    def _transpose(self, name: str, perm: list[int], to_nchw: bool) -> str:
-        key = (name, to_nchw)  # a tensor read by two layers is transposed once
-        if key not in self._layout_cache:
-            self._layout_cache[key] = self.op("Transpose", [name], perm=perm)
-        return self._layout_cache[key]
-
-
-# ---------------------------------------------------------------- activations
-
-def _softmax_axis(v: _Value) -> int:
-    return 1 if v.nchw else len(v.shape) - 1  # the channel axis in either layout
-
-
-def _gelu(g: _Graph, v: _Value) -> str:
-    """gelu(x) = x·Φ(x) = 0.5·x·(1 + erf(x/√2))  (the exact form minidl computes)."""
-    erf = g.op("Erf", [g.op("Mul", [v.name, g.const("inv_sqrt2", np.float32(1 / np.sqrt(2)))])])
-    one_plus = g.op("Add", [erf, g.const("one", np.float32(1))])
-    return g.op("Mul", [g.op("Mul", [v.name, one_plus]), g.const("half", np.float32(0.5))])
-
-
-ACTIVATIONS: dict[str, Callable[[_Graph, _Value], str]] = {
-    "linear": lambda g, v: v.name,
-    "relu": lambda g, v: g.op("Relu", [v.name]),
-    "sigmoid": lambda g, v: g.op("Sigmoid", [v.name]),
-    "tanh": lambda g, v: g.op("Tanh", [v.name]),
-    "softmax": lambda g, v: g.op("Softmax", [v.name], axis=_softmax_axis(v)),
-    "log_softmax": lambda g, v: g.op("LogSoftmax", [v.name], axis=_softmax_axis(v)),
-    "elu": lambda g, v: g.op("Elu", [v.name], alpha=1.0),
-    "selu": lambda g, v: g.op("Selu", [v.name], alpha=1.6732632423543772, gamma=1.0507009873554805),
-    "leaky_relu": lambda g, v: g.op("LeakyRelu", [v.name], alpha=0.2),  # Keras 3's slope
-    "softplus": lambda g, v: g.op("Softplus", [v.name]),
-    "exponential": lambda g, v: g.op("Exp", [v.name]),
-    "swish": lambda g, v: g.op("Mul", [v.name, g.op("Sigmoid", [v.name])]),
-    "silu": lambda g, v: g.op("Mul", [v.name, g.op("Sigmoid", [v.name])]),
-    "gelu": _gelu,
-}
-
-
-def _activation_name(layer: Any) -> str:
-    from .keras import activations
-
-    try:
-        return activations.serialize(layer.activation)
-    except ValueError:
-        return repr(layer.activation)
-
-
-def _activate(g: _Graph, layer: Any, v: _Value) -> _Value:
-    return _Value(ACTIVATIONS[_activation_name(layer)](g, v), v.shape, v.nchw)
 
 
 # ---------------------------------------------------------------- layers
@@ -275,12 +174,56 @@ def _merge(g: _Graph, layer: Any, values: list[_Value], out: tuple) -> _Value:
     return _Value(g.op(op, names), out)
 
 
+def _elementwise(make: Callable[[_Graph, Any, str], str]) -> Callable:
+    """A converter for a layer that acts on each value alone (any layout will do)."""
+    return lambda g, layer, v, out: _Value(make(g, layer, v.name), v.shape, v.nchw)
+
+
+def _relu_layer(g: _Graph, layer: Any, x: str) -> str:
+    """ReLU(max_value, negative_slope, threshold); the plain and capped forms only."""
+    if layer.negative_slope != 0 or layer.threshold != 0:
+        raise ExportError(f"cannot export ReLU layer {layer.name!r} with negative_slope or threshold to ONNX")
+    y = g.op("Relu", [x])
+    if layer.max_value is not None:
+        y = g.op("Min", [y, g.const("max_value", np.float32(layer.max_value))])
+    return y
+
+
+def _rescaling(g: _Graph, layer: Any, v: _Value, out: tuple) -> _Value:
+    v = g.to_nhwc(v)  # a per-channel scale or offset lies along the last axis
+    y = g.op("Mul", [v.name, g.const("scale", np.asarray(layer.scale))])
+    return _Value(g.op("Add", [y, g.const("offset", np.asarray(layer.offset))]), out)
+
+
+def _zero_padding(g: _Graph, layer: Any, v: _Value, out: tuple) -> _Value:
+    v = g.to_nhwc(v)
+    (top, bottom), (left, right) = layer.padding
+    pads = g.const("pads", np.array([0, top, left, 0, 0, bottom, right, 0], dtype=np.int64))
+    return _Value(g.op("Pad", [v.name, pads]), out)
+
+
+def _softmax_layer(g: _Graph, layer: Any, v: _Value, out: tuple) -> _Value:
+    if not isinstance(layer.axis, int):
+        raise ExportError(f"cannot export Softmax layer {layer.name!r} over several axes to ONNX")
+    v = g.to_nhwc(v)
+    return _Value(g.op("Softmax", [v.name], axis=layer.axis % len(out)), out)
+
+
+def _identity(g: _Graph, layer: Any, v: _Value, out: tuple) -> _Value:
+    return v  # Dropout and the other training-only noise: the identity at inference
+
+
 CONVERTERS: dict[str, Callable] = {
     "Dense": _dense, "Conv2D": _conv, "MaxPooling2D": _pool, "AveragePooling2D": _pool,
     "GlobalAveragePooling2D": _global_pool, "GlobalMaxPooling2D": _global_pool,
     "Flatten": _flatten, "Reshape": _reshape, "BatchNormalization": _batch_norm,
     "Normalization": _normalization,
-    "Dropout": lambda g, layer, v, out: v,  # identity at inference
+    "Dropout": _identity, "SpatialDropout2D": _identity, "GaussianNoise": _identity,
+    "GaussianDropout": _identity, "RandomFlip": _identity,
+    "ReLU": _elementwise(_relu_layer),
+    "LeakyReLU": _elementwise(lambda g, layer, x: g.op("LeakyRelu", [x], alpha=float(layer.negative_slope))),
+    "ELU": _elementwise(lambda g, layer, x: g.op("Elu", [x], alpha=float(layer.alpha))),
+    "Softmax": _softmax_layer, "Rescaling": _rescaling, "ZeroPadding2D": _zero_padding,
     "Activation": lambda g, layer, v, out: _activate(g, layer, v),
 }
 MERGES = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate")

@@ -132,6 +132,24 @@ def test_functional_model_with_merges(tmp_path):
     _check(model, tmp_path, (6, 6, 2))
 
 
+def test_activation_reshaping_and_training_only_layers(tmp_path):
+    model = models.Sequential([
+        layers.Input(shape=(6, 6, 2)), layers.Rescaling([0.5, 2.0], offset=-0.25), layers.RandomFlip(),
+        layers.ZeroPadding2D(((1, 0), (2, 1))), layers.Conv2D(4, 3), layers.ReLU(max_value=0.6),
+        layers.GaussianNoise(0.3), layers.SpatialDropout2D(0.5), layers.Conv2D(3, 2), layers.LeakyReLU(),
+        layers.ELU(alpha=0.7), layers.Flatten(), layers.Dropout(0.5), layers.GaussianDropout(0.2),
+        layers.Dense(5), layers.Softmax(),
+    ])
+    _check(model, tmp_path, (6, 6, 2))
+
+
+def test_relu_layer_with_a_slope_is_refused(tmp_path):
+    model = models.Sequential([layers.Input(shape=(3,)), layers.ReLU(negative_slope=0.1)])
+    with pytest.raises(ExportError, match="negative_slope"):
+        export(model, tmp_path / "relu.onnx")
+    assert not os.listdir(tmp_path)
+
+
 def test_unsupported_layer_is_named(tmp_path):
     model = models.Sequential([layers.Input(shape=(5, 3)), layers.SimpleRNN(4), layers.Dense(2)])
     with pytest.raises(ExportError, match=r"simple_rnn.*SimpleRNN"):
