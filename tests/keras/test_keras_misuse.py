@@ -279,3 +279,13 @@ def test_keras_losses_take_numpy_predictions():
     value = losses.SparseCategoricalCrossentropy()(np.array([0, 1]), y_pred)
     assert np.isclose(float(value.item()), -np.log([0.7, 0.8]).mean(), rtol=1e-5)
     assert np.isclose(float(losses.MeanSquaredError()(np.zeros(2), np.ones(2)).item()), 1.0)
+
+
+def test_sequential_refuses_a_layer_with_several_outputs():
+    from minidl import keras
+
+    with pytest.raises(ValueError, match=r"single output.*'lstm_states' \(LSTM\) returns 3.*functional API"):
+        keras.Sequential([keras.layers.Input((5, 3)), keras.layers.LSTM(4, return_state=True, name="lstm_states")])
+    lazy = keras.Sequential([keras.layers.LSTM(4, return_state=True)])
+    with pytest.raises(ValueError, match="single output"):
+        lazy.predict(np.ones((2, 5, 3), dtype="float32"), verbose=0)

@@ -62,6 +62,10 @@ class Sequential(Model):
         out = self._input_tensor(tuple(batch_input_shape))
         for layer in self.layers:
             out = layer(out)
+            if isinstance(out, (list, tuple)):  # as Keras: one tensor flows from layer to layer
+                raise ValueError(f"all layers in a Sequential model must have a single output, but "
+                                 f"{layer.name!r} ({type(layer).__name__}) returns {len(out)}; use the "
+                                 "functional API (keras.Model(inputs, outputs)) for several outputs")
         object.__setattr__(self, "_output_tensor", out)
         object.__setattr__(self, "built", True)
         object.__setattr__(self, "input_spec_shape", tuple(batch_input_shape))
