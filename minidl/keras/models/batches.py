@@ -161,6 +161,20 @@ def _describe(source: Any) -> str:
     return f"a {type(source).__name__}"
 
 
+def record_batch(step: int, loss: float, yb: Any, y_pred: Any, loss_tracker: Any, trackers: list,
+                 names: list, callback_list: Any, bar: Any) -> dict:
+    """After one training step (both fit loops): the running loss and metrics, as logs sorted
+    by name for the callbacks' ``on_train_batch_end`` and the progress bar."""
+    loss_tracker.update(loss, data.num_samples(yb))
+    for m in trackers:
+        m.update_from(yb, y_pred)
+    values = {"loss": loss_tracker.result(), **{m.name: m.result() for m in trackers}}
+    logs = {name: values[name] for name in names}
+    callback_list.on_train_batch_end(step, logs)
+    bar.update(step + 1, logs)
+    return logs
+
+
 def fit(model: Any, x: Any, *, y: Any, epochs: int, verbose: Any, callbacks: Any, validation_split: float,
         validation_data: Any, shuffle: bool, class_weight: Any, sample_weight: Any, initial_epoch: int,
         steps_per_epoch: Any, validation_steps: Any, validation_batch_size: Any, validation_freq: int) -> Any:
@@ -239,13 +253,7 @@ def _fit_epoch(model: Any, source: BatchSource, steps: int | None, epoch: int, e
             loss, y_pred = model.train_step(xb, yb, swb)
         except data.NotFiniteData as error:
             raise data.NotFiniteData(f"batch {step} of epoch {epoch}: {error}") from None
-        loss_tracker.update(loss, data.num_samples(yb))
-        for m in trackers:
-            m.update_from(yb, y_pred)
-        values = {"loss": loss_tracker.result(), **{m.name: m.result() for m in trackers}}
-        logs = {name: values[name] for name in names}
-        callback_list.on_train_batch_end(step, logs)
-        bar.update(step + 1, logs)
+        logs = record_batch(step, loss, yb, y_pred, loss_tracker, trackers, names, callback_list, bar)
         if model.stop_training:
             break
     source.hook("on_epoch_end")

@@ -335,13 +335,8 @@ class Model(Inference, Layer):
             yb = data.take(y, index)
             loss, y_pred = self.train_step(data.take(x, index), yb, None if sw is None else sw[index],
                                            index)
-            loss_tracker.update(loss, data.num_samples(yb))
-            for m in trackers:
-                m.update_from(yb, y_pred)
-            values = {"loss": loss_tracker.result(), **{m.name: m.result() for m in trackers}}
-            logs = {name: values[name] for name in names}
-            callback_list.on_train_batch_end(step, logs)
-            bar.update(step + 1, logs)
+            logs = batches.record_batch(step, loss, yb, y_pred, loss_tracker, trackers, names,
+                                        callback_list, bar)
             if self.stop_training:
                 break
         if val is not None and (epoch + 1) % validation_freq == 0:
