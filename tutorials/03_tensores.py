@@ -1,4 +1,4 @@
-# comprobaciones: rango_escalar<=0, forma_lote_ok>=1, broadcast_error>=1, grad_sesgo_ok>=1, trampa_forma>8, logsumexp_finito>=1, grad_matmul_error<1e-4, aceleracion_vectorizada>10, aceleracion_lote>1
+# comprobaciones: rango_escalar<=0, forma_lote_ok>=1, broadcast_error>=1, grad_sesgo_ok>=1, trampa_forma>8, logsumexp_finito>=1, grad_matmul_error<1e-4, aceleracion_vectorizada>10, aceleracion_lote>1, ops_pytorch_ok>=1
 # %% [markdown]
 # # Unidad 3 — Tensores y operaciones fundamentales
 #
@@ -245,6 +245,42 @@ error_x = np.abs(Xm.grad.numpy() - G @ Wm.numpy().T).max()
 error_w = np.abs(Wm.grad.numpy() - Xm.numpy().T @ G).max()
 print(f"∂L/∂X = G Wᵀ: error {error_x:.1e} · ∂L/∂W = Xᵀ G: error {error_w:.1e}")
 resultado("grad_matmul_error", float(max(error_x, error_w)))
+
+# %% [markdown]
+# ### Más operaciones, con los nombres de PyTorch
+#
+# Quien venga de PyTorch encontrará también: división entera `//` y resto `%` (con la regla de
+# Python: `a == (a // b) * b + a % b`, y el resto toma el signo del divisor), `clamp` (recortar
+# a un intervalo; su derivada es 1 dentro y 0 fuera), `cat`, `eye`, `linspace`, `cumsum`,
+# `sort` y `topk` (devuelven valores **e índices**), `tril` y `masked_fill`. Las dos últimas
+# construyen la **máscara causal** de los Transformers: cada posición solo puede mirar a las
+# anteriores, así que se pone −∞ encima de la diagonal antes del softmax.
+#
+# → minidl/ops/rounding.py, minidl/ops/sorting.py, minidl/ops/selection.py, minidl/ops/creation.py
+
+# %%
+a = mdl.tensor([-7, -3, 3, 7])
+print("a // 2:", (a // 2).tolist(), "· a % 2:", (a % 2).tolist(), "· Python:", [v // 2 for v in (-7, -3, 3, 7)])
+division_ok = (a // 2).tolist() == [v // 2 for v in (-7, -3, 3, 7)] and ((a // 2) * 2 + a % 2).tolist() == a.tolist()
+
+puntuaciones = mdl.tensor([[0.1, 0.7, 0.2], [0.5, 0.1, 0.4]], requires_grad=True)
+valores, indices = mdl.topk(puntuaciones, 2)  # las 2 clases más probables de cada fila
+print("topk:", valores.numpy(), "índices", indices.tolist())
+topk_ok = np.allclose(valores.numpy(), -np.sort(-puntuaciones.numpy(), axis=1)[:, :2])
+acumulado = mdl.cumsum(puntuaciones, dim=1)
+print("cumsum (la última columna es la suma de la fila):", acumulado.numpy())
+mdl.clamp(puntuaciones, 0.15, 0.45).sum().backward()
+print("grad de clamp(x, 0.15, 0.45):", puntuaciones.grad.numpy(), "(1 dentro del intervalo, 0 fuera)")
+clamp_ok = np.array_equal(puntuaciones.grad.numpy(), ((puntuaciones.numpy() > 0.15) & (puntuaciones.numpy() < 0.45)))
+
+T = 4
+futuro = mdl.tril(mdl.ones(T, T)) == 0  # True encima de la diagonal: posiciones futuras
+atencion = mdl.softmax(mdl.masked_fill(mdl.randn(T, T), futuro, float("-inf")), axis=-1)
+print("atención causal (filas: posición; columnas: a quién mira):\n", atencion.numpy().round(2))
+causal_ok = np.all(atencion.numpy()[futuro.numpy()] == 0) and np.allclose(atencion.numpy().sum(axis=1), 1)
+print("cat(eye(2), linspace):", mdl.cat([mdl.eye(2), mdl.linspace(0, 1, 2).reshape(1, 2)], dim=0).tolist())
+resultado("ops_pytorch_ok", int(division_ok and topk_ok and clamp_ok and causal_ok
+                                and np.allclose(acumulado.numpy()[:, -1], puntuaciones.numpy().sum(axis=1))))
 
 # %% [markdown]
 # ## Lección 3.2.3 — Impacto en rendimiento
