@@ -1,4 +1,4 @@
-# comprobaciones: huber_ventaja>0, grad_ce_sobre_mse>10, adam_vs_sgd>0, acc_adam>=0.85, lr_pequena_ventaja>0, lr_grande_ventaja>0, autograd_error<1e-6, gradcheck_ok>=1, coste_dif_finitas>20, sin_zero_grad_peor>0, doble_softmax_peor>0, r2_trampa_forma<0.2, r2_forma_correcta>=0.8
+# comprobaciones: huber_ventaja>0, grad_ce_sobre_mse>10, adam_vs_sgd>0, acc_adam>=0.85, lr_pequena_ventaja>0, lr_grande_ventaja>0, autograd_error<1e-6, gradcheck_ok>=1, coste_dif_finitas>20, sin_zero_grad_peor>0, doble_softmax_peor>0, r2_trampa_forma<0.2, r2_forma_correcta>=0.8, ce_modulo_error<1e-6, acc_dataloader>=0.8, pydataset_vs_arrays<1e-6
 # %% [markdown]
 # # Unidad 5 — Entrenamiento de modelos profundos
 #
@@ -199,6 +199,92 @@ guardar_figura(fig, TUTORIAL, "optimizadores")
 # a 1.000 de precisión); en modo rápido, con menos épocas, las diferencias son mayores. Adam es una elección por defecto robusta; SGD con momento y una buena tasa de
 # aprendizaje (y un calendario para ella) sigue siendo competitivo y a veces generaliza mejor.
 # La Unidad 8 vuelve a los optimizadores como hiperparámetro.
+
+# %% [markdown]
+# ### El mismo bucle con las piezas de PyTorch: `DataLoader` y `nn.CrossEntropyLoss`
+#
+# Nuestra función `entrenar` reparte los minilotes con `datasets.batches`. En PyTorch eso lo
+# hacen `TensorDataset` (empareja X e y), `random_split` (separa validación) y `DataLoader`
+# (baraja en cada época y agrupa en lotes); la pérdida es un módulo, `nn.CrossEntropyLoss`,
+# que recibe **logits** y etiquetas enteras. minidl los ofrece con los mismos nombres en
+# `minidl.utils.data` y `minidl.nn`. Primero comprobamos la pérdida a mano:
+# `−mean(log softmax(z)[i, yᵢ])`.
+#
+# → minidl/utils/data.py, minidl/utils/dataloader.py, minidl/nn/loss.py
+
+# %%
+from minidl.utils.data import DataLoader, TensorDataset, random_split
+
+criterio = nn.CrossEntropyLoss()
+z_ce = np.random.default_rng(0).standard_normal((4, 3))
+y_ce = np.array([0, 2, 1, 2])
+log_p = z_ce - z_ce.max(axis=1, keepdims=True)
+log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
+a_mano = -log_p[np.arange(4), y_ce].mean()
+print(f"nn.CrossEntropyLoss: {criterio(mdl.tensor(z_ce, dtype='float64'), y_ce).item():.6f} · a mano: {a_mano:.6f}")
+resultado("ce_modulo_error", abs(criterio(mdl.tensor(z_ce, dtype="float64"), y_ce).item() - a_mano))
+
+mdl.manual_seed(0)  # fija el reparto de random_split y el barajado del DataLoader
+conjunto = TensorDataset(mdl.tensor(Xe_tr), mdl.tensor(ye_tr))
+n_val = len(conjunto) // 5
+entreno, validacion = random_split(conjunto, [len(conjunto) - n_val, n_val])
+cargador = DataLoader(entreno, batch_size=32, shuffle=True)
+red = mlp([2, 32, 32, 3])
+red.load_state_dict(pesos_iniciales)
+opt = optim.Adam(red.parameters(), lr=0.005)
+for _ in range(epocas_opt):
+    red.train()
+    for xb, yb in cargador:  # xb: Tensor (32, 2), yb: Tensor (32,) de enteros
+        opt.zero_grad()
+        perdida = criterio(red(xb), yb)
+        perdida.backward()
+        opt.step()
+red.eval()
+with mdl.no_grad():
+    aciertos = sum(int((red(xb).argmax(axis=1) == yb).sum().item()) for xb, yb in DataLoader(validacion, batch_size=64))
+print(f"{len(entreno)} de entrenamiento en {len(cargador)} lotes por época, {len(validacion)} de validación; "
+      f"precisión en validación {aciertos / len(validacion):.3f}, en test {precision(red, Xe_te, ye_te):.3f}")
+resultado("acc_dataloader", precision(red, Xe_te, ye_te))
+
+# %% [markdown]
+# En Keras el equivalente de un `DataLoader` es un **generador** de `(x, y)` o una subclase de
+# `keras.utils.PyDataset` (`__len__` = lotes por época, `__getitem__(i)` = el lote i), y `fit`
+# acepta cualquiera de ellos (también un `DataLoader`). Sirve cuando los datos no caben en
+# memoria o se generan al vuelo. Ojo: con un `PyDataset`, `fit` **baraja el orden de los lotes**
+# salvo que pases `shuffle=False`; con esa opción, entrenar con el `PyDataset` da exactamente
+# los mismos pesos que `fit(x, y, batch_size=32, shuffle=False)`, y lo comprobamos.
+
+# %%
+from minidl import keras
+
+
+class Lotes(keras.utils.PyDataset):
+    def __init__(self, x, y, tamano):
+        super().__init__()
+        self.x, self.y, self.tamano = x, y, tamano
+
+    def __len__(self):
+        return -(-len(self.x) // self.tamano)  # techo de la división
+
+    def __getitem__(self, i):
+        return self.x[i * self.tamano:(i + 1) * self.tamano], self.y[i * self.tamano:(i + 1) * self.tamano]
+
+
+def red_keras():
+    keras.utils.set_random_seed(0)
+    modelo = keras.Sequential([keras.layers.Input(shape=(2,)), keras.layers.Dense(16, activation="relu"),
+                               keras.layers.Dense(3, activation="softmax")])
+    modelo.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return modelo
+
+
+con_arrays, con_pydataset = red_keras(), red_keras()
+con_arrays.fit(Xe_tr, ye_tr, batch_size=32, epochs=2, shuffle=False, verbose=0)
+historia = con_pydataset.fit(Lotes(Xe_tr, ye_tr, 32), epochs=2, shuffle=False, verbose=0)
+diferencia = max(np.abs(a - b).max() for a, b in zip(con_arrays.get_weights(), con_pydataset.get_weights()))
+print(f"PyDataset frente a arrays: diferencia máxima de pesos {diferencia:.1e}; "
+      f"{con_pydataset.metrics_names} = {[round(historia.history[k][-1], 3) for k in con_pydataset.metrics_names]}")
+resultado("pydataset_vs_arrays", float(diferencia))
 
 # %% [markdown]
 # ## Lección 5.1.3 — Tasa de aprendizaje
