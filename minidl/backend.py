@@ -87,7 +87,11 @@ def to_device(array: Any, device: str) -> Any:
         return array
     if device == "cpu":
         return array.get()
-    return _import_cupy().asarray(array)
+    cupy = _import_cupy()
+    if np.ndim(array) == 0:  # a number (``x * 2.0``) goes in a fill kernel's argument, not a host copy
+        value = np.asarray(array)
+        return cupy.full((), value.item(), dtype=value.dtype)
+    return cupy.asarray(array)
 
 
 def to_numpy(array: Any) -> np.ndarray:

@@ -39,12 +39,19 @@ def _dtype(dtype: Any) -> np.dtype:
     return backend.default_dtype() if dtype is None else backend.as_dtype(dtype)
 
 
+def _filled(shape: tuple[int, ...], value: Any, dtype: Any, device: str | None, requires_grad: bool) -> Tensor:
+    """A constant array made on its device: on the GPU a fill kernel, not a host array
+    copied over (recurrent layers make their zero state at every forward)."""
+    xp = backend.xp_for(backend.check_device(device))
+    return _make(xp.full(shape, value, dtype=_dtype(dtype)), dtype, device, requires_grad)
+
+
 def zeros(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.zeros(_shape(shape), dtype=_dtype(dtype)), dtype, device, requires_grad)
+    return _filled(_shape(shape), 0, dtype, device, requires_grad)
 
 
 def ones(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.ones(_shape(shape), dtype=_dtype(dtype)), dtype, device, requires_grad)
+    return _filled(_shape(shape), 1, dtype, device, requires_grad)
 
 
 def full(shape: Any, value: float, dtype: Any = None, device: str | None = None) -> Tensor:

@@ -51,7 +51,7 @@ def class_loss(
         if smoothing:
             every_class = -sum(log_probs if w is None else log_probs * Tensor._wrap(w), axis=-1)
             per_sample = per_sample + every_class * Tensor._wrap(counted.astype(log_probs.dtype) * (smoothing / k))
-        denominator = float(label_weight.sum())
+        denominator = Tensor._wrap(xp.asarray(label_weight.sum()))  # on the device: no read back per step
     if sample_weight is not None:
         from .loss import _sample_weights
 
@@ -62,7 +62,7 @@ def class_loss(
     if reduction == "sum":
         return total
     with np.errstate(divide="ignore", invalid="ignore"):  # every label ignored: NaN, as PyTorch
-        return total / (denominator if denominator else float("nan"))
+        return total / denominator
 
 
 def _class_weights(weight: Any, like: Tensor) -> Any:
