@@ -127,14 +127,32 @@ class _Recurrent(Module):
     gates = 1
     split_bias = False  # the GRU keeps PyTorch's two biases (see the module docstring)
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
-                 batch_first: bool = True, num_layers: int = 1) -> None:
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = True, dropout: float = 0.0, bidirectional: bool = False) -> None:
+        # PyTorch's positional order: nn.GRU(10, 20, 2) asks for two layers, so it must
+        # reach num_layers (and be refused), not bias.
         super().__init__()
+        name = type(self).__name__
+        if isinstance(num_layers, (bool, np.bool_)) or not isinstance(num_layers, (int, np.integer)):
+            raise TypeError(f"{name} num_layers must be an int, got {num_layers!r}")
         if num_layers != 1:
             raise ValueError(f"minidl's recurrent layers have one layer (num_layers=1), got "
                              f"num_layers={num_layers!r}; stack layers in a Module instead")
+        for flag_name, flag in (("bias", bias), ("batch_first", batch_first), ("bidirectional", bidirectional)):
+            if not isinstance(flag, (bool, np.bool_)):
+                raise TypeError(f"{name} {flag_name} must be True or False, got {flag!r}")
         if not batch_first:
-            raise ValueError("minidl's recurrent layers are batch-first: (batch, time, features)")
+            raise ValueError(f"minidl's recurrent layers are batch-first: (batch, time, features); {name} "
+                             "takes batch_first=True only (PyTorch's default is False)")
+        if bidirectional:
+            raise ValueError(f"{name}(bidirectional=True) is not supported; run a second layer over the "
+                             "reversed sequence (x[:, ::-1]) and concatenate, or use keras.layers.Bidirectional")
+        if isinstance(dropout, (bool, np.bool_)) or not isinstance(dropout, (int, float, np.integer, np.floating)) \
+                or not 0 <= dropout <= 1:
+            raise ValueError(f"{name} dropout must be a number in [0, 1], got {dropout!r}")
+        # as PyTorch: dropout acts between stacked layers only, so with one layer it does nothing
+        self.dropout = float(dropout)
+        self.has_bias = bool(bias)
         self.input_size = _check_positive("input_size", input_size)
         self.hidden_size = _check_positive("hidden_size", hidden_size)
         k, bound = self.gates * hidden_size, 1 / math.sqrt(hidden_size)
@@ -159,18 +177,20 @@ class _Recurrent(Module):
         return state
 
     def extra_repr(self) -> str:
-        return f"{self.input_size}, {self.hidden_size}, batch_first=True"
+        bias = "" if self.has_bias else ", bias=False"
+        return f"{self.input_size}, {self.hidden_size}{bias}, batch_first=True"
 
 
 class RNN(_Recurrent):
     """Elman RNN, ``nonlinearity`` "tanh" (default) or "relu": returns (output (N, T, H),
     h_n (1, N, H)) as PyTorch."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, batch_first: bool = True,
-                 num_layers: int = 1, nonlinearity: str = "tanh") -> None:  # fmt: skip
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
+                 bias: bool = True, batch_first: bool = True, dropout: float = 0.0,
+                 bidirectional: bool = False) -> None:  # fmt: skip
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        super().__init__(input_size, hidden_size, bias, batch_first, num_layers)
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
         self.nonlinearity = nonlinearity
 
     def forward(self, x: Tensor, h0: Any = None) -> tuple[Tensor, Tensor]:

@@ -42,7 +42,7 @@ def test_layer_norm_gradients_and_options():
     np.testing.assert_allclose(plain(mdl.tensor(X, dtype="float64")).numpy(), _layer_norm(X, (3,)), rtol=1e-10)
     no_bias = nn.LayerNorm(5, bias=False)
     assert [name for name, _ in no_bias.named_parameters()] == ["weight"]
-    assert repr(nn.LayerNorm((4, 5))) == "LayerNorm((4, 5), eps=1e-05, elementwise_affine=True)"
+    assert repr(nn.LayerNorm((4, 5))) == "LayerNorm((4, 5), eps=1e-05, elementwise_affine=True, bias=True)"
     layer = nn.LayerNorm(5)
     assert np.array_equal(layer.train()(mdl.tensor(X)).numpy(), layer.eval()(mdl.tensor(X)).numpy())
 
