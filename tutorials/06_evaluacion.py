@@ -1,4 +1,4 @@
-# comprobaciones: r2_mlp>=0.85, rmse_mlp<0.5, auc_desequilibrado>=0.9, exactitud_trivial_desequilibrado>=0.85, recall_trivial_desequilibrado<=0.01, exactitud_test_espirales>=0.75, fuga_exactitud_test>=0.65, sin_fuga_exactitud_test<=0.62
+# comprobaciones: r2_mlp>=0.85, rmse_mlp<0.5, auc_desequilibrado>=0.9, exactitud_trivial_desequilibrado>=0.85, recall_trivial_desequilibrado<=0.01, exactitud_test_espirales>=0.75, fuga_exactitud_test>=0.65, sin_fuga_exactitud_test<=0.62, f1_keras_error<1e-5, auc_keras_vs_exacto<0.02, auc_keras_trivial<=0.5
 # %% [markdown]
 # # Unidad 6 — Evaluación de modelos Deep Learning
 #
@@ -204,6 +204,47 @@ resultado("recall_trivial_desequilibrado", round(metrics.recall(yc_te, trivial, 
 # exigente que el *weighted avg* (0.96), dominado por la clase mayoritaria.
 #
 # → minidl/metrics/classification.py, minidl/metrics/ranking.py, minidl/metrics/probabilistic.py, minidl/metrics/report.py, minidl/plot/training.py
+
+# %% [markdown]
+# ### Las mismas métricas dentro de Keras: `AUC` y `F1Score`
+#
+# Para vigilarlas **durante** el entrenamiento (en `fit`, `evaluate` y los callbacks), Keras
+# las ofrece como objetos de métrica: `keras.metrics.AUC()` (aproxima la curva ROC con 200
+# umbrales, así que puede diferir del AUC exacto en la tercera cifra) y
+# `keras.metrics.F1Score(threshold=0.5)` (con `average="micro"` da un número; sin él, uno por
+# columna). `model.metrics_names` dice en qué orden devuelve `evaluate` los valores.
+# Comprobamos el F1 contra la fórmula `2·VP / (2·VP + FP + FN)` contada a mano (Keras
+# considera positiva una probabilidad **mayor** que el umbral) y repetimos la comparación con
+# el clasificador «siempre negativo».
+#
+# → minidl/keras/metrics_curves.py, minidl/keras/models/model.py
+
+# %%
+clasificador.compile(optimizer=optimizers.Adam(learning_rate=0.01), loss="binary_crossentropy",
+                     metrics=["accuracy", keras.metrics.AUC(name="auc"),
+                              keras.metrics.F1Score(average="micro", threshold=0.5, name="f1")])
+yc_te_columna = yc_te.reshape(-1, 1).astype("float32")  # F1Score pide (N, 1), como la salida; Keras también
+valores = dict(zip(clasificador.metrics_names, clasificador.evaluate(xc_te, yc_te_columna, verbose=0)))
+print("evaluate:", {k: round(float(v), 3) for k, v in valores.items()})
+vp = int(np.sum((p_te > 0.5) & (yc_te == 1)))
+fp, fn = int(np.sum((p_te > 0.5) & (yc_te == 0))), int(np.sum((p_te <= 0.5) & (yc_te == 1)))
+print(f"a mano: F1 = 2·{vp} / (2·{vp} + {fp} + {fn}) = {2 * vp / (2 * vp + fp + fn):.3f}; "
+      f"AUC exacto {metrics.roc_auc(yc_te, p_te):.3f}")
+for nombre, prob in (("red", p_te), ("siempre negativo", np.zeros_like(p_te))):
+    auc, f1 = keras.metrics.AUC(), keras.metrics.F1Score(average="micro", threshold=0.5)
+    auc.update_state(yc_te, prob)
+    f1.update_state(yc_te_columna, prob.reshape(-1, 1))
+    print(f"{nombre:<17} exactitud {np.mean((prob > 0.5) == yc_te):.3f}  AUC {float(auc.result()):.3f}  "
+          f"F1 {float(f1.result()):.3f}")
+resultado("f1_keras_error", abs(valores["f1"] - 2 * vp / (2 * vp + fp + fn)))
+resultado("auc_keras_vs_exacto", abs(valores["auc"] - metrics.roc_auc(yc_te, p_te)))
+resultado("auc_keras_trivial", float(auc.result()))
+
+# %% [markdown]
+# El clasificador trivial tiene una exactitud cercana a la de la red, pero AUC 0.5 (no ordena
+# nada: da la misma puntuación a todos) y F1 0 (no encuentra ningún positivo). En problemas
+# desequilibrados, pon `AUC` o `F1Score` en `metrics=` y vigílalas en validación (por ejemplo
+# con `EarlyStopping(monitor="val_auc", mode="max")`) en lugar de la exactitud.
 
 # %% [markdown]
 # ## Lección 6.1.3 — Interpretación realista
