@@ -45,16 +45,26 @@ class _RandomLayer(Layer):
         object.__setattr__(self, "_generator", None if seed is None else np.random.default_rng(seed))
 
     def _draw(self, kind: str, shape: tuple, like: Tensor) -> Any:
-        """Standard normal (``kind="normal"``) or uniform [0, 1) samples on ``like``'s device."""
+        """Standard normal (``kind="normal"``) or uniform [0, 1) samples on ``like``'s device.
+
+        On the GPU they are drawn there (a host draw would copy the noise over at every
+        step): by CuPy's generator, seeded with minidl's, or by the layer's own CuPy
+        generator with ``seed=``; so a seeded GPU run repeats, but draws other numbers than the CPU."""
         xp, dtype = get_array_module(like.data), like.dtype
-        generator = self._generator or random.generator()
-        if xp is not np and self._generator is None:  # on the GPU, CuPy's generator (seeded with minidl's)
-            values = xp.random.standard_normal(shape) if kind == "normal" else xp.random.random_sample(shape)
+        if xp is not np:
+            source = xp.random if self._generator is None else self._device_generator(xp)
+            values = source.standard_normal(shape) if kind == "normal" else source.random_sample(shape)
             return values.astype(dtype, copy=False)
+        generator = self._generator or random.generator()
         draw_dtype = np.float32 if dtype == np.float32 else np.float64
         values = generator.standard_normal(shape, dtype=draw_dtype) if kind == "normal" \
             else generator.random(shape, dtype=draw_dtype)
         return xp.asarray(values.astype(dtype, copy=False))
+
+    def _device_generator(self, xp: Any) -> Any:
+        if getattr(self, "_cupy_generator", None) is None:
+            object.__setattr__(self, "_cupy_generator", xp.random.RandomState(self.seed))
+        return self._cupy_generator
 
     def get_config(self) -> dict:
         return {**super().get_config(), "seed": self.seed}

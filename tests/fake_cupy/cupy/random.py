@@ -48,3 +48,16 @@ def randint(low: int, high: int | None = None, size: Any = None, dtype: Any = in
 
 def permutation(n: int) -> Any:
     return _new(_state.permutation(n))
+
+
+class RandomState:
+    """``cupy.random.RandomState(seed)``: a generator of its own, results on the device."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._state = _np.random.RandomState(seed)
+
+    def random_sample(self, size: Any = None, dtype: Any = float) -> Any:
+        return _new(_np.asarray(self._state.random_sample(size), dtype=dtype))
+
+    def standard_normal(self, size: Any = None, dtype: Any = float) -> Any:
+        return _new(_np.asarray(self._state.standard_normal(size), dtype=dtype))
