@@ -144,9 +144,9 @@ class Dropout(_RandomLayer):
         if not training or self.rate == 0:
             return x
         shape = self.mask_shape(x)
+        x = as_float(x)  # integer input (uint8 pixels): scaling by 1/(1 - rate) needs floats
         if shape == x.shape and self._generator is None:  # the dropout op, minidl's generator
             return F.dropout(x, self.rate, training=True)
-        x = as_float(x)
         keep = self._draw("uniform", shape, x) >= self.rate
         return x * Tensor._wrap(keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - self.rate)))
 
@@ -163,6 +163,9 @@ class SpatialDropout2D(Dropout):
     pixels, which are strongly correlated, cannot stand in for a dropped one."""
 
     def __init__(self, rate: float, seed: int | None = None, **kwargs: Any) -> None:
+        if "noise_shape" in kwargs:  # the draw's shape is fixed: (batch, 1, 1, channels)
+            raise TypeError(f"SpatialDropout2D does not take noise_shape (got {kwargs['noise_shape']!r}): "
+                            "it always drops whole channels; use Dropout(rate, noise_shape=...) instead")
         super().__init__(rate, seed=seed, **kwargs)
 
     def mask_shape(self, x: Tensor) -> tuple:
