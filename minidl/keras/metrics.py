@@ -256,6 +256,8 @@ def get(identifier: Any, loss_name: str, output_shape: tuple) -> Mean:
     labels (one fewer axis than the predictions, or a last axis of 1), categorical
     otherwise, so ``binary_crossentropy`` on several labels reports categorical accuracy.
     """
+    if isinstance(identifier, dict) and identifier.get("class_name") in metrics_curves.BY_CLASS_NAME:
+        return metrics_curves.BY_CLASS_NAME[identifier["class_name"]](**identifier.get("config", {}))
     if isinstance(identifier, Mean):  # a metric object: a fresh copy, so each epoch starts at zero
         tracker = copy.copy(identifier)
         tracker.reset_state()
@@ -270,12 +272,39 @@ def get(identifier: Any, loss_name: str, output_shape: tuple) -> Mean:
         return _AutoAccuracy(identifier)
     if key in _BY_NAME:
         return Mean(identifier, _BY_NAME[key][1])
-    if identifier in metrics_curves.BY_CLASS_NAME:  # "AUC", "F1Score": the class, its default name
-        return metrics_curves.BY_CLASS_NAME[identifier]()
+    if identifier in metrics_curves.BY_CLASS_NAME:  # "AUC", "F1Score": the class, named as written (Keras)
+        return metrics_curves.BY_CLASS_NAME[identifier](name=identifier)
     if key in _OBJECTS:
         return _OBJECTS[key](name=identifier)
     valid = ", ".join(["accuracy", *sorted([*_BY_NAME, *_OBJECTS])])
     raise ValueError(f"unknown metric {identifier!r}; valid names are: {valid}")
+
+
+def serialize(metric: Any) -> str | dict | None:
+    """A ``compile(metrics=...)`` entry as stored by ``model.save``: a name as is, an AUC, F-score
+    or top-k metric object as {"class_name", "config"}; None for what has no stored form (a
+    Python function, another metric object), which ``load_model`` compiles without."""
+    if isinstance(metric, str):
+        return metric
+    if isinstance(metric, dict) and metric.get("class_name") in metrics_curves.BY_CLASS_NAME:
+        return metric  # already stored form (a model being recompiled by load_model)
+    if hasattr(metric, "get_config") and type(metric).__name__ in metrics_curves.BY_CLASS_NAME:
+        return {"class_name": type(metric).__name__, "config": metric.get_config()}
+    return None
+
+
+def unique_names(trackers: list[Mean]) -> list[Mean]:
+    """Rename repeated metric names as Keras does (``auc``, ``auc_1``, ...), so that two metrics
+    with one name (``["f1_score", F1Score(average="macro")]``) get a history entry each."""
+    seen: set[str] = set()
+    for tracker in trackers:
+        name, count = tracker.name, 0
+        while name in seen:
+            count += 1
+            name = f"{tracker.name}_{count}"
+        tracker.name = name
+        seen.add(name)
+    return trackers
 
 
 # AUC, F-scores and top-k accuracy live in their own module (it builds on the classes above)

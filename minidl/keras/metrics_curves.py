@@ -9,6 +9,7 @@ name in ``compile(metrics=["auc", "f1_score", "top_k_categorical_accuracy"])``.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -90,6 +91,9 @@ class TopKCategoricalAccuracy(MetricObject):
     def per_sample(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         return top_k_categorical_accuracy(y_true, y_pred, self.k)
 
+    def get_config(self) -> dict:
+        return {"k": self.k, "name": self.name}
+
 
 class SparseTopKCategoricalAccuracy(TopKCategoricalAccuracy):
     """How often the integer label is among the ``k`` highest scores (default 5)."""
@@ -130,8 +134,9 @@ class AUC(MetricObject):
                  thresholds: Any = None, multi_label: bool = False, num_labels: int | None = None,
                  label_weights: Any = None, from_logits: bool = False) -> None:
         if multi_label or label_weights is not None or num_labels is not None:
-            raise NotImplementedError("AUC: multi_label, num_labels and label_weights are not supported "
-                                      "by minidl; AUC treats every prediction as one binary decision")
+            raise ValueError("AUC: multi_label, num_labels and label_weights are not supported by "
+                             "minidl; expected their defaults (False, None, None): AUC treats every "
+                             "prediction as one binary decision")
         if not isinstance(curve, str) or curve.upper() not in _CURVES:
             raise ValueError(f"AUC: unknown curve {curve!r}; expected 'ROC' or 'PR'")
         if not isinstance(summation_method, str) or summation_method.lower() not in _SUMMATIONS:
@@ -155,6 +160,13 @@ class AUC(MetricObject):
         self.from_logits = bool(from_logits)
         super().__init__(name, dtype)
 
+    def get_config(self) -> dict:
+        config = {"num_thresholds": self.num_thresholds, "curve": self.curve,
+                  "summation_method": self.summation_method, "name": self.name, "from_logits": self.from_logits}
+        if not self._evenly:  # the inner thresholds given by the user (without -ε and 1+ε)
+            config["thresholds"] = self.thresholds[1:-1].tolist()
+        return config
+
     def reset_state(self) -> None:
         n = self.num_thresholds
         self.true_positives, self.false_positives = np.zeros(n), np.zeros(n)
@@ -167,8 +179,12 @@ class AUC(MetricObject):
         scores = y_pred.astype(np.float64).ravel()
         if self.from_logits:
             scores = 1.0 / (1.0 + np.exp(-scores))
+        # a NaN score is above no threshold (as Keras's comparisons): it stays in the totals as
+        # a false negative or true negative, and out of the per-threshold counts
+        valid = ~np.isnan(scores)
+        scores = np.where(valid, scores, 0.0)
         positive = y_true.ravel().astype(bool)
-        pos_w, neg_w = weights * positive, weights * ~positive
+        pos_w, neg_w = weights * positive * valid, weights * ~positive * valid
         if self._evenly:
             # bucket b(p) = max(ceil(p·(n-1)) - 1, 0): p > θ_j exactly when b(p) >= j, so the
             # counts above each threshold are suffix sums of per-bucket totals (one pass)
@@ -181,8 +197,8 @@ class AUC(MetricObject):
             tp, fp = above @ pos_w, above @ neg_w
         self.true_positives += tp
         self.false_positives += fp
-        self.false_negatives += pos_w.sum() - tp
-        self.true_negatives += neg_w.sum() - fp
+        self.false_negatives += np.sum(weights * positive) - tp
+        self.true_negatives += np.sum(weights * ~positive) - fp
 
     def update_from(self, y_true: np.ndarray, y_pred: Any) -> None:
         self.update_state(y_true, y_pred)
@@ -245,14 +261,18 @@ class FBetaScore(MetricObject):
         owner = type(self).__name__
         if average not in _AVERAGES:
             raise ValueError(f"{owner}: unknown average {average!r}; expected one of {list(_AVERAGES)}")
-        if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not beta > 0:
+        if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, numbers.Real) or not beta > 0:
             raise ValueError(f"{owner}: beta must be a number > 0, got {beta!r}")
-        if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))
+        if threshold is not None and (isinstance(threshold, (bool, np.bool_))
+                                      or not isinstance(threshold, numbers.Real)
                                       or not 0.0 < threshold <= 1.0):
             raise ValueError(f"{owner}: threshold must be None or a number in (0, 1], got {threshold!r}")
         self.average, self.beta = average, float(beta)
         self.threshold = None if threshold is None else float(threshold)
         super().__init__(name, dtype)
+
+    def get_config(self) -> dict:
+        return {"average": self.average, "beta": self.beta, "threshold": self.threshold, "name": self.name}
 
     def reset_state(self) -> None:
         self.true_positives = self.false_positives = self.false_negatives = None
@@ -311,6 +331,9 @@ class F1Score(FBetaScore):
     def __init__(self, average: str | None = None, threshold: float | None = None,
                  name: str | None = None, dtype: Any = None) -> None:
         super().__init__(average, 1.0, threshold, name, dtype)
+
+    def get_config(self) -> dict:
+        return {"average": self.average, "threshold": self.threshold, "name": self.name}
 
 
 # names accepted in compile(metrics=[...]), as keras.metrics.get accepts them

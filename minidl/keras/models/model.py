@@ -137,7 +137,7 @@ class Model(Inference, Layer):
         custom_loss = isinstance(self.loss, (losses_module._FunctionLoss, multi_output.OutputLosses))
         object.__setattr__(self, "_compile_config", {
             "loss": None if custom_loss else losses_module.serialize(self.loss),
-            "metrics": [m for m in self._metric_ids if isinstance(m, str)],
+            "metrics": [s for s in map(metrics_module.serialize, self._metric_ids) if s is not None],
         })
 
     def _output_names(self, loss: Any) -> list[str] | None:
@@ -160,7 +160,8 @@ class Model(Inference, Layer):
     def _metric_trackers(self, output_shape: Any) -> list[metrics_module.Mean]:
         if isinstance(self.loss, multi_output.OutputLosses):
             return self.loss.trackers(self._metric_ids, output_shape)
-        return [metrics_module.get(m, self.loss.name, output_shape) for m in self._metric_ids]
+        return metrics_module.unique_names([metrics_module.get(m, self.loss.name, output_shape)
+                                            for m in self._metric_ids])
 
     def _as_targets(self, y: Any, name: str = "y", check_finite: bool = True) -> Any:
         """The targets as arrays: one per output for a multi-output model."""
