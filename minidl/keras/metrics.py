@@ -9,6 +9,7 @@ reports with precision, recall, ROC... see :mod:`minidl.metrics`.
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -130,6 +131,10 @@ class MetricObject(Mean):
     def per_sample(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def get_config(self) -> dict:
+        """The constructor arguments, so ``model.save`` can store the metric and rebuild it."""
+        return {"name": self.name}
+
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         values = self.per_sample(np.asarray(y_true), to_numpy(y_pred))
         weights = np.ones(len(values)) if sample_weight is None else np.asarray(sample_weight, float).ravel()
@@ -159,6 +164,9 @@ class BinaryAccuracy(MetricObject):
 
     def per_sample(self, y_true, y_pred):
         return binary_accuracy(y_true, y_pred, self.threshold)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "threshold": self.threshold}
 
 
 def mean_absolute_percentage_error(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -216,6 +224,9 @@ class Precision(MetricObject):
     def result(self) -> float:
         return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
 
+    def get_config(self) -> dict:
+        return {**super().get_config(), "thresholds": self.threshold}
+
 
 class Recall(Precision):
     """tp / (tp + fn) over every entry seen (0 before any positive target)."""
@@ -256,8 +267,8 @@ def get(identifier: Any, loss_name: str, output_shape: tuple) -> Mean:
     labels (one fewer axis than the predictions, or a last axis of 1), categorical
     otherwise, so ``binary_crossentropy`` on several labels reports categorical accuracy.
     """
-    if isinstance(identifier, dict) and identifier.get("class_name") in metrics_curves.BY_CLASS_NAME:
-        return metrics_curves.BY_CLASS_NAME[identifier["class_name"]](**identifier.get("config", {}))
+    if isinstance(identifier, dict) and identifier.get("class_name") in CLASSES:  # as stored by model.save
+        return CLASSES[identifier["class_name"]](**identifier.get("config", {}))
     if isinstance(identifier, Mean):  # a metric object: a fresh copy, so each epoch starts at zero
         tracker = copy.copy(identifier)
         tracker.reset_state()
@@ -281,16 +292,25 @@ def get(identifier: Any, loss_name: str, output_shape: tuple) -> Mean:
 
 
 def serialize(metric: Any) -> str | dict | None:
-    """A ``compile(metrics=...)`` entry as stored by ``model.save``: a name as is, an AUC, F-score
-    or top-k metric object as {"class_name", "config"}; None for what has no stored form (a
-    Python function, another metric object), which ``load_model`` compiles without."""
+    """A ``compile(metrics=...)`` entry as stored by ``model.save``: a name as is, a built-in
+    metric object as {"class_name", "config"}; None for what has no stored form (a Python
+    function or a user's class), which ``load_model`` compiles without."""
     if isinstance(metric, str):
         return metric
-    if isinstance(metric, dict) and metric.get("class_name") in metrics_curves.BY_CLASS_NAME:
+    if isinstance(metric, dict) and metric.get("class_name") in CLASSES:
         return metric  # already stored form (a model being recompiled by load_model)
-    if hasattr(metric, "get_config") and type(metric).__name__ in metrics_curves.BY_CLASS_NAME:
+    if CLASSES.get(type(metric).__name__) is type(metric):
         return {"class_name": type(metric).__name__, "config": metric.get_config()}
     return None
+
+
+def warn_unsaved(metric_ids: list) -> None:
+    """Warn (at ``model.save``) about the metrics that :func:`serialize` cannot store."""
+    lost = [getattr(m, "name", None) or getattr(m, "__name__", repr(m)) for m in metric_ids
+            if serialize(m) is None]
+    if lost:
+        warnings.warn(f"model.save does not store the metric(s) {lost}: they are Python code; compile "
+                      "the loaded model again to track them", stacklevel=4)
 
 
 def unique_names(trackers: list[Mean]) -> list[Mean]:
@@ -320,3 +340,10 @@ from .metrics_curves import (  # noqa: E402, F401
 )
 
 _OBJECTS.update(metrics_curves.BY_NAME)
+
+#: every built-in metric class by name: model.save stores these, load_model rebuilds them
+CLASSES: dict[str, type[MetricObject]] = {
+    cls.__name__: cls for cls in (Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
+                                  MeanAbsoluteError, MeanSquaredError, MeanAbsolutePercentageError,
+                                  RootMeanSquaredError, Precision, Recall)
+} | metrics_curves.BY_CLASS_NAME

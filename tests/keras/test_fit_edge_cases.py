@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import minidl as mdl
 from minidl import keras
@@ -55,3 +56,28 @@ def test_evaluate_returns_a_per_class_metric_as_an_array():
             yield x[i:i + 16], y[i:i + 16]
 
     np.testing.assert_allclose(model.evaluate(batches(), verbose=0)[1], f1, rtol=1e-6)
+
+
+def test_save_keeps_every_builtin_metric_object_and_warns_about_functions(tmp_path):
+    x, y = _data(30)
+    y = y[:, :1]
+    mdl.manual_seed(2)
+    model = keras.Sequential([keras.layers.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
+
+    def hits(t, p):
+        return (p > 0.5) == t
+
+    model.compile("adam", "binary_crossentropy", metrics=[
+        keras.metrics.Precision(thresholds=0.3, name="p3"), keras.metrics.Recall(),
+        keras.metrics.BinaryAccuracy(threshold=0.7), hits, keras.metrics.RootMeanSquaredError()])
+    with pytest.warns(UserWarning, match=r"does not store the metric\(s\) \['hits'\]"):
+        model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    assert loaded.metrics_names == ["loss", "p3", "recall", "binary_accuracy", "root_mean_squared_error"]
+    p = model.predict(x, verbose=0).astype(np.float64)
+    positive = p > 0.3
+    precision = (positive & (y > 0.5)).sum() / positive.sum()
+    values = loaded.evaluate(x, y, verbose=0)
+    np.testing.assert_allclose(values[1], precision, rtol=1e-6)
+    np.testing.assert_allclose(values[3], ((p > 0.7) == y).mean(), rtol=1e-6)
+    np.testing.assert_allclose(values[4], np.sqrt(((p - y) ** 2).mean()), rtol=1e-5)

@@ -15,6 +15,7 @@ import numpy as np
 from ...backend import to_numpy
 from ...errors import MinidlError
 from ...io import read_archive, write_archive
+from .. import metrics
 
 KIND = "keras_model"
 
@@ -49,6 +50,7 @@ def save_model(model: Any, filepath: str, overwrite: bool = True) -> None:
     meta: dict = {"kind": KIND, "class_name": type(model).__name__, "config": model.get_config()}
     if model.optimizer is not None:
         meta["compile_config"] = model._compile_config
+        metrics.warn_unsaved(model._metric_ids)
         meta["optimizer"] = {"config": model.optimizer.get_config(),
                              "class_name": type(model.optimizer).__name__}
         state = model.optimizer.state_dict() if hasattr(model.optimizer, "state_dict") else {}
