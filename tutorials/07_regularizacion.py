@@ -1,4 +1,4 @@
-# comprobaciones: memoria_train_aleatorias>=0.9, memoria_val_aleatorias<=0.2, memoria_val_verdaderas>=0.7, l2_vs_sgd_wd_diferencia<=1e-6, l2_vs_adamw_diferencia>=1e-3, exactitud_test_base>=0.7, exactitud_test_dropout>=0.7
+# comprobaciones: memoria_train_aleatorias>=0.9, memoria_val_aleatorias<=0.2, memoria_val_verdaderas>=0.7, l2_vs_sgd_wd_diferencia<=1e-6, l2_vs_adamw_diferencia>=1e-3, exactitud_test_base>=0.7, exactitud_test_dropout>=0.7, aumento_ok>=1, aumento_predict_identidad>=1
 # %% [markdown]
 # # Unidad 7 — Overfitting y regularización en Deep Learning
 #
@@ -298,6 +298,53 @@ print(f"con dropout: val_loss mínima {min(h_drop.history['val_loss']):.3f}, al 
 # época la red con dropout va por detrás: el ruido que inyecta frena el principio.
 #
 # → minidl/keras/layers/core.py, minidl/ops/creation.py
+
+# %% [markdown]
+# ### Ruido en la entrada: aumento de datos
+#
+# Dropout mete ruido en las activaciones; el **aumento de datos** lo mete en la entrada: cada
+# época la red ve una versión algo distinta de cada imagen, así que memorizar píxeles exactos
+# deja de servir. Tres capas de Keras, que se ponen al principio del modelo:
+#
+# * `RandomFlip("horizontal")`: refleja cada imagen con probabilidad 1/2. Solo vale si el
+#   reflejo conserva la etiqueta (un gato reflejado es un gato; un «2» reflejado no es un «2»).
+# * `GaussianNoise(σ)`: suma ruido normal de desviación σ a cada píxel.
+# * `SpatialDropout2D(rate)`: apaga **canales enteros** de un mapa de características (en una
+#   imagen los píxeles vecinos se parecen tanto que apagar píxeles sueltos apenas regulariza).
+#
+# Como Dropout, solo actúan con `training=True` (dentro de `fit`); en `predict` y `evaluate`
+# son la identidad, porque queremos la predicción de la imagen real, y la misma cada vez.
+#
+# → minidl/keras/layers/noise.py
+
+# %%
+imagenes = x_tr[:8].reshape(8, 28, 28, 1)
+volteo = layers.RandomFlip("horizontal", seed=0)(imagenes, training=True).numpy()
+es_volteo = [np.array_equal(v, x[:, ::-1]) and not np.array_equal(v, x) for v, x in zip(volteo, imagenes)]
+volteo_ok = all(np.array_equal(v, x) or e for v, x, e in zip(volteo, imagenes, es_volteo))
+ruido = layers.GaussianNoise(0.2, seed=0)(imagenes, training=True).numpy() - imagenes
+mapas = np.tile(imagenes, (1, 1, 1, 4))  # 4 «canales» por imagen
+apagado = layers.SpatialDropout2D(0.5, seed=0)(mapas, training=True).numpy()
+planos, planos_originales = (t.transpose(0, 3, 1, 2).reshape(-1, 28, 28) for t in (apagado, mapas))  # (imagen·canal)
+por_canal = [np.all(a == 0) or np.allclose(a, 2 * m) for a, m in zip(planos, planos_originales)]
+print(f"RandomFlip: {sum(es_volteo)} de 8 reflejadas, el resto intactas: {volteo_ok}")
+print(f"GaussianNoise(0.2): desviación del ruido {ruido.std():.3f}")
+print(f"SpatialDropout2D(0.5): {np.mean([np.all(a == 0) for a in planos]):.2f} de los canales "
+      f"apagados enteros, el resto multiplicado por 2: {all(por_canal)}")
+resultado("aumento_ok", int(volteo_ok and abs(ruido.std() - 0.2) < 0.01 and all(por_canal)))
+
+aumento = models.Sequential([layers.Input(shape=(28, 28, 1)), layers.RandomFlip("horizontal"),
+                             layers.GaussianNoise(0.2), layers.SpatialDropout2D(0.5)])
+prediccion = aumento.predict(imagenes, verbose=0)
+resultado("aumento_predict_identidad", int(np.array_equal(prediccion, imagenes)))
+print("en predict las tres capas devuelven la imagen intacta:", np.array_equal(prediccion, imagenes))
+fig, ejes = plt.subplots(1, 3, figsize=(6, 2.2))
+for eje, (titulo, img) in zip(ejes, [("original", imagenes[0]), ("reflejada", imagenes[0, :, ::-1]),
+                                     ("con ruido 0.2", imagenes[0] + ruido[0])]):
+    eje.imshow(img[:, :, 0], cmap="gray")
+    eje.set_title(titulo)
+    eje.axis("off")
+guardar_figura(fig, TUTORIAL, "aumento_de_datos")
 
 # %% [markdown]
 # ## Lección 7.2.2 — Regularización L2
