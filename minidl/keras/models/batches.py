@@ -161,13 +161,20 @@ def _describe(source: Any) -> str:
     return f"a {type(source).__name__}"
 
 
+def update_metrics(trackers: list, y_true: Any, y_pred: Any) -> None:
+    """Add one batch to every metric; a cuda ``y_pred`` is copied to the host once for all."""
+    if trackers and not isinstance(y_pred, (list, np.ndarray)):
+        y_pred = to_numpy(y_pred)
+    for m in trackers:
+        m.update_from(y_true, y_pred)
+
+
 def record_batch(step: int, loss: float, yb: Any, y_pred: Any, loss_tracker: Any, trackers: list,
                  names: list, callback_list: Any, bar: Any) -> dict:
     """After one training step (both fit loops): the running loss and metrics, as logs sorted
     by name for the callbacks' ``on_train_batch_end`` and the progress bar."""
     loss_tracker.update(loss, data.num_samples(yb))
-    for m in trackers:
-        m.update_from(yb, y_pred)
+    update_metrics(trackers, yb, y_pred)
     values = {"loss": loss_tracker.result(), **{m.name: m.result() for m in trackers}}
     logs = {name: values[name] for name in names}
     callback_list.on_train_batch_end(step, logs)
@@ -316,9 +323,7 @@ def evaluate_source(model: Any, source: BatchSource, steps: int | None, output_s
                 except data.NotFiniteData as error:
                     raise data.NotFiniteData(f"batch {step} of {source.name}: {error}") from None
             loss_tracker.update(loss, data.num_samples(yb))
-            y_pred = y_pred.data if isinstance(y_pred, Tensor) else [p.data for p in y_pred]
-            for m in trackers:
-                m.update_from(yb, y_pred)
+            update_metrics(trackers, yb, y_pred.data if isinstance(y_pred, Tensor) else [p.data for p in y_pred])
             logs = {"loss": loss_tracker.result(), **{m.name: m.result() for m in trackers}}
             for cb in batch_callbacks:
                 cb.on_test_batch_end(step, dict(sorted(logs.items())))

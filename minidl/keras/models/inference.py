@@ -87,9 +87,8 @@ class Inference:
                 if not math.isfinite(loss):
                     data.find_not_finite({"x": data.take(x, index), "y": yb, "sample_weight": swb}, index)
                 loss_tracker.update(loss, data.num_samples(yb))
-                y_pred = y_pred.data if isinstance(y_pred, Tensor) else [p.data for p in y_pred]
-                for m in trackers:
-                    m.update_from(yb, y_pred)
+                batches.update_metrics(trackers, yb,
+                                       y_pred.data if isinstance(y_pred, Tensor) else [p.data for p in y_pred])
                 logs = {"loss": loss_tracker.result(), **{m.name: m.result() for m in trackers}}
                 for cb in batch_callbacks:
                     cb.on_test_batch_end(step, dict(sorted(logs.items())))
