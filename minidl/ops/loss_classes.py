@@ -7,7 +7,8 @@ integer labels y:  Lₙ = vₙ·[(1-ε)·w_yₙ·(-ℓₙ,yₙ) + (ε/K)·Σₖ 
                    mean = Σ Lₙ / Σ vₙ·w_yₙ   (the weighted mean PyTorch takes)
 probabilities t:   Lₙ = -Σₖ wₖ·t'ₙₖ·ℓₙₖ,  t' = (1-ε)·t + ε/K,   mean = Σ Lₙ / N
 
-``sample_weight`` multiplies each Lₙ (the denominators stay as above).
+``sample_weight`` multiplies each Lₙ (the denominators stay as above).  A mean over no
+counted label (all ignored) is NaN, as in PyTorch, with a zero gradient.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def class_loss(
         if smoothing:
             every_class = -sum(log_probs if w is None else log_probs * Tensor._wrap(w), axis=-1)
             per_sample = per_sample + every_class * Tensor._wrap(counted.astype(log_probs.dtype) * (smoothing / k))
-        denominator = Tensor._wrap(xp.asarray(label_weight.sum()))  # on the device: no read back per step
+        denominator = xp.asarray(label_weight.sum())  # on the device: no read back per step
     if sample_weight is not None:
         from .loss import _sample_weights
 
@@ -61,8 +62,16 @@ def class_loss(
     total = sum(per_sample)
     if reduction == "sum":
         return total
-    with np.errstate(divide="ignore", invalid="ignore"):  # every label ignored: NaN, as PyTorch
-        return total / denominator
+    if isinstance(denominator, float):
+        with np.errstate(divide="ignore", invalid="ignore"):  # no samples: NaN, as PyTorch
+            return total / denominator
+    # Every label ignored: the mean is 0/0, NaN as in PyTorch, but the gradient must stay 0 as
+    # PyTorch's does; dividing by the 0 would send NaN into every weight after one batch of
+    # padding.  So divide by 1 there and add the NaN as a constant (all on the device).  (Labels
+    # that are seen but all weighted 0 get the same 0 gradient; PyTorch gives NaN there.)
+    nothing = denominator == 0
+    return total / Tensor._wrap(xp.where(nothing, 1, denominator).astype(log_probs.dtype)) \
+        + Tensor._wrap(xp.where(nothing, np.nan, 0).astype(log_probs.dtype))
 
 
 def _class_weights(weight: Any, like: Tensor) -> Any:
