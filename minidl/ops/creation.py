@@ -121,11 +121,16 @@ def eye(n: int, m: int | None = None, dtype: Any = None, device: str | None = No
     return _make(np.eye(rows, cols, dtype=_dtype(dtype)), dtype, device, requires_grad)
 
 
-def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None, device: str | None = None) -> Tensor:
+def randint(low: int = 0, high: Any = None, size: Any = None, dtype: Any = None,
+            device: str | None = None) -> Tensor:
     """Random integers in [low, high) from the generator seeded by ``mdl.manual_seed``, as
-    ``torch.randint``: ``randint(low, high, size)`` or ``randint(high, size)``; int64."""
+    ``torch.randint``: ``randint(low, high, size)``, ``randint(high, size)``,
+    ``randint(high, size=size)`` or ``randint(high=h, size=size)``; int64 unless ``dtype``
+    says otherwise (every value in [low, high) must fit in it, as PyTorch checks)."""
     if size is None and isinstance(high, (tuple, list)):  # randint(high, size): low defaults to 0
         low, high, size = 0, low, high
+    elif high is None and size is not None:  # randint(high, size=...): the one bound is the high one
+        low, high = 0, low
     if size is None:
         raise TypeError("randint needs a size, e.g. mdl.randint(0, 10, (3,))")
     for name, value in (("low", low), ("high", high)):
@@ -135,6 +140,11 @@ def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None, dev
         raise ValueError(f"randint needs low < high, got low={low} and high={high}")
     shape = _shape((size,))
     dtype = np.dtype(np.int64) if dtype is None else backend.as_dtype(dtype)
+    if dtype.kind in "iub":  # NumPy would wrap the values that do not fit around, silently
+        lo, hi = (0, 1) if dtype.kind == "b" else (np.iinfo(dtype).min, np.iinfo(dtype).max)
+        if low < lo or high - 1 > hi:
+            raise ValueError(f"randint range [{low}, {high}) does not fit in dtype {dtype}, whose values "
+                             f"are {lo} to {hi}")
     return _make(random.generator().integers(int(low), int(high), shape), dtype, device, False)
 
 

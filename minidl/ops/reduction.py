@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function, Tensor
-from ..backend import get_array_module
+from ..backend import as_dtype, get_array_module
 from .common import as_tensor, expand_reduced, normalize_axes
 from .elementwise import _quiet
 
@@ -207,14 +207,20 @@ def logsumexp(a: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
     return LogSumExp.apply(a, axes=axes, keepdims=keepdims)
 
 
-def cumsum(a: Tensor, dim: int) -> Tensor:
+def cumsum(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     """Running sum along ``dim``, as ``torch.cumsum`` (the output has ``a``'s shape).
-    Integer and bool tensors give int64, as PyTorch."""
+    Integer and bool tensors give int64, as PyTorch; ``dtype=`` converts ``a`` first
+    (``mdl.cumsum(counts, 0, dtype=mdl.float64)``), so the gradient flows through."""
     a = as_tensor(a)
     if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)):
         raise TypeError(f"cumsum dim must be an int, got {dim!r}")
     axis = normalize_axes(dim, a.ndim)
-    dtype = a.dtype if a.dtype.kind == "f" else np.dtype(np.int64)
+    if dtype is not None:
+        dtype = as_dtype(dtype)
+        if dtype.kind not in "iuf":
+            raise TypeError(f"cumsum dtype must be an integer or floating dtype, got {dtype}")
+        a = a if a.dtype == dtype else a.astype(dtype)
+    dtype = a.dtype if a.dtype.kind == "f" or dtype is not None else np.dtype(np.int64)
     if not a.ndim:  # the running sum of one number is itself
         return CumSum.apply(a.reshape(1), axis=0, dtype=dtype).reshape(())
     return CumSum.apply(a, axis=axis[0], dtype=dtype)

@@ -225,7 +225,9 @@ def masked_fill(a: Tensor, mask: Any, value: Any) -> Tensor:
     """``value`` where ``mask`` is True, ``a`` elsewhere, as ``torch.Tensor.masked_fill``.
 
     ``mask`` is a bool tensor or array that broadcasts to ``a``'s shape; ``value`` a number
-    or a 0-d tensor (which then receives the gradient of the filled places).  It is
+    (a bool too, e.g. on a bool tensor) or a 0-d tensor (which then receives the gradient
+    of the filled places); it takes ``a``'s dtype, as in PyTorch.  Unlike PyTorch's
+    out-of-place ``masked_fill``, a mask larger than ``a`` is an error, not a broadcast.  It is
     ``where(mask, value, a)``: dz/da = 1 where the mask is False, 0 where it is True."""
     a = as_tensor(a)
     mask_data = mask.data if isinstance(mask, Tensor) else mask
@@ -243,9 +245,9 @@ def masked_fill(a: Tensor, mask: Any, value: Any) -> Tensor:
         if value.ndim != 0:
             raise ValueError(f"masked_fill value must be a number or a 0-d tensor, got shape {value.shape}")
         value = value if value.dtype == a.dtype else astype(value, a.dtype)
-    elif isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
-        raise TypeError(f"masked_fill value must be a number or a 0-d tensor, got {type(value).__name__}")
-    elif a.dtype.kind != "f":
+    elif not isinstance(value, (bool, int, float, np.number, np.bool_)):
+        raise TypeError(f"masked_fill value must be a number, a bool or a 0-d tensor, got {type(value).__name__}")
+    elif a.dtype.kind != "f" or isinstance(value, (bool, np.bool_)):
         value = as_tensor(np.asarray(value).astype(a.dtype), a)  # as PyTorch: the value takes a's dtype
     return where(mask, value, a)
 

@@ -224,9 +224,14 @@ def broadcast_to(a: Tensor, shape: Sequence[int]) -> Tensor:
 
 
 def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
-    """Join along the existing axis ``axis`` (``dim=`` as PyTorch spells it; ``mdl.cat``)."""
+    """Join along the existing axis ``axis`` (``dim=`` as PyTorch spells it; ``mdl.cat``).
+    Empty 1-D tensors, shape (0,), are skipped, as PyTorch does."""
     axis = _axis_or_dim(axis, dim, "concatenate")
     tensors = _same_kind(tensors, "concatenate")
+    if any(t.shape != (0,) for t in tensors):
+        # As PyTorch: an empty 1-D tensor (the usual start of `out = cat([out, x])` in a loop)
+        # joins nothing and is skipped whatever the others' shapes; it still sets the dtype.
+        tensors = [t for t in tensors if t.shape != (0,)]
     ndim = tensors[0].ndim
     if ndim == 0:
         raise ValueError("cannot concatenate 0-d tensors; use stack")

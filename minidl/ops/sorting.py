@@ -67,7 +67,7 @@ def _prepare(a: Any, dim: Any, name: str) -> tuple[Tensor, int]:
     if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)):
         raise TypeError(f"{name} dim must be an int, got {dim!r}")
     normalize_axes(dim, a.ndim)  # checks the range (a 0-d tensor takes 0 or -1)
-    if a.dtype.kind == "b":
+    if a.dtype.kind == "b" and name == "topk":  # PyTorch sorts bools (False < True) but has no bool topk
         raise TypeError(f"{name} of a bool tensor: convert it first with .astype('int64')")
     return a, int(dim) % a.ndim if a.ndim else 0
 
@@ -79,10 +79,13 @@ def _gather(a: Tensor, order: Any, axis: int, shape: tuple[int, ...]) -> ValuesI
     return ValuesIndices(values, Tensor._wrap(order))
 
 
-def sort(a: Tensor, dim: int = -1, descending: bool = False) -> ValuesIndices:
+def sort(a: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> ValuesIndices:
     """The values sorted along ``dim`` and their original indices, as ``torch.sort``:
-    ``values, indices = mdl.sort(x)``.  Stable (ties keep their order); the gradient of
-    the values goes back to the places they came from."""
+    ``values, indices = mdl.sort(x)``.  Always stable (ties keep their order), so
+    ``stable=`` (PyTorch's keyword) changes nothing; bool tensors sort False before True.
+    The gradient of the values goes back to the places they came from."""
+    if not isinstance(stable, (bool, np.bool_)):
+        raise TypeError(f"sort stable must be True or False, got {stable!r}")
     a, axis = _prepare(a, dim, "sort")
     source = a if a.ndim else a.reshape(1)
     return _gather(source, _stable_order(source.data, axis, bool(descending)), axis, a.shape)
