@@ -81,3 +81,11 @@ def test_save_keeps_every_builtin_metric_object_and_warns_about_functions(tmp_pa
     np.testing.assert_allclose(values[1], precision, rtol=1e-6)
     np.testing.assert_allclose(values[3], ((p > 0.7) == y).mean(), rtol=1e-6)
     np.testing.assert_allclose(values[4], np.sqrt(((p - y) ** 2).mean()), rtol=1e-5)
+
+
+def test_a_layer_takes_nested_python_lists_as_one_input():
+    np.testing.assert_array_equal(keras.layers.ReLU()([[1.0, -2.0], [3.0, -4.0]]).numpy(), [[1, 0], [3, 0]])
+    dense = keras.layers.Dense(2, kernel_initializer="ones")
+    np.testing.assert_allclose(dense([[1.0, 2.0, 3.0]]).numpy(), [[6.0, 6.0]])
+    merged = keras.layers.Concatenate()([np.ones((2, 3)), np.zeros((2, 1))])  # a list of arrays: two inputs
+    assert merged.shape == (2, 4)

@@ -343,7 +343,10 @@ def _is_symbolic(inputs: Any) -> bool:
 
 
 def _as_tensors(inputs: Any) -> Any:
-    if isinstance(inputs, (list, tuple)):
+    """A Tensor, or a list of Tensors for a list of arrays/Tensors (a merge layer's inputs);
+    nested Python lists of numbers (``[[1, 2], [3, 4]]``) are one input's data."""
+    if isinstance(inputs, (list, tuple)) and not all(isinstance(t, (list, tuple, int, float, bool, np.generic))
+                                                     for t in inputs):
         return [_as_tensors(t) for t in inputs]
     if isinstance(inputs, Tensor):
         return inputs
