@@ -65,7 +65,25 @@ class SGD(Optimizer):
         return {"momentum": self.momentum, "nesterov": self.nesterov}
 
 
-class Adam(Optimizer):
+class _Moments(Optimizer):
+    """What Adam, Nadam and Adamax share: the decays of the first and second moments
+    (``beta_1``, ``beta_2``) and ``epsilon``, with Keras 3's defaults."""
+
+    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, weight_decay: float | None = None,
+                 clipnorm: float | None = None, clipvalue: float | None = None,
+                 global_clipnorm: float | None = None, name: str | None = None, **kwargs: Any) -> None:  # fmt: skip
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name, **kwargs)
+        owner = type(self).__name__
+        self.beta_1 = _number(owner, "beta_1", beta_1, 0.0, 1.0)
+        self.beta_2 = _number(owner, "beta_2", beta_2, 0.0, 1.0)
+        self.epsilon = _number(owner, "epsilon", epsilon)
+
+    def _own_config(self) -> dict[str, Any]:
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+class Adam(_Moments):
     """Adam, Keras form.  At step ``t = iterations + 1``::
 
         m = m + (1 - beta_1) * (g - m)
@@ -81,11 +99,8 @@ class Adam(Optimizer):
                  epsilon: float = 1e-7, amsgrad: bool = False, weight_decay: float | None = None,
                  clipnorm: float | None = None, clipvalue: float | None = None,
                  global_clipnorm: float | None = None, name: str | None = None, **kwargs: Any) -> None:  # fmt: skip
-        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name, **kwargs)
-        owner = type(self).__name__
-        self.beta_1 = _number(owner, "beta_1", beta_1, 0.0, 1.0)
-        self.beta_2 = _number(owner, "beta_2", beta_2, 0.0, 1.0)
-        self.epsilon = _number(owner, "epsilon", epsilon)
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, weight_decay, clipnorm, clipvalue,
+                         global_clipnorm, name, **kwargs)
         self.amsgrad = bool(amsgrad)
 
     def _slot_names(self) -> tuple[str, ...]:
@@ -100,8 +115,7 @@ class Adam(Optimizer):
                         1.0, amsgrad, 0.0, decay, gscale, gclip)  # fmt: skip
 
     def _own_config(self) -> dict[str, Any]:
-        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
-                "amsgrad": self.amsgrad}  # fmt: skip
+        return {**super()._own_config(), "amsgrad": self.amsgrad}
 
 
 class AdamW(Adam):
@@ -185,7 +199,7 @@ class Adagrad(Optimizer):
         return {"initial_accumulator_value": self.initial_accumulator_value, "epsilon": self.epsilon}
 
 
-class Nadam(Optimizer):
+class Nadam(_Moments):
     """Adam with Nesterov momentum, Keras form.  At step ``t = iterations + 1``, with the
     momentum schedule ``u_t = beta_1 * (1 - 0.5 * 0.96**t)`` and ``U_t = u_1 * ... * u_t``::
 
@@ -199,17 +213,6 @@ class Nadam(Optimizer):
     ``0.96**(t * momentum_decay)`` with ``momentum_decay=0.004``, lr 2e-3 and eps 1e-8.
     """
 
-    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-7, weight_decay: float | None = None,
-                 clipnorm: float | None = None, clipvalue: float | None = None,
-                 global_clipnorm: float | None = None, name: str | None = None, **kwargs: Any) -> None:  # fmt: skip
-        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name, **kwargs)
-        owner = type(self).__name__
-        self.beta_1 = _number(owner, "beta_1", beta_1, 0.0, 1.0)
-        self.beta_2 = _number(owner, "beta_2", beta_2, 0.0, 1.0)
-        self.epsilon = _number(owner, "epsilon", epsilon)
-        self._u_product = (0, 1.0)  # (t, U_t): derived from iterations, so never saved
-
     def _slot_names(self) -> tuple[str, ...]:
         return ("momentum", "velocity")
 
@@ -218,7 +221,7 @@ class Nadam(Optimizer):
 
     def _product_until(self, t: int) -> float:
         """U_t = u_1 * ... * u_t, carried over from the last step (recomputed after a load)."""
-        done, product = self._u_product
+        done, product = self.__dict__.get("_u_product", (0, 1.0))  # (t, U_t): from iterations, not saved
         if done > t:
             done, product = 0, 1.0
         for i in range(done + 1, t + 1):
@@ -240,11 +243,8 @@ class Nadam(Optimizer):
             m_hat = (u_next / (1.0 - product * u_next)) * m + ((1.0 - u_t) / (1.0 - product)) * g
             p -= lr * m_hat / (get_array_module(v).sqrt(v / (1.0 - b2**t)) + eps)
 
-    def _own_config(self) -> dict[str, Any]:
-        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
-
-class Adamax(Optimizer):
+class Adamax(_Moments):
     """Adam with the infinity norm, Keras form.  At step ``t = iterations + 1``::
 
         m = m + (1 - beta_1) * (g - m)
@@ -253,16 +253,6 @@ class Adamax(Optimizer):
 
     (PyTorch's Adamax puts eps inside the max, ``max(beta2 * u, |g| + eps)``, with lr 2e-3.)
     """
-
-    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-7, weight_decay: float | None = None,
-                 clipnorm: float | None = None, clipvalue: float | None = None,
-                 global_clipnorm: float | None = None, name: str | None = None, **kwargs: Any) -> None:  # fmt: skip
-        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name, **kwargs)
-        owner = type(self).__name__
-        self.beta_1 = _number(owner, "beta_1", beta_1, 0.0, 1.0)
-        self.beta_2 = _number(owner, "beta_2", beta_2, 0.0, 1.0)
-        self.epsilon = _number(owner, "epsilon", epsilon)
 
     def _slot_names(self) -> tuple[str, ...]:
         return ("m", "u")
@@ -277,9 +267,6 @@ class Adamax(Optimizer):
             u *= self.beta_2
             get_array_module(u).maximum(u, abs(g), out=u)
             p -= step_size * m / (u + eps)
-
-    def _own_config(self) -> dict[str, Any]:
-        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
 
 # ----------------------------------------------------------------------------- lookup
