@@ -1,4 +1,4 @@
-# comprobaciones: cnn_exactitud_test>=0.9, cnn_predict_vs_capas<1e-4, lstm_razon_vs_ultimo_valor<0.5, ae_razon_mse_vs_media<0.75, generados_reconocidos>=0.6, cnn_recarga_identica>=1
+# comprobaciones: cnn_exactitud_test>=0.9, cnn_predict_vs_capas<1e-4, lstm_razon_vs_ultimo_valor<0.5, ae_razon_mse_vs_media<0.75, generados_reconocidos>=0.6, cnn_recarga_identica>=1, gru_parametros_ok>=1
 # %% [markdown]
 # # Unidad 13 — Siguientes pasos
 #
@@ -253,6 +253,31 @@ guardar_figura(fig, TUTORIAL, "lstm_continuacion")
 # dependencia abarca cientos de pasos, como en el texto.
 #
 # → minidl/keras/layers/recurrent.py, minidl/nn/recurrent.py, minidl/datasets/synthetic.py
+
+# %% [markdown]
+# ### GRU y `Bidirectional`
+#
+# La **GRU** (Cho et al., 2014) simplifica la LSTM: sin celda aparte, con dos puertas
+# (actualización `z` y reinicio `r`) y un estado candidato, así que tiene 3 bloques de pesos
+# en lugar de 4. En Keras 3 (`reset_after=True`) cada bloque tiene `unidades·(entradas +
+# unidades)` pesos y **dos** sesgos de `unidades`. `Bidirectional` recorre la secuencia en los
+# dos sentidos con dos copias de la capa y concatena sus salidas: útil cuando se dispone de la
+# secuencia entera (clasificar un texto), no para predecir el futuro paso a paso.
+#
+# → minidl/keras/layers/recurrent.py, minidl/keras/layers/wrappers.py
+
+# %%
+unidades, entradas = 8, 1
+bidireccional = keras.models.Sequential([
+    keras.layers.Input(shape=(20, entradas)),
+    keras.layers.Bidirectional(keras.layers.GRU(unidades, return_sequences=True)),
+    keras.layers.Dense(1),
+])
+a_mano = 2 * 3 * (unidades * (entradas + unidades) + 2 * unidades)
+salida = bidireccional.predict(np.zeros((4, 20, entradas), dtype="float32"), verbose=0)
+print(f"parámetros de Bidirectional(GRU({unidades})): {bidireccional.layers[0].count_params()} "
+      f"(a mano 2·3·({unidades}·({entradas}+{unidades}) + 2·{unidades}) = {a_mano}); salida {salida.shape}")
+resultado("gru_parametros_ok", int(bidireccional.layers[0].count_params() == a_mano and salida.shape == (4, 20, 1)))
 
 # %% [markdown]
 # ## Lección 13.1.3 — IA generativa
