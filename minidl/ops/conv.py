@@ -147,8 +147,8 @@ def _conv_args(x: Any, w: Tensor, b: Tensor | None, stride: Any, padding: Any) -
     if isinstance(padding, (tuple, list)):  # PyTorch's (ph, pw): ph rows top and bottom, pw columns each side
         ph, pw = _padding_pair(padding)
         sh, sw = pair(stride, "stride")
-        kernels.pad_amounts(x.shape[1] + 2 * ph, kh, sh, "valid")  # the window must fit the padded input
-        kernels.pad_amounts(x.shape[2] + 2 * pw, kw, sw, "valid")
+        kernels.pad_amounts(x.shape[1], kh, sh, ph)  # the window must fit the padded input
+        kernels.pad_amounts(x.shape[2], kw, sw, pw)  # (the error names the size and padding given)
         return x, sh, sw, (ph, ph, pw, pw)
     sh, sw, pads = conv_geometry(x.shape, kh, kw, stride, padding)
     return x, sh, sw, pads

@@ -71,3 +71,11 @@ def test_gru_without_bias_has_no_bias_parameters():
 ])
 def test_layer_norm_repr_as_pytorch(kwargs, expected):
     assert repr(nn.LayerNorm(4, **kwargs)) == expected
+
+
+def test_conv2d_pair_padding_error_names_the_input_size_and_padding_given():
+    # the window check used to report the padded size with padding 'valid'
+    conv = nn.Conv2d(3, 4, (5, 1), padding=(1, 0))
+    with pytest.raises(ValueError, match="input of size 2 with padding 1"):
+        conv(mdl.zeros(1, 2, 3, 3))
+    assert conv(mdl.zeros(1, 3, 3, 3)).shape == (1, 1, 3, 4)  # 3 + 2·1 - 5 + 1 rows
