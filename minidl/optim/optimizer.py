@@ -53,6 +53,7 @@ class Optimizer:
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
         self.state: dict[Tensor, dict[str, Any]] = {}
+        self._loaded: set[int] = set()  # parameters whose state came from load_state_dict, unchecked
         self.param_groups: list[dict[str, Any]] = []
         name = type(self).__name__
         if isinstance(params, (Tensor, dict)):
@@ -152,7 +153,22 @@ class Optimizer:
             slots = state.get(p)
             if slots is None:
                 slots = state[p] = new_slots(p)
+            elif self._loaded:  # the first step after load_state_dict: the slots must be ours
+                self._check_loaded_slots(p, slots, new_slots)
             yield p, grad, slots
+
+    def _check_loaded_slots(self, p: Tensor, slots: dict[str, Any], new_slots: Callable) -> None:
+        """A state loaded from another optimizer (Adamax's into Adam: the groups' settings fit)
+        would fail later with a bare KeyError; name the mismatch instead, once per parameter."""
+        if id(p) not in self._loaded:
+            return
+        self._loaded.discard(id(p))
+        expected, found = sorted(new_slots(p)), sorted(slots)
+        self.state[p] = slots  # (a new_slots that also stores its result, as Adagrad's, must not win)
+        if expected != found:
+            name = type(self).__name__
+            raise ValueError(f"{name}.step: the loaded state of a parameter holds {found}, but {name} keeps "
+                             f"{expected}; was the state dict saved from another optimizer?")
 
     def _zeros(self, p: Tensor, fill: float = 0.0) -> Any:
         xp = get_array_module(p.data)
@@ -216,6 +232,7 @@ class Optimizer:
                 if k != "params":
                     group[k] = tuple(v) if isinstance(v, list) else v
         self.state = new_state
+        self._loaded = {id(p) for p in new_state}
 
     def _restore(self, p: Tensor, key: str, value: Any) -> Any:
         if not hasattr(value, "shape") or value.ndim == 0:
