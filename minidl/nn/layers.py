@@ -252,10 +252,14 @@ class Softmax(Module):
 
 
 class LogSoftmax(Softmax):
-    """log softmax(x) along ``axis`` (``dim``): the input ``NLLLoss`` expects."""
+    """log softmax(x) along ``axis`` (``dim``): the input ``NLLLoss`` expects.  The default is
+    the last axis (PyTorch's ``dim=None`` guesses an axis from the input's rank, deprecated)."""
 
     def forward(self, x: Tensor) -> Tensor:
         return F.log_softmax(x, self.axis)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.axis}"  # PyTorch's spelling
 
 
 class Unflatten(Module):

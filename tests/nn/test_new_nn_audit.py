@@ -79,3 +79,9 @@ def test_conv2d_pair_padding_error_names_the_input_size_and_padding_given():
     with pytest.raises(ValueError, match="input of size 2 with padding 1"):
         conv(mdl.zeros(1, 2, 3, 3))
     assert conv(mdl.zeros(1, 3, 3, 3)).shape == (1, 1, 3, 4)  # 3 + 2·1 - 5 + 1 rows
+
+
+def test_log_softmax_repr_as_pytorch():
+    assert repr(nn.LogSoftmax(dim=1)) == "LogSoftmax(dim=1)"  # torch 2.13
+    out = nn.LogSoftmax()(mdl.tensor([[1.0, 2.0, 3.0]], dtype="float64"))
+    np.testing.assert_allclose(np.exp(out.numpy()).sum(axis=-1), [1.0])
