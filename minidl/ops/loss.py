@@ -71,7 +71,9 @@ def cross_entropy(
         logits = reshape(logits, (-1, logits.shape[-1]))
         t = t.reshape(-1) if t.dtype.kind in "iu" else t.reshape(-1, t.shape[-1])
     labels = t.dtype.kind in "iu"
-    if not (weight is not None or smoothing or (labels and 0 <= ignore_index < logits.shape[-1])):
+    # (an empty batch takes the general path too: its mean is NaN there, as PyTorch; the kernel gives 0)
+    if not (weight is not None or smoothing or (labels and 0 <= ignore_index < logits.shape[-1])
+            or not logits.shape[0]):
         try:
             return unflatten(_plain_cross_entropy(logits, t, target, sample_weight, reduction),
                               batch_shape, reduction)

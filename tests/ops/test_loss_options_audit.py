@@ -57,3 +57,15 @@ def test_cross_entropy_fast_path_reaches_the_fused_kernel(dtype):
     for labels in (np.array([0, 1, 3]), mdl.tensor(np.array([0, 1, 3]))):
         assert type(F.cross_entropy(z, labels).creator).__name__ == "SoftmaxCrossEntropy"
         assert type(nn.CrossEntropyLoss()(z, labels).creator).__name__ == "SoftmaxCrossEntropy"
+
+
+@pytest.mark.parametrize("target", [np.zeros(0, dtype=np.int64), np.zeros((0, 4))], ids=["labels", "probs"])
+def test_cross_entropy_of_an_empty_batch_as_pytorch(target):
+    # torch 2.13: the mean over no sample is nan, the sum 0, "none" an empty vector
+    z = mdl.tensor(np.zeros((0, 4)), requires_grad=True)
+    mean = F.cross_entropy(z, target)
+    assert np.isnan(mean.item())  # the fused kernel returned 0
+    mean.backward()
+    assert z.grad.shape == (0, 4)
+    assert F.cross_entropy(z, target, reduction="sum").item() == 0.0
+    assert F.cross_entropy(z, target, reduction="none").shape == (0,)
