@@ -45,7 +45,7 @@ class SoftmaxCrossEntropy(Function):
 
 
 def cross_entropy(
-    logits: Tensor, target: Any, sample_weight: Any = None, *, weight: Any = None,
+    logits: Tensor, target: Any, weight: Any = None, *, sample_weight: Any = None,
     ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0,
 ) -> Tensor:  # fmt: skip
     """Softmax cross-entropy from raw scores (logits) of shape (N, K) or (..., K).
@@ -54,7 +54,8 @@ def cross_entropy(
     One unbatched sample, logits (K,) with a 0-d label or (K,) probabilities, is a batch of
     one (as PyTorch).  ``weight`` (K,) rescales each class, labels equal to ``ignore_index``
     count for nothing, ``label_smoothing`` ε mixes the target with the uniform
-    distribution: t' = (1-ε)·t + ε/K (all as ``torch.nn.functional.cross_entropy``).
+    distribution: t' = (1-ε)·t + ε/K (all as ``torch.nn.functional.cross_entropy``, whose
+    third positional argument is ``weight`` too; ``sample_weight`` is keyword-only).
     """
     check_reduction(reduction, "cross_entropy")
     smoothing = check_smoothing(label_smoothing)
@@ -232,6 +233,8 @@ def binary_cross_entropy(
 ) -> Tensor:  # fmt: skip
     """L = -mean(y log p + (1-y) log(1-p)) for probabilities p in [0, 1].
 
+    Unlike PyTorch, whose third positional argument is ``weight``, the third one here is
+    ``eps``: pass ``weight=`` by name.
     Default (``eps=None``, PyTorch): each log is clamped to >= -100, so p = 0 or 1 gives
     a large but finite loss.  ``eps`` given (Keras, 1e-7): p is clipped to [eps, 1-eps]
     first.  Probabilities outside [0, 1] raise ``ValueError`` (PyTorch raises too).
@@ -255,7 +258,7 @@ def binary_cross_entropy(
 
 
 def binary_cross_entropy_with_logits(
-    logits: Tensor, target: Any, sample_weight: Any = None, weight: Any = None,
+    logits: Tensor, target: Any, weight: Any = None, *, sample_weight: Any = None,
     reduction: str = "mean", pos_weight: Any = None,
 ) -> Tensor:  # fmt: skip
     """L = mean(softplus(z) - y·z), the stable form of BCE(σ(z), y) for any logit z.
@@ -263,7 +266,8 @@ def binary_cross_entropy_with_logits(
     ``pos_weight`` w₊ (one per class, broadcast along the last axis) weighs the positive
     term, as PyTorch:  L = w₊·y·softplus(-z) + (1-y)·softplus(z)
     (log σ(z) = -softplus(-z) and log(1 - σ(z)) = -softplus(z)); w₊ = 1 is the rule above.
-    ``weight`` (broadcast to the logits' shape) rescales each element's loss.
+    ``weight`` (broadcast to the logits' shape, the third positional argument as in
+    PyTorch) rescales each element's loss; ``sample_weight`` is keyword-only.
     """
     check_reduction(reduction, "binary_cross_entropy_with_logits")
     logits, t = _pair(logits, target, "binary_cross_entropy_with_logits")

@@ -69,3 +69,17 @@ def test_cross_entropy_of_an_empty_batch_as_pytorch(target):
     assert z.grad.shape == (0, 4)
     assert F.cross_entropy(z, target, reduction="sum").item() == 0.0
     assert F.cross_entropy(z, target, reduction="none").shape == (0,)
+
+
+def test_third_positional_argument_is_the_class_weight_as_pytorch():
+    # torch.nn.functional.cross_entropy(input, target, weight) and
+    # binary_cross_entropy_with_logits(input, target, weight): minidl took the third
+    # positional argument as sample_weight, silently so when N equals K
+    z = mdl.tensor(np.random.default_rng(0).normal(size=(4, 4)), dtype="float64")
+    y = np.array([0, 1, 2, 3])
+    w = mdl.tensor([1.0, 2.0, 3.0, 4.0], dtype="float64")
+    np.testing.assert_allclose(F.cross_entropy(z, y, w).item(), F.cross_entropy(z, y, weight=w).item())
+    assert F.cross_entropy(z, y, w).item() != pytest.approx(F.cross_entropy(z, y, sample_weight=w).item())
+    t = (z.numpy() > 0).astype(float)
+    np.testing.assert_allclose(F.binary_cross_entropy_with_logits(z, t, w).item(),
+                               F.binary_cross_entropy_with_logits(z, t, weight=w).item())
