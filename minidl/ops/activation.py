@@ -178,14 +178,23 @@ def softplus(a: Tensor) -> Tensor:
     return Softplus.apply(_floating(a))
 
 
-def softmax(a: Tensor, axis: int = -1) -> Tensor:
+def softmax(a: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """softmax over ``axis`` (``dim=`` as PyTorch spells it; its default here is the last axis)."""
     a = _floating(a)
-    return Softmax.apply(a, axis=_one_axis(axis, a.ndim, "softmax"))
+    return Softmax.apply(a, axis=_one_axis(_axis_or_dim(axis, dim, "softmax"), a.ndim, "softmax"))
 
 
-def log_softmax(a: Tensor, axis: int = -1) -> Tensor:
+def log_softmax(a: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
     a = _floating(a)
-    return LogSoftmax.apply(a, axis=_one_axis(axis, a.ndim, "log_softmax"))
+    return LogSoftmax.apply(a, axis=_one_axis(_axis_or_dim(axis, dim, "log_softmax"), a.ndim, "log_softmax"))
+
+
+def _axis_or_dim(axis: Any, dim: Any, name: str) -> Any:
+    if dim is None:
+        return axis
+    if axis != -1:
+        raise TypeError(f"{name} got both axis={axis!r} and dim={dim!r}; they are the same argument, give one")
+    return dim
 
 
 def _one_axis(axis: Any, ndim: int, name: str) -> int | None:

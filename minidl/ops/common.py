@@ -104,3 +104,20 @@ def expand_reduced(grad: Any, shape: tuple[int, ...], axes: tuple[int, ...], kee
     if not keepdims and len(shape) > 0:
         grad = grad.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
     return grad
+
+
+def axis_and_keepdims(axis: Any, keepdims: Any, dim: Any, keepdim: Any, name: str) -> tuple[Any, bool]:
+    """The reduced axes and the keep flag, spelt as NumPy (``axis=``, ``keepdims=``) or as
+    PyTorch (``dim=``, ``keepdim=``); one spelling of each, not both."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{name} got both axis={axis!r} and dim={dim!r}; they are the same argument, give one")
+        axis = dim
+    if keepdim is not None:
+        if keepdims is not False:
+            raise TypeError(f"{name} got both keepdims={keepdims!r} and keepdim={keepdim!r}; "
+                            "they are the same argument, give one")
+        keepdims = keepdim
+    if not isinstance(keepdims, (bool, np.bool_)):
+        raise TypeError(f"{name} keepdims must be True or False, got {keepdims!r}")
+    return axis, bool(keepdims)

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..autograd import Function, Tensor
 from ..backend import as_dtype, get_array_module
-from .common import as_tensor, expand_reduced, normalize_axes
+from .common import as_tensor, axis_and_keepdims, expand_reduced, normalize_axes
 from .elementwise import _quiet
 
 
@@ -152,56 +152,102 @@ def _check_nonempty(a: Tensor, axes: tuple[int, ...], name: str) -> None:
 # ---------------------------------------------------------------- user functions
 
 
-def sum(a: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def sum(a: Tensor, axis: Any = None, keepdims: bool = False, *,  # noqa: A001
+        dim: Any = None, keepdim: bool | None = None) -> Tensor:
+    """Σ over ``axis`` (``dim=``/``keepdim=`` as PyTorch spells them)."""
     a = as_tensor(a)
+    axis, keepdims = axis_and_keepdims(axis, keepdims, dim, keepdim, "sum")
     return Sum.apply(a, axes=normalize_axes(axis, a.ndim), keepdims=keepdims)
 
 
-def mean(a: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+def mean(a: Tensor, axis: Any = None, keepdims: bool = False, *,
+         dim: Any = None, keepdim: bool | None = None) -> Tensor:
     a = _floating(a)
+    axis, keepdims = axis_and_keepdims(axis, keepdims, dim, keepdim, "mean")
     axes = normalize_axes(axis, a.ndim)
     _check_nonempty(a, axes, "mean")
     return Mean.apply(a, axes=axes, keepdims=keepdims)
 
 
-def max(a: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def max(a: Tensor, axis: Any = None, keepdims: bool = False, *,  # noqa: A001
+        dim: Any = None, keepdim: bool | None = None) -> Any:
+    """The largest value over ``axis`` (NumPy's ``amax``; ties share the gradient).
+
+    As PyTorch: ``x.max(dim=1)`` returns ``(values, indices)`` (the gradient goes to the
+    first maximum), and ``x.max(y)`` with a tensor ``y`` is :func:`maximum`."""
+    return _extreme(a, axis, keepdims, dim, keepdim, largest=True)
+
+
+def min(a: Tensor, axis: Any = None, keepdims: bool = False, *,  # noqa: A001
+        dim: Any = None, keepdim: bool | None = None) -> Any:
+    """The smallest value over ``axis``; ``dim=`` and ``x.min(y)`` as in :func:`max`."""
+    return _extreme(a, axis, keepdims, dim, keepdim, largest=False)
+
+
+def _extreme(a: Any, axis: Any, keepdims: Any, dim: Any, keepdim: Any, largest: bool) -> Any:
+    name = "max" if largest else "min"
+    if isinstance(axis, Tensor) and dim is None:  # PyTorch's x.max(other): elementwise
+        from .selection import maximum, minimum
+
+        return (maximum if largest else minimum)(a, axis)
     a = as_tensor(a)
+    axis, keepdims = axis_and_keepdims(axis, keepdims, dim, keepdim, name)
     axes = normalize_axes(axis, a.ndim)
-    _check_nonempty(a, axes, "max")
-    return MaxMin.apply(a, axes=axes, keepdims=keepdims, largest=True)
+    _check_nonempty(a, axes, name)
+    if dim is not None:
+        from .sorting import extreme_along
+
+        return extreme_along(a, dim, keepdims, largest)
+    return MaxMin.apply(a, axes=axes, keepdims=keepdims, largest=largest)
 
 
-def min(a: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    a = as_tensor(a)
-    axes = normalize_axes(axis, a.ndim)
-    _check_nonempty(a, axes, "min")
-    return MaxMin.apply(a, axes=axes, keepdims=keepdims, largest=False)
+def var(a: Tensor, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dim: Any = None,
+        keepdim: bool | None = None, correction: Any = None, unbiased: bool | None = None) -> Tensor:
+    """Variance with divisor n - ddof.  PyTorch's ``correction=`` is ``ddof``, and
+    ``unbiased=True`` is ddof=1; the default stays NumPy's ddof=0 (PyTorch's is 1)."""
+    return _variance(Var, a, axis, keepdims, ddof, dim, keepdim, correction, unbiased)
 
 
-def var(a: Tensor, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    return _variance(Var, a, axis, keepdims, ddof)
-
-
-def _variance(op: type[Var], a: Any, axis: Any, keepdims: bool, ddof: int) -> Tensor:
+def _variance(op: type[Var], a: Any, axis: Any, keepdims: Any, ddof: Any, dim: Any = None,
+              keepdim: Any = None, correction: Any = None, unbiased: Any = None) -> Tensor:
     a = _floating(a)
+    name = op.__name__.lower()
+    axis, keepdims = axis_and_keepdims(axis, keepdims, dim, keepdim, name)
+    ddof = _ddof(ddof, correction, unbiased, name)
     axes = normalize_axes(axis, a.ndim)
     n = 1
     for i in axes:
         n *= a.shape[i]
     if isinstance(ddof, bool) or not isinstance(ddof, (int, float, np.integer, np.floating)) or not ddof >= 0:
-        raise ValueError(f"{op.__name__.lower()}() ddof must be a non-negative number, got {ddof!r}")
+        raise ValueError(f"{name}() ddof must be a non-negative number, got {ddof!r}")
     if n - ddof <= 0:
-        raise ValueError(f"{op.__name__.lower()}() needs more than ddof={ddof} elements per reduction, got {n}")
+        raise ValueError(f"{name}() needs more than ddof={ddof} elements per reduction, got {n}")
     return op.apply(a, axes=axes, keepdims=keepdims, ddof=ddof)
 
 
-def std(a: Tensor, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    """Standard deviation, √var (its gradient is var's divided by 2·std, 0 where std = 0)."""
-    return _variance(Std, a, axis, keepdims, ddof)
+def _ddof(ddof: Any, correction: Any, unbiased: Any, name: str) -> Any:
+    """ddof from NumPy's ``ddof=`` or PyTorch's ``correction=`` / ``unbiased=`` (only one)."""
+    given = [k for k, v in (("correction", correction), ("unbiased", unbiased)) if v is not None]
+    if len(given) > 1 or (given and ddof != 0):
+        raise TypeError(f"{name} got more than one of ddof, correction and unbiased; give one")
+    if unbiased is not None:
+        if not isinstance(unbiased, (bool, np.bool_)):
+            raise TypeError(f"{name} unbiased must be True or False, got {unbiased!r}")
+        return int(unbiased)
+    return ddof if correction is None else correction
 
 
-def logsumexp(a: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+def std(a: Tensor, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dim: Any = None,
+        keepdim: bool | None = None, correction: Any = None, unbiased: bool | None = None) -> Tensor:
+    """Standard deviation, √var (its gradient is var's divided by 2·std, 0 where std = 0).
+    Takes PyTorch's spellings as :func:`var` does."""
+    return _variance(Std, a, axis, keepdims, ddof, dim, keepdim, correction, unbiased)
+
+
+def logsumexp(a: Tensor, axis: Any = None, keepdims: bool = False, *,
+              dim: Any = None, keepdim: bool | None = None) -> Tensor:
     a = _floating(a)
+    axis, keepdims = axis_and_keepdims(axis, keepdims, dim, keepdim, "logsumexp")
     axes = normalize_axes(axis, a.ndim)
     _check_nonempty(a, axes, "logsumexp")
     return LogSumExp.apply(a, axes=axes, keepdims=keepdims)
@@ -226,15 +272,17 @@ def cumsum(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     return CumSum.apply(a, axis=axis[0], dtype=dtype)
 
 
-def argmax(a: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor:
+def argmax(a: Tensor, axis: int | None = None, keepdims: bool = False, *,
+           dim: int | None = None, keepdim: bool | None = None) -> Tensor:
     """Index of the largest element (the first one on ties); an int64 tensor, no gradient.
-    ``axis=None`` indexes the flattened tensor, as NumPy."""
-    return _arg(a, axis, keepdims, "argmax")
+    ``axis=None`` indexes the flattened tensor, as NumPy (``dim=``/``keepdim=`` as PyTorch)."""
+    return _arg(a, *axis_and_keepdims(axis, keepdims, dim, keepdim, "argmax"), "argmax")
 
 
-def argmin(a: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor:
+def argmin(a: Tensor, axis: int | None = None, keepdims: bool = False, *,
+           dim: int | None = None, keepdim: bool | None = None) -> Tensor:
     """Index of the smallest element (the first one on ties); an int64 tensor, no gradient."""
-    return _arg(a, axis, keepdims, "argmin")
+    return _arg(a, *axis_and_keepdims(axis, keepdims, dim, keepdim, "argmin"), "argmin")
 
 
 def _arg(a: Any, axis: Any, keepdims: bool, name: str) -> Tensor:

@@ -105,3 +105,21 @@ def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
     order = order[(slice(None),) * axis + (slice(0, int(k)),)]
     shape = ((() if k else (0,)) if not a.ndim else tuple(int(k) if i == axis else n for i, n in enumerate(a.shape)))
     return _gather(source, order, axis, shape)
+
+
+def extreme_along(a: Tensor, dim: int, keepdim: bool, largest: bool) -> ValuesIndices:
+    """PyTorch's ``x.max(dim=d)`` / ``x.min(dim=d)``: the extreme values along ``d`` and the
+    index of the first one (of the first nan, which wins, as in PyTorch).  The gradient of
+    each value goes to that one element, as PyTorch routes it (``amax`` shares it on ties)."""
+    a, axis = _prepare(a, dim, "max" if largest else "min")
+    source = a if a.ndim else a.reshape(1)
+    xp = _xp(source.data)
+    pick = xp.argmax if largest else xp.argmin
+    index = xp.expand_dims(pick(source.data, axis=axis), axis).astype(np.int64, copy=False)
+    if not a.ndim:
+        shape: tuple[int, ...] = ()
+    elif keepdim:
+        shape = tuple(1 if i == axis else n for i, n in enumerate(a.shape))
+    else:
+        shape = tuple(n for i, n in enumerate(a.shape) if i != axis)
+    return _gather(source, index, axis, shape)
