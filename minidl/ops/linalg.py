@@ -116,6 +116,9 @@ def linear_relu(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 def _linear(x: Any, weight: Tensor, bias: Tensor | None, relu: bool) -> Tensor:
     # The checks read the arrays' own attributes: this runs for every dense layer and step.
+    if not isinstance(weight, Tensor) or (bias is not None and not isinstance(bias, Tensor)):
+        raise TypeError(f"linear expects the weight and bias as Tensors, got {type(weight).__name__} and "
+                        f"{type(bias).__name__}; wrap arrays with minidl.tensor(...)")
     x = as_tensor(x, weight)
     if x.data.dtype.kind != "f":  # integer features take the weight's float dtype
         x = astype(x, weight.dtype)
