@@ -7,7 +7,7 @@ as an attribute registers it, so ``parameters()`` and ``state_dict()`` find it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -93,8 +93,28 @@ class Module:
 
     # -- modes and gradients ----------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
+        if not isinstance(mode, (bool, np.bool_)):  # train("eval") would switch training ON
+            raise ValueError(f"train(mode) expects True or False, got {mode!r}; use .eval() to switch training off")
         for module in self.modules():
             object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn(module)`` on every submodule, children first, then on ``self`` (as PyTorch;
+        the usual use is custom initialisation)."""
+        if not callable(fn):
+            raise TypeError(f"apply expects a function of a module, got {type(fn).__name__}")
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Switch gradient tracking of every parameter on or off (freezing a part of a model)."""
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(f"requires_grad_ expects True or False, got {requires_grad!r}")
+        for p in self.parameters():
+            p.requires_grad_(bool(requires_grad))
         return self
 
     def eval(self) -> Module:
