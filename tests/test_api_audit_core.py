@@ -98,3 +98,95 @@ def test_conflicting_or_bad_spellings_are_refused(call, words):
 def test_linear_refuses_arrays_as_parameters_clearly(weight, bias):
     with pytest.raises(TypeError, match="linear expects the weight and bias as Tensors"):
         F.linear(mdl.ones((4, 3)), weight, bias)
+
+
+# ------------------------------------------------------------ Module: train(mode), apply, requires_grad_
+
+
+def test_train_mode_must_be_a_bool():
+    from minidl import nn
+
+    model = nn.Sequential(nn.Linear(2, 3), nn.Dropout(0.5))
+    with pytest.raises(ValueError, match="train\\(mode\\) expects True or False"):
+        model.train("eval")  # was accepted, and switched training ON
+    assert model.train(np.bool_(False)).training is False and model[1].training is False
+
+
+def test_module_apply_visits_children_first_then_self_as_torch():
+    from minidl import nn
+
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Sequential(nn.Linear(3, 1)))
+    seen = []
+    assert model.apply(lambda m: seen.append(type(m).__name__)) is model
+    # torch.nn.Sequential(...).apply gives the same post-order
+    assert seen == ["Linear", "ReLU", "Linear", "Sequential", "Sequential"]
+
+    def zero_linear(m):
+        if isinstance(m, nn.Linear):
+            m.weight.data[...] = 0
+
+    model.apply(zero_linear)
+    assert all(not p.numpy().any() for n, p in model.named_parameters() if n.endswith("weight"))
+    with pytest.raises(TypeError, match="apply expects a function"):
+        model.apply("init")
+
+
+def test_module_requires_grad_freezes_parameters():
+    from minidl import nn
+
+    model = nn.Linear(2, 1)
+    assert model.requires_grad_(False) is model
+    assert not any(p.requires_grad for p in model.parameters())
+    model(mdl.ones((1, 2)))  # no graph, no error
+    model.requires_grad_()
+    assert all(p.requires_grad for p in model.parameters())
+    with pytest.raises(TypeError, match="True or False"):
+        model.requires_grad_("no")
+
+
+# ------------------------------------------------------------ lr_scheduler: lambdas and state dicts
+
+
+def _sgd(lr=1.0):
+    from minidl import nn, optim
+
+    return optim.SGD(nn.Linear(2, 1).parameters(), lr=lr)
+
+
+@pytest.mark.parametrize("kind", ["LambdaLR", "MultiplicativeLR"])
+@pytest.mark.parametrize("bad", ["x", None, float("nan")])
+def test_lr_lambda_must_return_a_finite_number(kind, bad):
+    from minidl.optim import lr_scheduler
+
+    def factor(epoch):
+        return 1.0 if epoch < 1 else bad
+
+    with pytest.raises(TypeError, match="lr_lambda\\(1\\) must return a finite number"):
+        scheduler = getattr(lr_scheduler, kind)(_sgd(), factor)
+        scheduler.step()  # was a bare "can't multiply sequence" error, or a nan lr
+
+
+def test_lambda_lr_takes_numpy_numbers():
+    from minidl.optim import lr_scheduler
+
+    scheduler = lr_scheduler.LambdaLR(_sgd(), lambda e: np.float32(0.5) ** e)
+    scheduler.step()
+    assert scheduler.get_last_lr() == [0.5]  # torch: [0.5]
+
+
+def test_scheduler_load_state_dict_checks_its_argument():
+    from minidl.optim import lr_scheduler
+
+    source = lr_scheduler.StepLR(_sgd(), step_size=2, gamma=0.5)
+    for _ in range(3):
+        source.step()
+    target = lr_scheduler.StepLR(_sgd(), step_size=2, gamma=0.5)
+    target.load_state_dict(source.state_dict())
+    target.step()
+    # torch 2.13 gives 4 and [0.5]: the new optimizer still has lr 1.0 (the state holds no lr)
+    assert target.last_epoch == 4 and target.get_last_lr() == [0.5]
+    with pytest.raises(TypeError, match="expects the dict from state_dict\\(\\), got NoneType"):
+        target.load_state_dict(None)  # was TypeError: 'NoneType' object is not iterable
+    cosine = lr_scheduler.CosineAnnealingLR(_sgd(), T_max=4).state_dict()
+    with pytest.raises(ValueError, match="unknown entries \\['T_max', 'eta_min'\\]"):
+        target.load_state_dict(cosine)  # was merged into the StepLR silently

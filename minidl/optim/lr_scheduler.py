@@ -90,6 +90,15 @@ class LRScheduler:
                 if k != "optimizer" and not callable(v) and k != "lr_lambdas"}  # fmt: skip
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned (of a scheduler of this same kind)."""
+        name = type(self).__name__
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"{name}.load_state_dict expects the dict from state_dict(), "
+                            f"got {type(state_dict).__name__}")
+        unknown = sorted(str(k) for k in state_dict if k not in self.__dict__)
+        if unknown:  # another scheduler's state would be mixed into this one silently
+            raise ValueError(f"{name}.load_state_dict: unknown entries {unknown}; expected the "
+                             f"state_dict() of a {name}")
         self.__dict__.update(state_dict)
 
 
@@ -217,7 +226,7 @@ class LambdaLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        return [b * f(self.last_epoch) for f, b in zip(self.lr_lambdas, self.base_lrs)]
+        return [b * _factor(self, f(self.last_epoch)) for f, b in zip(self.lr_lambdas, self.base_lrs)]
 
 
 class MultiplicativeLR(LRScheduler):
@@ -235,7 +244,17 @@ class MultiplicativeLR(LRScheduler):
     def get_lr(self) -> list[float]:
         if self.last_epoch <= 0:
             return self._current()
-        return [lr * f(self.last_epoch) for f, lr in zip(self.lr_lambdas, self._current())]
+        return [lr * _factor(self, f(self.last_epoch)) for f, lr in zip(self.lr_lambdas, self._current())]
+
+
+def _factor(owner: LRScheduler, value: Any) -> float:
+    """What an ``lr_lambda`` returned, checked: a finite real number (a str or None would
+    fail deep inside the multiplication, a nan would poison the lr silently)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(value):
+        raise TypeError(f"{type(owner).__name__}: lr_lambda({owner.last_epoch}) must return a finite number "
+                        f"(the factor of the lr), got {value!r}")
+    return float(value)
 
 
 def _check_factor(owner: str, name: str, value: float, low_open: bool) -> None:
