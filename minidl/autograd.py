@@ -113,11 +113,17 @@ class Tensor:
         """A tensor sharing the same data but cut from the graph."""
         return Tensor._wrap(self.data)
 
-    def to(self, device: str) -> Tensor:
-        """A copy on ``device`` ("cpu" or "cuda"); gradients flow back through the copy."""
+    def to(self, device: Any = None, dtype: Any = None) -> Tensor:
+        """A copy on ``device`` ("cpu" or "cuda") and/or of ``dtype``; gradients flow back
+        through the copy.  As PyTorch, ``x.to(mdl.float64)`` alone changes the dtype."""
         from .ops.shape import to_device  # ops depend on this module, not the other way
 
-        return to_device(self, backend.check_device(device))
+        if device is not None and not isinstance(device, str) or isinstance(device, str) and _is_dtype(device):
+            if dtype is not None:
+                raise TypeError(f"to() got two dtypes, {device!r} and {dtype!r}; expected to(device, dtype)")
+            device, dtype = None, device
+        out = self if dtype is None else self.astype(dtype)
+        return out if device is None else to_device(out, backend.check_device(device))
 
     def __repr__(self) -> str:
         body = np.array2string(self.numpy(), separator=", ", precision=4, threshold=50)
@@ -153,6 +159,15 @@ class Tensor:
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(len(self.data)))
+
+
+def _is_dtype(name: str) -> bool:
+    """Does the string name a dtype ("float64") rather than a device ("cpu")?"""
+    try:
+        np.dtype(name)
+    except TypeError:
+        return False
+    return True
 
 
 def _to_array(data: Any, dtype: Any, device: str | None, copy: bool) -> Any:

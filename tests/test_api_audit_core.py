@@ -190,3 +190,28 @@ def test_scheduler_load_state_dict_checks_its_argument():
     cosine = lr_scheduler.CosineAnnealingLR(_sgd(), T_max=4).state_dict()
     with pytest.raises(ValueError, match="unknown entries \\['T_max', 'eta_min'\\]"):
         target.load_state_dict(cosine)  # was merged into the StepLR silently
+
+
+# ------------------------------------------------------------ Tensor.to(dtype) as PyTorch
+
+
+@pytest.mark.parametrize("args, kwargs", [
+    ((mdl.float64,), {}), (("float64",), {}), ((np.float64,), {}),
+    (("cpu", "float64"), {}), ((), {"dtype": "float64"}), ((), {"device": "cpu", "dtype": np.float64}),
+])
+def test_to_changes_the_dtype_as_torch_and_keeps_the_gradient(args, kwargs):
+    x = mdl.tensor([1.0, 2.0], requires_grad=True)
+    y = x.to(*args, **kwargs)  # was TypeError: device must be a string
+    assert y.dtype == np.float64 and y.device == "cpu"
+    (y * y).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])
+    assert x.grad.dtype == np.float32
+
+
+def test_to_with_a_device_or_bad_arguments():
+    x = mdl.tensor([1.0, 2.0])
+    assert x.to("cpu").dtype == np.float32 and x.to().dtype == np.float32
+    with pytest.raises(ValueError, match="unknown device 'tpu'"):
+        x.to("tpu")
+    with pytest.raises(TypeError, match="two dtypes"):
+        x.to(mdl.float64, "float32")
