@@ -57,8 +57,8 @@ class Tensor:
         self.creator: Function | None = None
         self.name: str | None = None
         self.requires_grad = False
-        if requires_grad:
-            self.requires_grad_(True)
+        if requires_grad is not False:
+            self.requires_grad_(requires_grad)
 
     @staticmethod
     def _wrap(data: Any) -> Tensor:
@@ -71,6 +71,8 @@ class Tensor:
         return t
 
     def requires_grad_(self, flag: bool = True) -> Tensor:
+        if not isinstance(flag, (bool, np.bool_)):  # requires_grad="no" would switch it on
+            raise TypeError(f"requires_grad must be True or False, got {flag!r}")
         if flag and self.data.dtype.kind != "f":
             raise TypeError(
                 f"only floating-point tensors can require gradients, got dtype {self.data.dtype}; "

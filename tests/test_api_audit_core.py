@@ -215,3 +215,12 @@ def test_to_with_a_device_or_bad_arguments():
         x.to("tpu")
     with pytest.raises(TypeError, match="two dtypes"):
         x.to(mdl.float64, "float32")
+
+
+@pytest.mark.parametrize("flag", ["no", 1, None])
+def test_requires_grad_must_be_a_bool(flag):
+    with pytest.raises(TypeError, match="requires_grad must be True or False"):
+        mdl.tensor([1.0], requires_grad=flag)  # was accepted ("no" switched it on)
+    with pytest.raises(TypeError, match="requires_grad must be True or False"):
+        mdl.tensor([1.0]).requires_grad_(flag)
+    assert mdl.tensor([1.0], requires_grad=np.bool_(True)).requires_grad
