@@ -16,6 +16,8 @@ def to_categorical(y: Any, num_classes: int | None = None, dtype: Any = "float32
     labels = np.asarray(y)
     if labels.ndim >= 2 and labels.shape[-1] == 1:
         labels = labels.reshape(labels.shape[:-1])
+    if labels.dtype.kind == "b":  # False/True are the classes 0 and 1, as Keras reads them
+        labels = labels.astype(np.int64)
     if labels.dtype.kind == "f":
         if not np.all(np.isfinite(labels)) or not np.array_equal(labels, np.round(labels)):
             raise ValueError("to_categorical expects integer class labels, got non-integer values")

@@ -208,20 +208,30 @@ class Layer(Module):
         return [to_numpy(p.data).copy() for p in self.parameters()] + self._state_arrays()
 
     def set_weights(self, weights: list[Any]) -> None:
+        """Replace the weights (as ``get_weights`` orders them); every array is checked
+        before any is written, so a wrong one leaves the layer unchanged."""
+        if not isinstance(weights, (list, tuple)):
+            raise TypeError(f"layer {self.name!r}: set_weights expects a list of arrays (as get_weights "
+                            f"returns), got {type(weights).__name__}")
         params = list(self.parameters())
         state = self._state_names()
         if len(weights) != len(params) + len(state):
             raise ValueError(f"layer {self.name!r} expects {len(params) + len(state)} weight arrays, "
                              f"got {len(weights)}")
-        for p, w in zip(params, weights):
-            w = np.asarray(w)
-            if w.shape != p.shape:
-                raise ShapeError(f"layer {self.name!r}: weight {p.name} has shape {p.shape}, got {w.shape}")
-        for p, w in zip(params, weights):
-            p.data[...] = p.xp.asarray(np.asarray(w), dtype=p.dtype)
-        for name, w in zip(state, weights[len(params):]):
+        targets = [(p.name, p.shape) for p in params] + [(name, tuple(getattr(self, name).shape)) for name in state]
+        arrays = []
+        for (name, shape), w in zip(targets, weights):
+            w = w.numpy() if isinstance(w, Tensor) else np.asarray(w)
+            if w.dtype.kind not in "fiub":
+                raise TypeError(f"layer {self.name!r}: weight {name} must hold numbers, got dtype {w.dtype}")
+            if w.shape != shape:  # a moving statistic too: never broadcast a wrong shape silently
+                raise ShapeError(f"layer {self.name!r}: weight {name} has shape {shape}, got {w.shape}")
+            arrays.append(w)
+        for p, w in zip(params, arrays):
+            p.data[...] = p.xp.asarray(w, dtype=p.dtype)
+        for name, w in zip(state, arrays[len(params):]):
             buffer = getattr(self, name)
-            buffer[...] = Tensor._wrap(buffer).xp.asarray(np.asarray(w), dtype=buffer.dtype)
+            buffer[...] = Tensor._wrap(buffer).xp.asarray(w, dtype=buffer.dtype)
 
     def _state_names(self) -> list[str]:
         """Non-parameter arrays saved with the weights (BatchNorm moving statistics)."""

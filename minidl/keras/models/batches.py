@@ -140,14 +140,6 @@ def _convert(model: Any, batch: Any, step: int, name: str, class_weight: Any = N
     return x, y, sw
 
 
-def _check_steps(steps: Any, name: str) -> int | None:
-    if steps is None:
-        return None
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"{name} must be a positive int or None, got {steps!r}")
-    return int(steps)
-
-
 def _reject_arrays_beside(what: str, **given: Any) -> None:
     for name, value in given.items():
         if value is not None and value is not False and not (name == "validation_split" and value == 0):
@@ -192,8 +184,9 @@ def fit(model: Any, x: Any, *, y: Any, epochs: int, verbose: Any, callbacks: Any
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"epochs must be a non-negative int, got {epochs!r}")
     verbose = data.check_verbose(verbose)
-    steps = _check_steps(steps_per_epoch, "steps_per_epoch")
-    validation_steps = _check_steps(validation_steps, "validation_steps")
+    steps = data.check_steps(steps_per_epoch, "steps_per_epoch")
+    validation_steps = data.check_steps(validation_steps, "validation_steps")
+    data.check_fit_counts(initial_epoch, validation_freq, validation_batch_size)
     source = BatchSource(x, shuffle, "x")
     val: Any = None
     if validation_data is not None:
@@ -344,7 +337,7 @@ def evaluate(model: Any, x: Any, *, y: Any, verbose: Any, sample_weight: Any, re
     model._require_compiled("evaluate")
     _reject_arrays_beside(_describe(x), y=y, sample_weight=sample_weight)
     verbose = data.check_verbose(verbose)
-    steps = _check_steps(steps, "steps")
+    steps = data.check_steps(steps, "steps")
     source = BatchSource(x, False, "x")
     callback_list = CallbackList(callbacks, model=model)
     callback_list.set_params({"epochs": 1, "steps": steps or source.length(), "verbose": verbose})
@@ -362,7 +355,7 @@ def predict(model: Any, x: Any, *, verbose: Any, steps: Any, callbacks: Any) -> 
     from ..progress import ProgressBar
 
     verbose = data.check_verbose(verbose)
-    steps = _check_steps(steps, "steps")
+    steps = data.check_steps(steps, "steps")
     source = BatchSource(x, False, "x")
     was_training = model.training
     model.eval()

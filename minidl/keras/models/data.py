@@ -168,11 +168,46 @@ def check_verbose(verbose: Any) -> int:
     return int(verbose)
 
 
-def check_batch_size(batch_size: Any, default: int = 32) -> int:
+def as_sample_weight(sample_weight: Any, name: str = "sample_weight") -> np.ndarray | None:
+    """Per-sample weights as a float32 array (None stays None); text or objects raise a
+    TypeError naming ``name`` instead of NumPy's "could not convert string to float"."""
+    if sample_weight is None:
+        return None
+    array = sample_weight.numpy() if isinstance(sample_weight, Tensor) else np.asarray(sample_weight)
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must hold numbers (one weight per sample), got dtype {array.dtype}")
+    if array.ndim == 0:
+        raise ValueError(f"{name} must have one weight per sample, got a scalar")
+    return array.astype(np.float32, copy=False)
+
+
+def check_fit_counts(initial_epoch: Any, validation_freq: Any, validation_batch_size: Any) -> None:
+    """``fit``'s counting arguments, checked before any training (both fit loops)."""
+    if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, (int, np.integer)) or initial_epoch < 0:
+        raise ValueError(f"initial_epoch must be a non-negative int (the epoch to resume from), "
+                         f"got {initial_epoch!r}")
+    if isinstance(validation_freq, bool) or not isinstance(validation_freq, (int, np.integer)) \
+            or validation_freq < 1:
+        raise ValueError(f"validation_freq must be a positive int (validate every that many epochs), "
+                         f"got {validation_freq!r}")
+    if validation_batch_size is not None:
+        check_batch_size(validation_batch_size, name="validation_batch_size")
+
+
+def check_steps(steps: Any, name: str) -> int | None:
+    """``steps_per_epoch``, ``validation_steps`` or ``steps``: a positive int, or None for all batches."""
+    if steps is None:
+        return None
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"{name} must be a positive int or None, got {steps!r}")
+    return int(steps)
+
+
+def check_batch_size(batch_size: Any, default: int = 32, name: str = "batch_size") -> int:
     if batch_size is None:
         return default
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        raise ValueError(f"{name} must be a positive int, got {batch_size!r}")
     return int(batch_size)
 
 
@@ -195,8 +230,7 @@ def unpack_validation(model: Any, validation_data: Any) -> tuple:
                          "or a generator, PyDataset or DataLoader of such batches")
     xv = model._as_inputs(validation_data[0], "x_val")
     yv = model._as_targets(validation_data[1], "y_val")
-    sw = None if len(validation_data) == 2 or validation_data[2] is None \
-        else np.asarray(validation_data[2], dtype=np.float32)
+    sw = None if len(validation_data) == 2 else as_sample_weight(validation_data[2], "validation_data[2]")
     check_lengths(xv, yv, sw)
     return xv, yv, sw
 

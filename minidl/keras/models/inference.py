@@ -47,7 +47,7 @@ class Inference:
         verbose = data.check_verbose(verbose)
         # NaN and infinities are looked for only in a batch whose loss is not finite
         x, y = self._as_inputs(x, check_finite=False), self._as_targets(y, check_finite=False)
-        sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)
+        sw = data.as_sample_weight(sample_weight)
         data.check_lengths(x, y, sw)
         output_shape = self._prepare(x, y)
         callback_list = CallbackList(callbacks, model=self)

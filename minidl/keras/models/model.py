@@ -236,6 +236,7 @@ class Model(Inference, Layer):
     def train_on_batch(self, x: Any, y: Any, sample_weight: Any = None) -> float | list[float]:
         self._require_compiled("train_on_batch")
         x, y = self._as_inputs(x), self._as_targets(y)
+        sample_weight = data.as_sample_weight(sample_weight)
         data.check_lengths(x, y, sample_weight)
         loss, y_pred = self.train_step(x, y, sample_weight)
         shapes = [(None, *p.shape[1:]) for p in y_pred] if isinstance(y_pred, list) else y_pred.shape
@@ -267,9 +268,12 @@ class Model(Inference, Layer):
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs must be a non-negative int, got {epochs!r}")
         verbose = data.check_verbose(verbose)
+        steps_per_epoch = data.check_steps(steps_per_epoch, "steps_per_epoch")
+        data.check_steps(validation_steps, "validation_steps")
+        data.check_fit_counts(initial_epoch, validation_freq, validation_batch_size)
         # NaN and infinities are looked for only in a batch whose loss is not finite (train_step)
         x, y = self._as_inputs(x, check_finite=False), self._as_targets(y, check_finite=False)
-        sw = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)
+        sw = data.as_sample_weight(sample_weight)
         data.check_lengths(x, y, sw)
         if class_weight is not None:
             if isinstance(y, list):
@@ -293,7 +297,7 @@ class Model(Inference, Layer):
         n = data.num_samples(x)
         steps = -(-n // batch_size)
         if steps_per_epoch is not None:
-            steps = min(steps, int(steps_per_epoch))
+            steps = min(steps, steps_per_epoch)
         callback_list.set_model(self)
         callback_list.set_params({"epochs": epochs, "steps": steps, "verbose": verbose})
         object.__setattr__(self, "stop_training", False)

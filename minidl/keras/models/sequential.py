@@ -40,7 +40,8 @@ class Sequential(Model):
         if layer.name in names:
             raise ValueError(f"all layers must have unique names; {layer.name!r} is already in the model")
         setattr(self, f"layer_{len(self._modules)}", layer)
-        if len(self.layers) == 1 and layer.batch_input_shape is not None:
+        # as Keras, input_shape= counts only on the first layer of a model without an Input
+        if len(self.layers) == 1 and layer.batch_input_shape is not None and self._input_layer is None:
             self._build_from(layer.batch_input_shape)
         elif self.built:  # extend the known shapes through the new layer
             self._build_from(self.input_shape)
