@@ -111,7 +111,7 @@ for nombre, perdida in [("MSE", F.mse_loss), ("MAE", F.l1_loss), ("Huber", F.hub
 resultado("huber_ventaja", round(r2["Huber"] - r2["MSE"], 4))
 
 # %% [markdown]
-# En modo completo: R² = 0.963 entrenando con MSE, frente a 0.996 con MAE y 0.994 con Huber.
+# En modo completo: R² = 0.963 entrenando con MSE, frente a 0.995 con MAE y 0.994 con Huber.
 # Con datos limpios las tres darían casi lo mismo; la elección importa cuando los datos tienen
 # errores o colas largas.
 

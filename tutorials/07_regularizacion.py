@@ -175,7 +175,7 @@ resultado("desacuerdo_n400", round(sensibilidad[400][2], 4))
 # produce una frontera distinta (islas, salientes, rectas que se tuercen donde no hay
 # datos): la exactitud de validación varía entre modelos (0.824 ± 0.042) y los cinco
 # modelos **discrepan en el 45 % de los puntos** de validación. Con 400 puntos las
-# fronteras se parecen entre sí y a la verdadera forma de las lunas: 0.886 ± 0.005 y
+# fronteras se parecen entre sí y a la verdadera forma de las lunas: 0.887 ± 0.007 y
 # discrepancia del 17 % (concentrada en la zona donde las clases se solapan). Una
 # predicción que cambia tanto al cambiar la muestra no es fiable, aunque su exactitud
 # media sea aceptable. Más datos reducen la varianza; la regularización (7.2) también,
@@ -293,7 +293,7 @@ print(f"con dropout: val_loss mínima {min(h_drop.history['val_loss']):.3f}, al 
 # (≈ 1); en inferencia devolvió la entrada intacta. En el modelo, la pérdida de
 # validación mínima baja de 0.368 (base) a 0.338, y se alcanza más tarde (la red aprende
 # más despacio porque cada paso ve una subred distinta). Pero si seguimos entrenando 60
-# épocas, también acaba subiendo (0.535): dropout **retrasa** el sobreajuste, no lo
+# épocas, también acaba subiendo (0.493): dropout **retrasa** el sobreajuste, no lo
 # elimina. Se suele combinar con early stopping. Notarás también que en la primera
 # época la red con dropout va por detrás: el ruido que inyecta frena el principio.
 #
@@ -430,9 +430,9 @@ resultado("l2_vs_adamw_diferencia",
 
 # %% [markdown]
 # Lectura (modo completo). Keras `l2(λ)` con SGD y `optim.SGD(weight_decay=2λ)` acaban
-# con los mismos pesos salvo 1.5e-08, el redondeo de float32: son la misma cuenta. Con
+# con exactamente los mismos pesos (diferencia 0): son la misma cuenta. Con
 # `weight_decay=λ` (olvidar el 2) difieren en 3.8e-02. Con Adam, el castigo en la
-# pérdida y `optim.Adam(weight_decay=2λ)` vuelven a coincidir (1.2e-07), porque ambos lo
+# pérdida y `optim.Adam(weight_decay=2λ)` vuelven a coincidir (diferencia 0), porque ambos lo
 # suman al gradiente antes de la parte adaptativa; pero **AdamW difiere en 8.1e-02**,
 # aunque el tamaño de los pesos sea parecido (norma 1.004 frente a 1.010). Cuando leas
 # «weight decay» en un artículo, pregunta cuál de los dos es; en Keras 3 el argumento
@@ -456,10 +456,11 @@ print(f"norma de los pesos al final: base {traza_base['norma_pesos'][-1]:.1f}, L
 
 # %% [markdown]
 # Lectura (modo completo; figura `curvas_l2.png`). El castigo hace su trabajo sobre los
-# pesos: la norma final es 13.0 frente a 29.1 del modelo base. La `val_loss` que
-# informa Keras al final (0.623) incluye el castigo; la entropía cruzada pura es 0.524
-# y llegó a bajar hasta 0.360. Pero mira la figura de la comparación (7.2.3): con L2 y
-# Adam la curva tiene **caídas bruscas** (hacia la época 30 y en las últimas): cuando la
+# pesos: la norma final es 11.1 frente a 29.1 del modelo base. La `val_loss` que
+# informa Keras al final (0.438) incluye el castigo; la entropía cruzada pura es 0.384
+# y llegó a bajar hasta 0.351 (época 52). Pero mira la figura de la comparación (7.2.3): con
+# L2 y Adam la curva tiene un **sobresalto brusco** hacia la época 30 (la entropía de
+# validación salta de 0.39 a 0.53 y tarda unas diez épocas en volver): cuando la
 # pérdida de los datos ya es casi cero, el gradiente lo domina el castigo `2λw`, Adam lo
 # normaliza a pasos de tamaño `lr` y los pesos encogen de golpe hasta que la pérdida de
 # los datos reacciona. Es uno de los motivos por los que existe AdamW, y otro argumento
@@ -531,12 +532,12 @@ guardar_figura(fig, TUTORIAL, "comparacion")
 # %% [markdown]
 # Lectura (modo completo; figura `comparacion.png`). Early stopping paró en la época 14
 # (la mejor fue la 4) y restauró esos pesos: con **menos de un cuarto del cómputo**
-# obtuvo la mejor log loss en prueba (0.516 frente a 0.704 del modelo base), es decir,
-# las probabilidades mejor calibradas, con una exactitud algo menor (0.841 frente a
-# 0.854). Dropout dio la mejor exactitud (0.866, +1.2 puntos) y la entropía de
-# validación más baja de todas mientras duró (0.338). L2 mantuvo la entropía de
-# validación por debajo de la del modelo base casi todo el entrenamiento, pero la
-# foto final cayó en una de sus caídas (0.823 de exactitud en prueba). Con 2000
+# obtuvo una log loss en prueba mucho mejor que la del modelo base (0.516 frente a 0.704),
+# es decir, probabilidades mejor calibradas, con una exactitud algo menor (0.841 frente a
+# 0.853). L2 logró la mejor log loss de todas (0.482) y mantuvo la entropía de validación
+# por debajo de la del modelo base casi todo el entrenamiento, salvo en su sobresalto de
+# la época 30; su exactitud en prueba fue 0.860. Dropout dio la mejor exactitud (0.867,
+# +1.4 puntos) y la entropía de validación más baja de todas mientras duró (0.338). Con 2000
 # imágenes de prueba, un punto de exactitud son 20 imágenes: diferencias de ese tamaño
 # son reales pero pequeñas.
 #
