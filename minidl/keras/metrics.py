@@ -57,9 +57,10 @@ def sparse_categorical_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> np.nd
 
 
 def binary_accuracy(y_true: np.ndarray, y_pred: np.ndarray, threshold: float = 0.5) -> np.ndarray:
-    """Per sample: the fraction of outputs on the right side of ``threshold``."""
+    """Per sample: the fraction of outputs whose 0/1 decision ``y_pred > threshold`` equals
+    the target exactly, as Keras (a soft target such as 0.9 is never matched)."""
     y_true, y_pred = _arrays("binary_accuracy", y_true, y_pred, _same_size, "one prediction per target")
-    hits = (y_pred.reshape(y_true.shape) > threshold) == (y_true > 0.5)
+    hits = (y_pred.reshape(y_true.shape) > threshold) == y_true
     return hits.reshape(len(hits), -1).mean(axis=1)
 
 

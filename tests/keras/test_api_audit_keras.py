@@ -153,3 +153,35 @@ def test_set_weights_accepts_nested_lists_and_tensors():
 def test_to_categorical_reads_booleans_as_classes_0_and_1():
     # Keras 3.15: to_categorical([True, False]) == [[0, 1], [1, 0]]
     np.testing.assert_array_equal(keras.utils.to_categorical(np.array([True, False])), [[0, 1], [1, 0]])
+
+
+# -- export, Input(batch_shape=), binary accuracy ---------------------------------------------
+def test_export_refuses_a_format_it_cannot_write(tmp_path):
+    # was: format="pickle" wrote an ONNX file silently; Keras 3.15 raises ValueError
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(2)])
+    with pytest.raises(ValueError, match="format='onnx' only"):
+        model.export(str(tmp_path / "m.pkl"), format="pickle")
+    assert not (tmp_path / "m.pkl").exists()
+
+
+def test_input_takes_a_batch_shape_as_keras():
+    # Keras 3.15: Input(batch_shape=(None, 3)).shape == (None, 3)
+    inputs = keras.Input(batch_shape=(None, 3))
+    assert inputs.shape == (None, 3)
+    model = keras.Model(inputs, layers.Dense(2)(inputs))
+    assert model.count_params() == 8
+    with pytest.raises(ValueError, match="not both"):
+        keras.Input(shape=(3,), batch_shape=(None, 3))
+
+
+def test_accuracy_on_one_output_compares_targets_exactly_as_keras():
+    # Keras 3.15: "accuracy" on one output is BinaryAccuracy: (y_pred > 0.5) == y_true, so the
+    # target 3.0 is never matched -> {'accuracy': 0.5, 'loss': 2.0, 'mae': 1.0}; minidl gave 1.0
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(1)])
+    model.set_weights([np.ones((3, 1)), np.zeros(1)])
+    model.compile("sgd", "mse", metrics=["accuracy", "mae"])
+    logs = model.evaluate(np.ones((2, 3)), np.array([3.0, 1.0]), verbose=0, return_dict=True)
+    assert logs == pytest.approx({"accuracy": 0.5, "loss": 2.0, "mae": 1.0})
+    metric = keras.metrics.BinaryAccuracy()
+    metric.update_state([[0.9], [0.0], [1.0]], [[0.8], [0.2], [0.6]])  # a soft 0.9 is a miss
+    assert metric.result() == pytest.approx(2 / 3)

@@ -19,8 +19,10 @@ class InputLayer(Layer):
     """Marks the model input; ``shape`` excludes the batch dimension."""
 
     def __init__(self, shape: Any = None, batch_size: int | None = None, dtype: Any = "float32",
-                 name: str | None = None, input_shape: Any = None, **kwargs: Any) -> None:
+                 name: str | None = None, input_shape: Any = None, batch_shape: Any = None,
+                 **kwargs: Any) -> None:
         shape = shape if shape is not None else input_shape
+        shape = _shape_from_batch_shape(shape, batch_shape)
         if shape is None:
             raise ValueError("Input needs shape=, e.g. Input(shape=(28, 28, 1))")
         shape = check_shape("Input shape", shape)
@@ -38,10 +40,25 @@ class InputLayer(Layer):
         return {"name": self.name, "shape": list(self.batch_input_shape[1:]), "dtype": str(self.dtype_)}
 
 
+def _shape_from_batch_shape(shape: Any, batch_shape: Any) -> Any:
+    """Keras's ``batch_shape=(batch, *shape)``: the shape without its batch size (the
+    batch dimension of a minidl model is always free)."""
+    if batch_shape is None:
+        return shape
+    if shape is not None:
+        raise ValueError(f"Input takes shape= or batch_shape=, not both (got shape={shape!r} and "
+                         f"batch_shape={batch_shape!r})")
+    if not isinstance(batch_shape, (list, tuple)) or len(batch_shape) < 1:
+        raise ValueError(f"Input batch_shape must be a tuple (batch size or None, *shape), got {batch_shape!r}")
+    return tuple(batch_shape[1:])
+
+
 def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = "float32",
-          name: str | None = None) -> KerasTensor:
-    """A symbolic input for the functional API: ``x = Input(shape=(784,))``."""
-    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name).output
+          name: str | None = None, batch_shape: Any = None) -> KerasTensor:
+    """A symbolic input for the functional API: ``x = Input(shape=(784,))``
+    (or ``batch_shape=(None, 784)``)."""
+    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name,
+                      batch_shape=batch_shape).output
 
 
 class Dense(Layer):

@@ -186,7 +186,7 @@ def fit(model: Any, x: Any, *, y: Any, epochs: int, verbose: Any, callbacks: Any
     verbose = data.check_verbose(verbose)
     steps = data.check_steps(steps_per_epoch, "steps_per_epoch")
     validation_steps = data.check_steps(validation_steps, "validation_steps")
-    data.check_fit_counts(initial_epoch, validation_freq, validation_batch_size)
+    data.check_fit_counts(initial_epoch, validation_freq, validation_batch_size, validation_steps)
     source = BatchSource(x, shuffle, "x")
     val: Any = None
     if validation_data is not None:

@@ -181,8 +181,10 @@ def as_sample_weight(sample_weight: Any, name: str = "sample_weight") -> np.ndar
     return array.astype(np.float32, copy=False)
 
 
-def check_fit_counts(initial_epoch: Any, validation_freq: Any, validation_batch_size: Any) -> None:
+def check_fit_counts(initial_epoch: Any, validation_freq: Any, validation_batch_size: Any,
+                     validation_steps: Any) -> None:
     """``fit``'s counting arguments, checked before any training (both fit loops)."""
+    check_steps(validation_steps, "validation_steps")
     if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, (int, np.integer)) or initial_epoch < 0:
         raise ValueError(f"initial_epoch must be a non-negative int (the epoch to resume from), "
                          f"got {initial_epoch!r}")

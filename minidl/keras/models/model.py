@@ -269,8 +269,7 @@ class Model(Inference, Layer):
             raise ValueError(f"epochs must be a non-negative int, got {epochs!r}")
         verbose = data.check_verbose(verbose)
         steps_per_epoch = data.check_steps(steps_per_epoch, "steps_per_epoch")
-        data.check_steps(validation_steps, "validation_steps")
-        data.check_fit_counts(initial_epoch, validation_freq, validation_batch_size)
+        data.check_fit_counts(initial_epoch, validation_freq, validation_batch_size, validation_steps)
         # NaN and infinities are looked for only in a batch whose loss is not finite (train_step)
         x, y = self._as_inputs(x, check_finite=False), self._as_targets(y, check_finite=False)
         sw = data.as_sample_weight(sample_weight)
@@ -296,8 +295,7 @@ class Model(Inference, Layer):
         callback_list.append(history)
         n = data.num_samples(x)
         steps = -(-n // batch_size)
-        if steps_per_epoch is not None:
-            steps = min(steps, steps_per_epoch)
+        steps = steps if steps_per_epoch is None else min(steps, steps_per_epoch)
         callback_list.set_model(self)
         callback_list.set_params({"epochs": epochs, "steps": steps, "verbose": verbose})
         object.__setattr__(self, "stop_training", False)
@@ -396,4 +394,6 @@ class Model(Inference, Layer):
         """Export for inference: ``format="onnx"`` writes an ONNX file (``pip install .[onnx]``)."""
         from ... import onnx
 
+        if format != "onnx":  # never write another format's file under the name asked for
+            raise ValueError(f"model.export supports format='onnx' only, got format={format!r}")
         onnx.export(self, filepath)
