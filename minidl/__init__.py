@@ -27,11 +27,13 @@ from .autograd import Function, Tensor, enable_grad, is_grad_enabled, no_grad, s
 from .backend import cuda, default_dtype, set_default_dtype
 from .errors import (
     DeviceMismatchError,
+    DeviceUnavailableError,
     DivisionByZeroError,
     GradcheckError,
     GraphError,
     InvalidIndexError,
     MinidlError,
+    NotFiniteError,
     ShapeError,
     StateDictError,
 )
@@ -142,6 +144,7 @@ __all__ = [
     "concatenate", "exp", "expand_dims", "flatten", "full", "log", "logsumexp", "matmul",
     "maximum", "mean", "minimum", "ones", "ones_like", "pad", "rand", "randn", "reshape",
     "sigmoid", "softmax", "sqrt", "squeeze", "stack", "sum", "tanh", "transpose", "where",
-    "zeros", "zeros_like", "save", "load", "DivisionByZeroError", "cat", "clamp", "cumsum", "eye",
+    "zeros", "zeros_like", "save", "load", "DivisionByZeroError", "DeviceUnavailableError",
+    "NotFiniteError", "cat", "clamp", "cumsum", "eye",
     "floor_divide", "linspace", "masked_fill", "randint", "remainder", "sort", "topk", "tril", "triu",
 ]

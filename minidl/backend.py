@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import DeviceUnavailableError
+
 DEVICES = ("cpu", "cuda")
 
 _default_dtype = np.dtype(np.float32)
@@ -50,7 +52,7 @@ def check_device(device: str | None) -> str:
     if name not in DEVICES:
         raise ValueError(f"unknown device {device!r}; expected one of {DEVICES}")
     if name == "cuda" and not cuda.is_available():
-        raise RuntimeError(
+        raise DeviceUnavailableError(
             "device 'cuda' was requested (by device= or MINIDL_DEVICE) but CuPy or a CUDA device "
             "is not available; install minidl[gpu] on a machine with a GPU, or use 'cpu'"
         )

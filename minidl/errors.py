@@ -42,3 +42,13 @@ class InvalidIndexError(MinidlError, IndexError):
 class DivisionByZeroError(MinidlError, ZeroDivisionError):
     """An integer tensor divided by zero (``//`` or ``%``): a ``ZeroDivisionError``, as
     PyTorch raises, where NumPy would silently give 0.  Float division gives inf/nan."""
+
+
+class DeviceUnavailableError(MinidlError, RuntimeError):
+    """A device this machine cannot provide was requested (``"cuda"`` without CuPy or a
+    GPU): a ``RuntimeError``, as PyTorch raises, that says how to get one or use ``"cpu"``."""
+
+
+class NotFiniteError(MinidlError, RuntimeError):
+    """A value that must be finite is not (``clip_grad_norm_(..., error_if_nonfinite=True)``
+    on NaN or infinite gradients): a ``RuntimeError``, as PyTorch raises."""

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..autograd import Tensor
 from ..backend import get_array_module
+from ..errors import NotFiniteError
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
@@ -100,7 +101,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     total = _vector_norm(xp, norms, norm_type)
     total_f = float(total)
     if error_if_nonfinite and not math.isfinite(total_f):
-        raise RuntimeError(
+        raise NotFiniteError(
             f"clip_grad_norm_: the total norm of the gradients is {total_f}; pass "
             "error_if_nonfinite=False to clip anyway"
         )

@@ -1,0 +1,26 @@
+"""Errors that PyTorch raises as RuntimeError are also minidl.MinidlError subclasses, so one
+``except minidl.MinidlError`` catches every refusal of minidl's."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import minidl as mdl
+from minidl import nn
+
+
+@pytest.mark.skipif(mdl.cuda.is_available(), reason="a GPU is present: cuda is available")
+def test_cuda_without_a_gpu_is_a_minidl_error_and_a_runtime_error():
+    with pytest.raises(mdl.DeviceUnavailableError, match="cuda.*not available.*'cpu'") as info:
+        mdl.tensor([1.0], device="cuda")
+    assert isinstance(info.value, mdl.MinidlError) and isinstance(info.value, RuntimeError)
+
+
+def test_clip_grad_norm_of_nan_gradients_refused_when_asked():
+    layer = nn.Linear(2, 2)
+    layer.weight.grad = mdl.tensor(np.full((2, 2), np.nan, dtype="float32"))
+    layer.bias.grad = mdl.tensor(np.zeros(2, dtype="float32"))
+    with pytest.raises(mdl.NotFiniteError, match="total norm of the gradients is nan") as info:
+        nn.utils.clip_grad_norm_(layer.parameters(), 1.0, error_if_nonfinite=True)
+    assert isinstance(info.value, RuntimeError)  # as torch.nn.utils.clip_grad_norm_
