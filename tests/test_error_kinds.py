@@ -24,3 +24,18 @@ def test_clip_grad_norm_of_nan_gradients_refused_when_asked():
     with pytest.raises(mdl.NotFiniteError, match="total norm of the gradients is nan") as info:
         nn.utils.clip_grad_norm_(layer.parameters(), 1.0, error_if_nonfinite=True)
     assert isinstance(info.value, RuntimeError)  # as torch.nn.utils.clip_grad_norm_
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(factor="0.5"), TypeError, "factor must be a number"),
+    (dict(factor=1.0), ValueError, "factor must be"),
+    (dict(patience="a"), TypeError, "patience must be a non-negative int"),
+    (dict(cooldown=-1), ValueError, "cooldown must be a non-negative int"),
+    (dict(threshold=None), TypeError, "threshold must be a number"),
+    (dict(min_lr="x"), TypeError, "min_lr must be a number"),
+    (dict(min_lr=[-0.1]), ValueError, "min_lr must be >= 0"),
+])
+def test_reduce_lr_on_plateau_checks_its_arguments(kwargs, error, message):
+    optimizer = mdl.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)
+    with pytest.raises(error, match=message):
+        mdl.optim.lr_scheduler.ReduceLROnPlateau(optimizer, **kwargs)

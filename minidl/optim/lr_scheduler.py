@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_range
 
 __all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
            "LambdaLR", "MultiplicativeLR", "LinearLR", "ConstantLR", "ReduceLROnPlateau"]  # fmt: skip
@@ -333,8 +333,17 @@ class ReduceLROnPlateau(LRScheduler):
                  cooldown: int = 0, min_lr: float | Sequence[float] = 0.0, eps: float = 1e-8) -> None:  # fmt: skip
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"ReduceLROnPlateau needs a minidl.optim optimizer, got {type(optimizer).__name__}")
-        if factor >= 1.0:
-            raise ValueError(f"ReduceLROnPlateau: factor must be < 1.0, got {factor}")
+        owner = "ReduceLROnPlateau"
+        check_range(owner, "factor", factor, 0.0, 1.0, high_open=True)
+        for name, value in (("patience", patience), ("cooldown", cooldown)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise TypeError(f"{owner}: {name} must be a non-negative int, got {value!r}")
+            if value < 0:
+                raise ValueError(f"{owner}: {name} must be a non-negative int, got {value!r}")
+        check_range(owner, "threshold", threshold)
+        check_range(owner, "eps", eps)
+        for value in (min_lr if isinstance(min_lr, (list, tuple)) else [min_lr]):
+            check_range(owner, "min_lr", value)
         if mode not in ("min", "max"):
             raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
         if threshold_mode not in ("rel", "abs"):
