@@ -334,7 +334,9 @@ class ReduceLROnPlateau(LRScheduler):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"ReduceLROnPlateau needs a minidl.optim optimizer, got {type(optimizer).__name__}")
         owner = "ReduceLROnPlateau"
-        check_range(owner, "factor", factor, 0.0, 1.0, high_open=True)
+        check_range(owner, "factor", factor)
+        if factor >= 1.0:
+            raise ValueError(f"{owner}: factor must be < 1.0, got {factor}")
         for name, value in (("patience", patience), ("cooldown", cooldown)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                 raise TypeError(f"{owner}: {name} must be a non-negative int, got {value!r}")
