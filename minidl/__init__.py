@@ -34,6 +34,7 @@ from .errors import (
     InvalidIndexError,
     MinidlError,
     NotFiniteError,
+    NotReadyError,
     ShapeError,
     StateDictError,
 )
@@ -145,6 +146,6 @@ __all__ = [
     "maximum", "mean", "minimum", "ones", "ones_like", "pad", "rand", "randn", "reshape",
     "sigmoid", "softmax", "sqrt", "squeeze", "stack", "sum", "tanh", "transpose", "where",
     "zeros", "zeros_like", "save", "load", "DivisionByZeroError", "DeviceUnavailableError",
-    "NotFiniteError", "cat", "clamp", "cumsum", "eye",
+    "NotFiniteError", "NotReadyError", "cat", "clamp", "cumsum", "eye",
     "floor_divide", "linspace", "masked_fill", "randint", "remainder", "sort", "topk", "tril", "triu",
 ]

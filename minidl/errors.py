@@ -52,3 +52,8 @@ class DeviceUnavailableError(MinidlError, RuntimeError):
 class NotFiniteError(MinidlError, RuntimeError):
     """A value that must be finite is not (``clip_grad_norm_(..., error_if_nonfinite=True)``
     on NaN or infinite gradients): a ``RuntimeError``, as PyTorch raises."""
+
+
+class NotReadyError(MinidlError, RuntimeError):
+    """An object used before the step that prepares it (a ``Normalization`` layer called
+    before ``adapt``): a ``RuntimeError`` that names the missing step."""

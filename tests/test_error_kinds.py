@@ -39,3 +39,10 @@ def test_reduce_lr_on_plateau_checks_its_arguments(kwargs, error, message):
     optimizer = mdl.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)
     with pytest.raises(error, match=message):
         mdl.optim.lr_scheduler.ReduceLROnPlateau(optimizer, **kwargs)
+
+
+def test_normalization_before_adapt_is_a_minidl_error():
+    layer = mdl.keras.layers.Normalization()
+    with pytest.raises(mdl.NotReadyError, match="adapt") as info:
+        layer(np.ones((2, 3), dtype="float32"))
+    assert isinstance(info.value, RuntimeError)

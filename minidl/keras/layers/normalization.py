@@ -17,7 +17,7 @@ import numpy as np
 
 from ...autograd import Tensor
 from ...backend import default_device, default_dtype, to_device, to_numpy
-from ...errors import ShapeError
+from ...errors import NotReadyError, ShapeError
 from ...nn.normalization import batch_norm
 from .. import initializers, regularizers
 from .base import Layer
@@ -210,7 +210,7 @@ class Normalization(Layer):
         if self.input_mean is not None:
             return self.fixed_stats
         if int(self.count) == 0 and not self._symbolic:
-            raise RuntimeError(f"Normalization layer {self.name!r} has no statistics yet: call "
+            raise NotReadyError(f"Normalization layer {self.name!r} has no statistics yet: call "
                                "layer.adapt(training_data) first, or pass mean= and variance=")
         return self.mean.reshape(self.stats_shape), self.variance.reshape(self.stats_shape)
 
