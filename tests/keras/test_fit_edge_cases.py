@@ -89,3 +89,21 @@ def test_a_layer_takes_nested_python_lists_as_one_input():
     np.testing.assert_allclose(dense([[1.0, 2.0, 3.0]]).numpy(), [[6.0, 6.0]])
     merged = keras.layers.Concatenate()([np.ones((2, 3)), np.zeros((2, 1))])  # a list of arrays: two inputs
     assert merged.shape == (2, 4)
+
+
+def test_model_set_weights_checks_every_array_before_writing_any():
+    mdl.manual_seed(3)
+    inner = keras.Sequential([keras.layers.Input((3,)), keras.layers.Dense(4), keras.layers.BatchNormalization()])
+    model = keras.Sequential([keras.layers.Input((3,)), inner, keras.layers.Dense(2)])
+    before = model.get_weights()
+    assert len(before) == 8  # Dense 2 + BatchNorm 4 (two moving statistics) + Dense 2
+    bad = [w + 1.0 for w in before]
+    bad[-1] = np.zeros(3)  # the last bias has shape (2,)
+    with pytest.raises(ValueError, match=r"shape \(2,\), got \(3,\)"):
+        model.set_weights(bad)
+    for a, b in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)  # nothing written, not even the first layers
+    good = [w + 1.0 for w in before]
+    model.set_weights(good)
+    for a, b in zip(good, model.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b)

@@ -209,10 +209,14 @@ class Layer(Module):
 
     def set_weights(self, weights: list[Any]) -> None:
         """Replace the weights (as ``get_weights`` orders them); every array is checked
-        before any is written, so a wrong one leaves the layer unchanged."""
+        before any is written, so a wrong one leaves the layer (or model) unchanged."""
         if not isinstance(weights, (list, tuple)):
-            raise TypeError(f"layer {self.name!r}: set_weights expects a list of arrays (as get_weights "
+            raise TypeError(f"{self.name!r}: set_weights expects a list of arrays (as get_weights "
                             f"returns), got {type(weights).__name__}")
+        self._write_weights(self._checked_weights(weights))
+
+    def _checked_weights(self, weights: list[Any]) -> list[np.ndarray]:
+        """The arrays of ``weights`` as NumPy, each checked against its weight's shape."""
         params = list(self.parameters())
         state = self._state_names()
         if len(weights) != len(params) + len(state):
@@ -227,6 +231,10 @@ class Layer(Module):
             if w.shape != shape:  # a moving statistic too: never broadcast a wrong shape silently
                 raise ShapeError(f"layer {self.name!r}: weight {name} has shape {shape}, got {w.shape}")
             arrays.append(w)
+        return arrays
+
+    def _write_weights(self, arrays: list[np.ndarray]) -> None:
+        params, state = list(self.parameters()), self._state_names()
         for p, w in zip(params, arrays):
             p.data[...] = p.xp.asarray(w, dtype=p.dtype)
         for name, w in zip(state, arrays[len(params):]):

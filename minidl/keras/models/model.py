@@ -82,20 +82,21 @@ class Model(Inference, Layer):
             return super().get_weights()
         return [w for layer in self.layers for w in layer.get_weights()]
 
-    def set_weights(self, weights: list[Any]) -> None:
-        if not isinstance(weights, (list, tuple)):
-            raise TypeError(f"set_weights expects a list of arrays (as get_weights returns), "
-                            f"got {type(weights).__name__}")
+    def _checked_weights(self, weights: list[Any]) -> list:
+        """Each layer's arrays, checked (by the layer) before set_weights writes any of them."""
         if not self.layers:
-            return super().set_weights(weights)
-        expected = sum(len(layer.get_weights()) for layer in self.layers)
-        if len(weights) != expected:
-            raise ValueError(f"model {self.name!r} expects {expected} weight arrays, got {len(weights)}")
-        start = 0
-        for layer in self.layers:
-            n = len(layer.get_weights())
-            layer.set_weights(list(weights[start:start + n]))
-            start += n
+            return super()._checked_weights(weights)
+        sizes = [len(layer.get_weights()) for layer in self.layers]
+        if len(weights) != sum(sizes):
+            raise ValueError(f"model {self.name!r} expects {sum(sizes)} weight arrays, got {len(weights)}")
+        starts = np.cumsum([0, *sizes])
+        return [layer._checked_weights(list(weights[a:b])) for layer, a, b in zip(self.layers, starts, starts[1:])]
+
+    def _write_weights(self, arrays: list) -> None:
+        if not self.layers:
+            return super()._write_weights(arrays)
+        for layer, layer_arrays in zip(self.layers, arrays):
+            layer._write_weights(layer_arrays)
 
     def count_params(self) -> int:
         if not self.built:
