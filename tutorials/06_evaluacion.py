@@ -116,7 +116,7 @@ guardar_figura(fig, TUTORIAL, "regresion")
 # %% [markdown]
 # Lectura (cifras de una ejecución en modo completo). Predecir siempre la media da
 # R² = 0 por construcción (RMSE 1.59). El modelo lineal parece excelente si solo se
-# mira R² (0.900), pero su RMSE (0.502) está un 60 % por encima del suelo de ruido
+# mira R² (0.900), pero su RMSE (0.502) está casi un 70 % por encima del suelo de ruido
 # (0.3): no capta la ondulación. El MLP llega a RMSE 0.316 y R² 0.960: está a menos
 # de 0.02 del mejor RMSE posible, así que seguir ajustando apenas puede mejorar nada.
 # Ese es el uso realista de una métrica: compararla con lo que se puede conseguir.
@@ -360,11 +360,11 @@ resultado("exactitud_test_espirales", round(exactitud_te, 4))
 
 # %% [markdown]
 # Lectura (modo completo): con 4 neuronas por capa la red se queda corta (0.859 en
-# entrenamiento, 0.833 en validación); 32 y 256 neuronas dan 0.917 y 0.922 en
-# validación. Elegimos 256 y **solo entonces** miramos la prueba: 0.900. Que salga algo
+# entrenamiento, 0.833 en validación); 32 y 256 neuronas dan 0.917 y 0.933 en
+# validación. Elegimos 256 y **solo entonces** miramos la prueba: 0.894. Que salga algo
 # menos que en validación es lo esperable: al elegir el máximo de tres números de
 # validación, el elegido suele estar un poco inflado (y con 180 casos, una exactitud
-# tiene un error típico de ≈ 2 puntos). El 0.900 es la cifra que se publica.
+# tiene un error típico de ≈ 2 puntos). El 0.894 es la cifra que se publica.
 #
 # → minidl/datasets/utils.py, minidl/keras/models/model.py
 
@@ -416,12 +416,12 @@ guardar_figura(fig, TUTORIAL, "curva_tamano")
 # Lectura (modo completo; figuras `curvas_4.png` y `curvas_256.png`). Con 4 neuronas
 # las dos pérdidas bajan juntas y acaban casi iguales (0.439 en entrenamiento, 0.445 en
 # validación, mejor época la 97 de 100): infraajuste, el modelo no da para más. Con 256
-# la validación toca fondo en la época 14 (0.194) y después oscila por encima (0.269 al
-# final) mientras la de entrenamiento sigue bajando (0.133): se abre una brecha, el
-# comienzo del sobreajuste. La exactitud de validación apenas cambia (≈ 0.90-0.93): la
-# pérdida empeora porque la red se vuelve demasiado segura en sus errores (Unidad 7).
-# Los picos de ambas curvas delatan además una tasa de aprendizaje algo alta para una
-# red tan ancha.
+# la validación toca fondo en la época 14 (0.194) y después oscila por encima (0.232 al
+# final) mientras la de entrenamiento sigue bajando (0.127): se abre una brecha, el
+# comienzo del sobreajuste. La exactitud de validación apenas cambia (casi siempre
+# entre 0.88 y 0.93): la pérdida empeora porque la red se vuelve demasiado segura en
+# sus errores (Unidad 7). Los picos de ambas curvas delatan además una tasa de
+# aprendizaje algo alta para una red tan ancha.
 #
 # En la curva frente al tamaño (`curva_tamano.png`, mismo número de pasos de
 # gradiente para cada tamaño), con 45 ejemplos la red acierta el 100 % de lo que ve y
