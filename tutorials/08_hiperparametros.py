@@ -109,10 +109,10 @@ resultado("exactitud_val_0_capas", round(filas_capas[0]["exactitud_val"], 4))
 # %% [markdown]
 # Lectura (modo completo, 40 épocas por ensayo): sin capas ocultas la red se queda en
 # 0.260 de exactitud de validación, apenas por encima del azar (0.167). Una capa oculta
-# salta a 0.843 y cada capa más sigue sumando: 0.853, 0.900 y 0.923 con 4 capas
+# salta a 0.840 y cada capa más sigue sumando: 0.853, 0.900 y 0.907 con 4 capas
 # (3462 parámetros). En este problema, con un presupuesto fijo de épocas, la
 # profundidad compensa; en otros la cuarta capa ya no aporta y solo cuesta. Como
-# entrenamiento y validación van a la par (0.919 y 0.923 con 4 capas), todavía no hay
+# entrenamiento y validación van a la par (0.916 y 0.907 con 4 capas), todavía no hay
 # sobreajuste: podríamos dar aún más capacidad.
 #
 # → minidl/keras/models/sequential.py
@@ -138,7 +138,7 @@ imprimir(filas_unidades, ["capas", "unidades", "parámetros", "exactitud_entrena
 # 256, 0.877. Cuadruplicar la anchura rinde cada vez menos. Y a igualdad de
 # parámetros (150), la red **estrecha y profunda** (2 capas de 8: 0.857) supera a la
 # **ancha y poco profunda** (1 capa de 16: 0.803); del mismo modo, 4 capas de 32
-# (3462 parámetros, 0.923 en 8.1.1) superan a 1 capa de 256 (2310 parámetros, 0.877).
+# (3462 parámetros, 0.907 en 8.1.1) superan a 1 capa de 256 (2310 parámetros, 0.877).
 # Para fronteras muy plegadas como estas espirales, la composición de capas es una
 # forma más eficiente de gastar parámetros que la anchura.
 #
@@ -181,7 +181,7 @@ guardar_figura(fig, TUTORIAL, "optimizadores")
 # %% [markdown]
 # Lectura (modo completo; figura `optimizadores.png`). SGD sin momentum apenas avanza
 # en 40 épocas (0.467 de exactitud, pérdida 1.17): necesitaría muchas más o una `lr`
-# mayor. El momentum lo acelera mucho (0.810) a costa de una curva ruidosa. Adam baja
+# mayor. El momentum lo acelera mucho (0.853) a costa de una curva ruidosa. Adam baja
 # la pérdida más deprisa que ninguno y la mantiene la más baja casi todo el tiempo;
 # RMSprop con `lr=0.003` avanza más despacio pero de forma estable, y en la última
 # época le alcanza en pérdida (0.379 frente a 0.421) y le supera en exactitud (0.887
@@ -190,10 +190,10 @@ guardar_figura(fig, TUTORIAL, "optimizadores")
 # porque sus pasos solo pueden decrecer). Moraleja: Adam es un buen
 # punto de partida por defecto, pero el ranking depende de la `lr` de cada uno y del
 # presupuesto de épocas; comparar optimizadores sin ajustar su `lr` no es justo. Los
-# tiempos impresos reflejan sobre todo la carga de la máquina compartida (en dos
-# ejecuciones en modo completo, el mismo entrenamiento con SGD tardó 16 s y 2 s): el
-# coste de un paso es casi el mismo para los cinco, porque lo domina el paso hacia
-# delante y hacia atrás de la red, no la actualización de los pesos.
+# tiempos impresos son casi iguales (0.7-0.9 s cada entrenamiento) y lo que los mueve de
+# una ejecución a otra es sobre todo la carga de la máquina compartida: el coste de un
+# paso es casi el mismo para los cinco, porque lo domina el paso hacia delante y hacia
+# atrás de la red, no la actualización de los pesos.
 #
 # → minidl/keras/optimizers.py
 
@@ -235,11 +235,14 @@ for nombre, params in {"Nadam lr=0.01": {"optimizador": "nadam", "lr": 0.01},
 resultado("val_loss_nadam", round(historias_opt["Nadam lr=0.01"].history["val_loss"][-1], 3))
 
 # %% [markdown]
-# En modo rápido (10 épocas), Nadam con la `lr` de Adam queda muy cerca de él (pérdida de
-# validación 0.539 frente a 0.549): en este problema la corrección de Nesterov apenas cambia el
-# resultado. Adamax necesita una `lr` mayor (su denominador, un máximo, es mayor que la raíz de
-# una media) y aun con el doble va por detrás (0.767) con tan pocas épocas. Ninguno cambia la
-# moraleja: el optimizador importa menos que ajustar bien su tasa de aprendizaje.
+# Lectura (modo completo, 40 épocas). Nadam con la `lr` de Adam acaba con menos pérdida de
+# validación (0.306 frente a 0.421) y algo más de exactitud (0.877 frente a 0.853), pero la
+# última época de Adam cayó en una de sus subidas (su curva rondaba 0.3 en las épocas
+# anteriores): buena parte de la diferencia es ese vaivén, no la corrección de Nesterov.
+# Adamax necesita una `lr` mayor (su denominador, un máximo, es mayor que la raíz de una
+# media); con el doble logra la mejor exactitud de validación del duelo (0.907, pérdida
+# 0.324), aunque con un solo ensayo y 300 casos de validación 2 puntos son 6 casos. Ninguno
+# cambia la moraleja: el optimizador importa menos que ajustar bien su tasa de aprendizaje.
 
 # %% [markdown]
 # ## Lección 8.2.1 — Ajuste manual informado
@@ -291,9 +294,9 @@ resultado("mejor_val_manual", round(mejor_manual["exactitud_val"], 4))
 # 3e-2 hay una meseta buena (0.843-0.860) y 0.1 ya empeora (0.787). Elegimos 0.01. Con
 # 40 épocas, entrenamiento 0.893 y validación 0.853: una brecha pequeña y ambos por
 # debajo de lo que vimos con más capas → falta capacidad. Un cambio: 3 capas de 32 da
-# 0.900; 3 capas de 64 da 0.863, peor (con 300 casos de validación, una diferencia de
-# 1-2 puntos es ruido, pero 4 puntos empieza a ser señal: quizá `lr=0.01` es alta para
-# la red más ancha). Diez ensayos y unos 20 s de cómputo nos han llevado de 0.853 a 0.900,
+# 0.900; 3 capas de 64 da 0.877, algo peor (con 300 casos de validación, 2 puntos son 7
+# casos y pueden ser ruido; si se confirmara, quizá `lr=0.01` es alta para la red más
+# ancha). Diez ensayos y unos 6 s de cómputo nos han llevado de 0.853 a 0.900,
 # **entendiendo** por qué.
 #
 # → minidl/keras/models/model.py
@@ -416,19 +419,21 @@ guardar_figura(plot.decision_boundary(final, x_te, y_te), TUTORIAL, "frontera_fi
 resultado("exactitud_test_final", round(exactitud_test, 4))
 
 # %% [markdown]
-# Lectura (modo completo). Cada ensayo (40 épocas) costó entre 1.4 y 4.6 s, mediana
-# 2.0 s, ≈ 50 ms por época; cada búsqueda de 12 ensayos, unos 25-27 s. Con esa mediana,
-# una rejilla de 3 hiperparámetros × 3 valores (27 ensayos) es un minuto, pero una de
-# 5 × 5 (3125 ensayos) serían **unas 1.7 horas** en serie, ≈ 50 min con 2 procesos:
-# el crecimiento multiplicativo, no el tamaño del modelo, es lo que hace impagables las
+# Lectura (modo completo). Cada ensayo (40 épocas) costó entre 0.6 y 2.0 s, mediana
+# 0.84 s, ≈ 21 ms por época; cada búsqueda de 12 ensayos, unos 10-12 s. Con esa mediana,
+# una rejilla de 3 hiperparámetros × 3 valores (27 ensayos) es menos de medio minuto,
+# pero una de 5 × 5 (3125 ensayos) serían **unos 44 minutos** en serie, ≈ 22 min con 2
+# procesos, y con un modelo que tardara un minuto por ensayo, más de dos días: el
+# crecimiento multiplicativo, no el tamaño del modelo, es lo que hace impagables las
 # rejillas grandes. La figura `coste.png` muestra dos cosas: con modelos tan pequeños
-# el tiempo crece poco con los parámetros (≈ 1.5-2.5 s tanto con cien como con veinte
-# mil; lo domina el coste fijo de cada paso en Python), y la mejor puntuación sube
-# deprisa en los primeros ensayos y luego se aplana.
+# el tiempo crece poco con los parámetros (≈ 0.6-1.1 s tanto con 150 como con 18 000;
+# lo domina el coste fijo de cada paso en Python; solo el de 4 capas de 128, unos
+# 50 000 parámetros, llega a 2 s), y la mejor puntuación sube deprisa en los primeros
+# ensayos y luego se aplana.
 #
 # Con la configuración ganadora (2 capas de 128, `lr≈0.0033`), reentrenada con su
 # semilla, la validación vuelve a dar exactamente 0.920 (reproducible), y la **prueba**,
-# mirada ahora por primera vez, da 0.897. Es lo esperable tras elegir el máximo de 24
+# mirada ahora por primera vez, da 0.900. Es lo esperable tras elegir el máximo de 24
 # ensayos por validación (Unidad 6): la cifra honesta para publicar es la de prueba.
 #
 # Para repartir los ensayos: `tune.GridSearch(...).fit(..., executor=None)` usa un
