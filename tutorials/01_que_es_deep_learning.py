@@ -272,8 +272,8 @@ guardar_figura(fig, TUTORIAL, "representaciones_por_capa")
 
 # %% [markdown]
 # En modo completo la sonda lineal acertó 0.34 sobre la entrada cruda (una recta no separa
-# espirales; el azar con 5 clases es 0.20), 0.75 sobre la capa 1, 0.83 sobre la capa 2 y 0.95
-# sobre la capa 3, y su entropía cruzada bajó de 1.21 a 0.19: cada capa deja las clases más
+# espirales; el azar con 5 clases es 0.20), 0.76 sobre la capa 1, 0.86 sobre la capa 2 y 0.97
+# sobre la capa 3, y su entropía cruzada bajó de 1.21 a 0.17: cada capa deja las clases más
 # separadas que la anterior. La red no recibió ninguna pista de qué rasgos construir: los aprendió porque le
 # ayudaban a reducir la pérdida.
 
@@ -533,7 +533,8 @@ resultado("parametros_mayor", params)
 # %% [markdown]
 # En modo completo, en una máquina de 2 núcleos compartida, pasar de 128 a 2048 neuronas
 # multiplicó los parámetros por 49 (de 118 mil a 5.8 millones) y el tiempo por paso por unos
-# 28 (de unos 9 ms a unos 250 ms): el coste crece casi en proporción a los parámetros. Las
-# matrices grandes aprovechan algo mejor el procesador (de 10 a 18 GFLOP/s); aun así, un modelo real con cientos de millones de parámetros y millones de
-# ejemplos sale de este orden de magnitud: por eso se entrena en GPU (Lección 2.1.3) y por eso
-# antes de lanzarse conviene estimar el coste con esta cuenta de servilleta.
+# 13 (de unos 7 ms a unos 96 ms): el coste crece más despacio que los parámetros porque las
+# matrices grandes aprovechan mucho mejor el procesador (de 12 a 47 GFLOP/s), pero crece, y
+# ese aprovechamiento tiene un techo. Un modelo real con cientos de millones de parámetros y
+# millones de ejemplos sale de este orden de magnitud: por eso se entrena en GPU (Lección
+# 2.1.3) y por eso antes de lanzarse conviene estimar el coste con esta cuenta de servilleta.
