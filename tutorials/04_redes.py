@@ -272,7 +272,7 @@ resultado("flujo_dif", dif_flujo)
 # `Linear(h, 1)` **sin activación** (salida "lineal"), y la pérdida típica es el error
 # cuadrático medio. Una activación en la salida restringe lo que la red puede predecir: con
 # sigmoide, solo valores en (0, 1); con ReLU, nunca negativos. Entrenamos la misma red con
-# tres salidas distintas sobre `make_regression` (una curva que va de −2.6 a 2.6) y medimos el
+# tres salidas distintas sobre `make_regression` (una curva que va de −1.9 a 1.9) y medimos el
 # R² en datos de prueba.
 #
 # → minidl/nn/layers.py, minidl/ops/loss.py, minidl/metrics/regression.py
