@@ -202,8 +202,9 @@ resultado("boosting_exactitud_test", round(media["gradient boosting"], 4))
 #   quedan por detrás en este conjunto tan pequeño y tan «lineal»; el árbol, además,
 #   da probabilidades muy malas (log loss 0.67: se equivoca con total seguridad).
 # * El coste no es comparable: la logística se ajusta en unas centésimas de segundo y
-#   la red en unos 4 s (entre 55 y 150 épocas según cuándo paró `EarlyStopping`). En
-#   una máquina compartida los tiempos varían; tómalos como órdenes de magnitud.
+#   la red en casi un segundo (0.94 s de media; entre 55 y 150 épocas según cuándo paró
+#   `EarlyStopping`), unas cien veces más. En una máquina compartida los tiempos varían;
+#   tómalos como órdenes de magnitud.
 #
 # Conclusión honesta: **aquí la red no aporta nada sobre la logística**, que además se
 # interpreta mejor (un coeficiente por variable). Usaríamos la red si el problema
