@@ -285,7 +285,7 @@ if len(errores):
 #    mayoritario acierta un 10 % y la regresión logística ya llega al 96.7 % en test.
 # 2. **La red elegida (la mediana, por pérdida de validación) alcanza 97.8 % de exactitud
 #    y 0.978 de F1 macro en test**, tras 59 épocas que decidió la parada temprana (unos
-#    6 s de entrenamiento en esta máquina compartida; la pequeña necesitó 93 épocas y se
+#    2 s de entrenamiento en esta máquina compartida; la pequeña necesitó 93 épocas y se
 #    quedó en 0.944 de exactitud de validación frente a 0.952).
 # 3. **La mejora sobre la regresión logística es pequeña y no concluyente**: 1.1 puntos,
 #    del orden del error típico de cada exactitud (≈ 0.8–0.9 puntos con 360 imágenes). Solo
