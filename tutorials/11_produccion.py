@@ -131,9 +131,10 @@ print(f"predict_file: {len(predicciones)} filas de {ruta_entrada.name} → {ruta
       f"estados previstos: {dict(zip(ESTADOS, np.bincount(predicciones.argmax(1), minlength=3).tolist()))}")
 
 # %% [markdown]
-# En modo completo el modelo llegó a 0.949 de exactitud en test tras 10 épocas (≈ 10 s), y
-# `predict` puntuó unas 52 000 filas/s con lotes de 32, 380 000 con lotes de 256 y 1.1
-# millones con lotes de 4096: el mismo modelo, veinte veces más rápido solo por agrupar.
+# En modo completo el modelo llegó a 0.949 de exactitud en test tras 10 épocas (≈ 2.4 s), y
+# `predict` puntuó unas 150 000 filas/s con lotes de 32, 1.2 millones con lotes de 256 y 3.6
+# millones con lotes de 4096: el mismo modelo, unas veinticinco veces más rápido solo por
+# agrupar.
 # `minidl.serve.predict_file` hace este trabajo sobre un fichero `.npy` o `.csv` y
 # escribe las predicciones en otro: es el esqueleto de un proceso nocturno.
 #
@@ -216,12 +217,12 @@ resultado("segundos_por_millon_tiempo_real", round(estrategias["tiempo real (1 f
 resultado("segundos_por_millon_lote", round(estrategias["lote nocturno (4096)"] * 1e6, 1))
 
 # %% [markdown]
-# En modo completo obtuvimos una mediana de 0.16 ms por fila llamando a `predict` con una
-# sola lectura (p95 ≈ 0.46 ms; la cola depende mucho de la carga de la máquina), frente a
-# ≈ 1 µs por fila dentro de un lote de 256: unas 160 veces más barato. En una red tan
+# En modo completo obtuvimos una mediana de 0.32 ms por fila llamando a `predict` con una
+# sola lectura (p95 ≈ 0.43 ms; la cola depende mucho de la carga de la máquina), frente a
+# ≈ 1.6 µs por fila dentro de un lote de 256: unas 190 veces más barato. En una red tan
 # pequeña casi todo el tiempo de una llamada es coste fijo (Python, comprobaciones,
 # reservar memoria), no aritmética. Traducido a coste: servir un millón de predicciones
-# fila a fila costaría unos 155 segundos de CPU, y en lotes grandes, alrededor de uno.
+# fila a fila costaría unos 315 segundos de CPU, y en lotes grandes, menos de medio segundo.
 # Por eso, si el negocio tolera esperar (informes, recomendaciones precalculadas), se
 # prefiere la inferencia por lotes.
 #
@@ -374,11 +375,11 @@ if onnxruntime is not None:
 # %% [markdown]
 # En modo completo, las predicciones del servidor coincidieron exactamente con las locales
 # (diferencia 0: el JSON transmite los números con todos sus decimales), y una petición
-# HTTP de una fila tardó 1.4 ms de mediana vista desde el cliente (p95 ≈ 7 ms), de los
-# que el servidor declara ≈ 0.5 ms en `/metrics`: la red cuesta poco; el resto es red,
+# HTTP de una fila tardó 2.8 ms de mediana vista desde el cliente (p95 ≈ 5 ms), de los
+# que el servidor declara ≈ 1 ms en `/metrics`: la red cuesta poco; el resto es red,
 # HTTP y JSON. El modelo exportado a ONNX dio las mismas probabilidades (diferencia
-# 2.4e-7, redondeo de float32) y ONNX Runtime evaluó una fila en 0.022 ms de mediana,
-# unas 7 veces menos que `model.predict`: un motor de inferencia no tiene el coste fijo
+# 2.1e-7, redondeo de float32) y ONNX Runtime evaluó una fila en 0.028 ms de mediana,
+# unas 11 veces menos que `model.predict`: un motor de inferencia no tiene el coste fijo
 # de un framework pensado para entrenar.
 #
 # → minidl/serve/server.py, minidl/serve/__main__.py, minidl/onnx.py
