@@ -20,9 +20,9 @@
 # MINIDL_FAST=1 python tutorials/13_siguientes_pasos.py  # modo rápido: 10 000 imágenes, 1 época
 # ```
 #
-# El modo completo tarda bastante más que el resto de tutoriales: unos 13 minutos en una
-# máquina de 2 núcleos compartida, 9–10 de ellos para la CNN del cuaderno, que ve 300 000
-# imágenes. Las figuras se guardan en `tutorials/output/13_siguientes_pasos/`.
+# El modo completo tarda bastante más que el resto de tutoriales: unos 4 minutos en una
+# máquina de 2 núcleos compartida, algo más de 2 de ellos para la CNN del cuaderno, que ve
+# 300 000 imágenes. Las figuras se guardan en `tutorials/output/13_siguientes_pasos/`.
 
 # %%
 import json
@@ -121,8 +121,8 @@ print(f"Precisión en el conjunto de prueba: {test_acc:.2f}")
 
 # %% [markdown]
 # En modo completo (el cuaderno tal cual: 60 000 imágenes, 5 épocas) la red llegó a
-# **0.989 de exactitud en test** (el cuaderno imprime `0.99`), con 0.990 en validación
-# en la última época, tras unos 9–10 minutos (567 s) en una máquina de 2 núcleos
+# **0.989 de exactitud en test** (el cuaderno imprime `0.99`), con 0.991 en validación
+# en la última época, tras algo más de 2 minutos (129 s) en una máquina de 2 núcleos
 # compartida. En modo rápido (10 000 imágenes, 1 época) se queda en torno a 0.93.
 #
 # Con `model.summary()` vemos dónde están los parámetros: las convoluciones tienen pocos
@@ -249,7 +249,7 @@ guardar_figura(fig, TUTORIAL, "lstm_continuacion")
 # frecuencia. Continuando la sinusoide 40 pasos con sus propias predicciones, la LSTM
 # cometió un error absoluto medio de 0.11 (figura `lstm_continuacion.png`: la fase se va
 # desviando poco a poco). En una tarea con memoria tan corta (20 pasos) la `SimpleRNN`
-# basta y es más barata (15 s frente a 37 s); la LSTM marca la diferencia cuando la
+# basta y es más barata (7 s frente a 24 s); la LSTM marca la diferencia cuando la
 # dependencia abarca cientos de pasos, como en el texto.
 #
 # → minidl/keras/layers/recurrent.py, minidl/nn/recurrent.py, minidl/datasets/synthetic.py
@@ -363,11 +363,11 @@ fig.suptitle("Arriba: originales de test. Abajo: reconstrucción desde 8 número
 guardar_figura(fig, TUTORIAL, "ae_reconstrucciones")
 
 # %% [markdown]
-# En modo completo (60 000 imágenes, 15 épocas, 142 s), el autoencoder de 406 808
+# En modo completo (60 000 imágenes, 15 épocas, 73 s), el autoencoder de 406 808
 # parámetros reconstruyó las imágenes de test con un MSE de 0.019, frente a 0.064 de
 # predecir siempre "la imagen media" (un 30 %). De los 100 dígitos **generados**, la CNN
-# reconoció como el dígito pedido el **83 %**, con una confianza media de 0.93 (sobre ruido
-# uniforme su confianza media es 0.28). Los fallos son muestras de las colas de la
+# reconoció como el dígito pedido el **85 %**, con una confianza media de 0.94 (sobre ruido
+# uniforme su confianza media es 0.26). Los fallos son muestras de las colas de la
 # gaussiana, que caen entre dos dígitos. Es un modelo generativo modesto, pero real: las
 # imágenes de `ae_generados.png` no están en MNIST.
 #
@@ -392,8 +392,8 @@ for desplazamiento in (0, 2, 4):
     print(f"desplazamiento de {desplazamiento} píxeles: exactitud {exactitud:.3f}")
 
 # %% [markdown]
-# En modo completo la exactitud pasó de 0.989 sin desplazar a 0.956 con 2 píxeles y a
-# 0.683 con 4: las convoluciones son equivariantes, pero dos *max pooling* y una capa densa
+# En modo completo la exactitud pasó de 0.989 sin desplazar a 0.961 con 2 píxeles y a
+# 0.687 con 4: las convoluciones son equivariantes, pero dos *max pooling* y una capa densa
 # al final no hacen a la red invariante a traslaciones grandes. Entrenar con imágenes
 # desplazadas al azar (aumento de datos) es el remedio habitual.
 #
