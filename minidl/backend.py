@@ -91,8 +91,7 @@ def to_device(array: Any, device: str) -> Any:
         return array.get()
     cupy = _import_cupy()
     if np.ndim(array) == 0:  # a number (``x * 2.0``) goes in a fill kernel's argument, not a host copy
-        value = np.asarray(array)
-        return cupy.full((), value.item(), dtype=value.dtype)
+        return cupy.full((), np.asarray(array).item(), dtype=np.asarray(array).dtype)
     return cupy.asarray(array)
 
 

@@ -10,6 +10,19 @@ from ..kernels.optim_updates import INF, adam_update
 from .optimizer import Optimizer, check_range
 
 
+def check_moments(name: str, group: dict[str, Any]) -> None:
+    """The checks Adam and its variants share: ``eps``, ``weight_decay`` and ``betas``, a
+    pair of decays in [0, 1) (stored back as a tuple)."""
+    check_range(name, "eps", group["eps"])
+    check_range(name, "weight_decay", group["weight_decay"])
+    betas = group["betas"]
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+    group["betas"] = tuple(betas)
+    check_range(name, "betas[0]", betas[0], 0.0, 1.0, high_open=True)
+    check_range(name, "betas[1]", betas[1], 0.0, 1.0, high_open=True)
+
+
 class Adam(Optimizer):
     r"""Adam (Kingma & Ba, 2015): per-element steps scaled by moving moments of the gradient.
 
@@ -38,16 +51,8 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        name = type(self).__name__
         super()._check_group(group)
-        check_range(name, "eps", group["eps"])
-        check_range(name, "weight_decay", group["weight_decay"])
-        betas = group["betas"]
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
-        group["betas"] = tuple(betas)
-        check_range(name, "betas[0]", betas[0], 0.0, 1.0, high_open=True)
-        check_range(name, "betas[1]", betas[1], 0.0, 1.0, high_open=True)
+        check_moments(type(self).__name__, group)
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr = float(group["lr"])

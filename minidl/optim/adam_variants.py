@@ -14,6 +14,7 @@ from typing import Any
 
 from ..backend import get_array_module
 from ..kernels.optim_updates import INF, _effective
+from .adam import check_moments
 from .optimizer import Optimizer, check_range
 
 __all__ = ["NAdam", "Adamax", "RAdam"]
@@ -23,16 +24,8 @@ class _AdamLike(Optimizer):
     """Shared checks of ``lr``, ``betas``, ``eps`` and ``weight_decay``."""
 
     def _check_group(self, group: dict[str, Any]) -> None:
-        name = type(self).__name__
         super()._check_group(group)
-        check_range(name, "eps", group["eps"])
-        check_range(name, "weight_decay", group["weight_decay"])
-        betas = group["betas"]
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
-        group["betas"] = tuple(betas)
-        check_range(name, "betas[0]", betas[0], 0.0, 1.0, high_open=True)
-        check_range(name, "betas[1]", betas[1], 0.0, 1.0, high_open=True)
+        check_moments(type(self).__name__, group)
 
     def _gradient(self, group: dict[str, Any], p: Any, grad: Any) -> Any:
         """The gradient to use (negated for ``maximize``), after weight decay: decoupled

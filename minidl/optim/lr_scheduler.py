@@ -338,14 +338,12 @@ class ReduceLROnPlateau(LRScheduler):
         if factor >= 1.0:
             raise ValueError(f"{owner}: factor must be < 1.0, got {factor}")
         for name, value in (("patience", patience), ("cooldown", cooldown)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise TypeError(f"{owner}: {name} must be a non-negative int, got {value!r}")
-            if value < 0:
-                raise ValueError(f"{owner}: {name} must be a non-negative int, got {value!r}")
-        check_range(owner, "threshold", threshold)
-        check_range(owner, "eps", eps)
-        for value in (min_lr if isinstance(min_lr, (list, tuple)) else [min_lr]):
-            check_range(owner, "min_lr", value)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+                kind = ValueError if isinstance(value, (int, np.integer)) else TypeError
+                raise kind(f"{owner}: {name} must be a non-negative int, got {value!r}")
+        for name, value in (("threshold", threshold), ("eps", eps), *(("min_lr", v) for v in (
+                min_lr if isinstance(min_lr, (list, tuple)) else [min_lr]))):
+            check_range(owner, name, value)
         if mode not in ("min", "max"):
             raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
         if threshold_mode not in ("rel", "abs"):
