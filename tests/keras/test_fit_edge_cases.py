@@ -107,3 +107,18 @@ def test_model_set_weights_checks_every_array_before_writing_any():
     model.set_weights(good)
     for a, b in zip(good, model.get_weights(), strict=True):
         np.testing.assert_allclose(a, b)
+
+
+def test_evaluate_steps_with_arrays_uses_only_the_first_batches():
+    x, _ = _data(40)
+    mdl.manual_seed(4)
+    model = keras.Sequential([keras.layers.Input((4,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    y = np.arange(40, dtype=np.float32).reshape(40, 1)
+    p = model.predict(x, verbose=0).astype(np.float64)
+    np.testing.assert_allclose(model.evaluate(x, y, batch_size=8, steps=2, verbose=0),
+                               ((p[:16] - y[:16]) ** 2).mean(), rtol=1e-5)
+    np.testing.assert_allclose(model.evaluate(x, y, batch_size=8, steps=99, verbose=0),
+                               ((p - y) ** 2).mean(), rtol=1e-5)
+    with pytest.raises(ValueError, match="steps must be a positive int"):
+        model.evaluate(x, y, steps=0, verbose=0)

@@ -45,10 +45,14 @@ class Inference:
                                     return_dict=return_dict, callbacks=callbacks, steps=steps)
         batch_size = data.check_batch_size(batch_size)
         verbose = data.check_verbose(verbose)
+        steps = data.check_steps(steps, "steps")
         # NaN and infinities are looked for only in a batch whose loss is not finite
         x, y = self._as_inputs(x, check_finite=False), self._as_targets(y, check_finite=False)
         sw = data.as_sample_weight(sample_weight)
         data.check_lengths(x, y, sw)
+        if steps is not None:  # as Keras: only the first `steps` batches
+            first = slice(0, steps * batch_size)
+            x, y, sw = data.take(x, first), data.take(y, first), None if sw is None else sw[first]
         output_shape = self._prepare(x, y)
         callback_list = CallbackList(callbacks, model=self)
         steps = -(-data.num_samples(x) // batch_size)
