@@ -23,7 +23,7 @@ from optim_cases import (
     SHAPES,
     STEPS,
     TORCH_SCRIPT,
-    make_data,
+    save_data,
 )
 
 
@@ -33,11 +33,7 @@ def torch_results(tmp_path_factory) -> dict[str, np.ndarray]:
     if importlib.util.find_spec("torch") is None:
         pytest.skip("torch is not installed")
     folder = tmp_path_factory.mktemp("torch_ref")
-    params, grads = make_data()
-    arrays = {f"p{i}": p.astype(np.float32) for i, p in enumerate(params)}
-    arrays.update({f"g{s}_{i}": g.astype(np.float32) for s, step in enumerate(grads)
-                   for i, g in enumerate(step) if g is not None})
-    np.savez(folder / "data.npz", **arrays)
+    save_data(folder / "data.npz")
     spec = {"n": len(SHAPES), "steps": STEPS, "opt": OPT_CASES, "sched": SCHED_CASES,
             "epochs": SCHED_EPOCHS, "metrics": METRICS, "clip": CLIP_CASES,
             "shapes": [list(s) for s in SHAPES]}

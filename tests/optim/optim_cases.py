@@ -62,6 +62,16 @@ def make_data(seed: int = 0) -> tuple[list[np.ndarray], list[list[np.ndarray | N
     return params, grads
 
 
+def save_data(path: object) -> None:
+    """:func:`make_data` in float32 as an ``.npz`` for a torch subprocess: ``p{i}`` and
+    ``g{step}_{i}`` (a missing gradient has no entry)."""
+    params, grads = make_data()
+    arrays = {f"p{i}": p.astype(np.float32) for i, p in enumerate(params)}
+    arrays.update({f"g{s}_{i}": g.astype(np.float32) for s, step in enumerate(grads)
+                   for i, g in enumerate(step) if g is not None})
+    np.savez(path, **arrays)
+
+
 TORCH_SCRIPT = textwrap.dedent(
     """
     import json, sys

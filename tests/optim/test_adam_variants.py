@@ -12,7 +12,7 @@ import textwrap
 
 import numpy as np
 import pytest
-from optim_cases import STEPS, make_data
+from optim_cases import STEPS, make_data, save_data
 
 import minidl as mdl
 from minidl import optim
@@ -121,11 +121,7 @@ def torch_values(tmp_path_factory):
     if importlib.util.find_spec("torch") is None:
         pytest.skip("torch is not installed")
     folder = tmp_path_factory.mktemp("torch_adam_variants")
-    params, grads = make_data()
-    arrays = {f"p{i}": p.astype(np.float32) for i, p in enumerate(params)}
-    arrays.update({f"g{s}_{i}": g.astype(np.float32) for s, step in enumerate(grads)
-                   for i, g in enumerate(step) if g is not None})
-    np.savez(folder / "data.npz", **arrays)
+    save_data(folder / "data.npz")
     (folder / "run.py").write_text(_TORCH_SCRIPT)
     done = subprocess.run([sys.executable, str(folder / "run.py"), str(folder / "data.npz"), json.dumps(CASES),
                            str(STEPS), str(folder / "out.npz")], capture_output=True, text=True, timeout=240,
