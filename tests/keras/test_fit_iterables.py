@@ -106,14 +106,26 @@ def test_shuffling_dataloader_matches_shuffled_arrays_under_one_seed():
     assert_same_training(reference, model, h_ref, h)
 
 
-def test_sample_and_class_weights_in_batches():
+def test_class_weights_in_batches_match_arrays():
+    x, y = blobs()
+    reference, model = twin_models()
+    h_ref = reference.fit(x, y, class_weight={0: 1.0, 1: 2.0, 2: 0.5}, batch_size=BATCH, shuffle=False, verbose=0)
+    h = model.fit(slices(x, y), class_weight={0: 1.0, 1: 2.0, 2: 0.5}, verbose=0)
+    assert_same_training(reference, model, h_ref, h)
+
+
+def test_sample_and_class_weights_together_are_refused_as_keras_3():
+    """Keras 3: 'You cannot `class_weight` and `sample_weight` at the same time.' (arrays and
+    PyDataset batches of three); minidl used to multiply the two."""
     x, y = blobs()
     sw = np.linspace(0.5, 2.0, N).astype(np.float32)
-    reference, model = twin_models()
-    h_ref = reference.fit(x, y, sample_weight=sw, class_weight={0: 1.0, 1: 2.0, 2: 0.5}, batch_size=BATCH,
-                          shuffle=False, verbose=0)
-    h = model.fit(slices(x, y, sw), class_weight={0: 1.0, 1: 2.0, 2: 0.5}, verbose=0)
-    assert_same_training(reference, model, h_ref, h)
+    model, _ = twin_models()
+    before = [w.copy() for w in model.get_weights()]
+    with pytest.raises(ValueError, match="cannot class_weight and sample_weight at the same time"):
+        model.fit(x, y, sample_weight=sw, class_weight={0: 1.0, 1: 2.0, 2: 0.5}, verbose=0)
+    with pytest.raises(ValueError, match=r"at the same time.*batch 0 of x holds sample weights"):
+        model.fit(slices(x, y, sw), class_weight={0: 1.0, 1: 2.0, 2: 0.5}, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
 
 
 def test_generator_drained_after_one_epoch_stops_with_a_warning():

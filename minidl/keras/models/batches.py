@@ -131,13 +131,7 @@ def _convert(model: Any, batch: Any, step: int, name: str, class_weight: Any = N
     if sw is not None:
         sw = data.as_target_array(sw, f"sample_weight (batch {step} of {name})", False).astype(np.float32)
     data.check_lengths(x, y, sw)
-    if class_weight is not None:
-        if isinstance(y, list):
-            raise ValueError("class_weight works for models with one output; for several outputs "
-                             "put sample weights in the batches instead")
-        weights = data.class_weights_to_samples(y, class_weight)
-        sw = weights if sw is None else sw * weights
-    return x, y, sw
+    return x, y, data.weights_with_classes(y, class_weight, sw, f" (batch {step} of {name} holds sample weights)")
 
 
 def _reject_arrays_beside(what: str, **given: Any) -> None:

@@ -132,6 +132,23 @@ def split_validation(x: Any, y: Any, sw: Any, fraction: float) -> tuple:
     return train, val
 
 
+CLASS_AND_SAMPLE_WEIGHT = ("You cannot class_weight and sample_weight at the same time (Keras 3 refuses "
+                           "the pair too): fold the class weights into sample_weight yourself, e.g. "
+                           "sample_weight * np.array([class_weight[c] for c in labels])")
+
+
+def weights_with_classes(y: Any, class_weight: Any, sw: np.ndarray | None, where: str = "") -> np.ndarray | None:
+    """The sample weights ``fit`` uses: ``sw``, or one weight per sample from ``class_weight``."""
+    if class_weight is None:
+        return sw
+    if isinstance(y, list):
+        raise ValueError("class_weight works for models with one output; for several outputs "
+                         "pass sample_weight instead")
+    if sw is not None:  # Keras 3 refuses the pair rather than guess how to combine them
+        raise ValueError(CLASS_AND_SAMPLE_WEIGHT + where)
+    return class_weights_to_samples(y, class_weight)
+
+
 def class_weights_to_samples(y: np.ndarray, class_weight: dict) -> np.ndarray:
     """One weight per sample from {class: weight}; labels may be integers or one-hot."""
     labels = y.argmax(-1) if y.ndim >= 2 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]

@@ -275,12 +275,7 @@ class Model(Inference, Layer):
         x, y = self._as_inputs(x, check_finite=False), self._as_targets(y, check_finite=False)
         sw = data.as_sample_weight(sample_weight)
         data.check_lengths(x, y, sw)
-        if class_weight is not None:
-            if isinstance(y, list):
-                raise ValueError("class_weight works for models with one output; for several outputs "
-                                 "pass sample_weight instead")
-            weights = data.class_weights_to_samples(y, class_weight)
-            sw = weights if sw is None else sw * weights
+        sw = data.weights_with_classes(y, class_weight, sw)
         val = None
         if validation_data is not None:
             val = self._unpack_validation(validation_data)
