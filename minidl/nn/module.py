@@ -74,6 +74,29 @@ class Module:
     def children(self) -> Iterator[Module]:
         yield from self._modules.values()
 
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        yield from self._modules.items()
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Register ``module`` under ``name`` (as ``setattr``; PyTorch's spelling for names
+        made at run time, e.g. in a loop)."""
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"module name must be a non-empty string without '.', got {name!r}")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module({name!r}, ...) expects a Module, got {type(module).__name__}")
+        setattr(self, name, module)
+
+    register_module = add_module
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register ``param`` under ``name`` (as ``setattr`` with a Parameter)."""
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"parameter name must be a non-empty string without '.', got {name!r}")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter({name!r}, ...) expects an nn.Parameter, got "
+                            f"{type(param).__name__}; wrap a tensor with nn.Parameter(t)")
+        setattr(self, name, param)
+
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
         seen: set[int] = set()
         for path, module in self.named_modules(prefix):
@@ -90,6 +113,10 @@ class Module:
         for path, module in self.named_modules():
             for name in module._buffers:
                 yield (f"{path}.{name}" if path else name), getattr(module, name)
+
+    def buffers(self) -> Iterator[Any]:
+        for _, value in self.named_buffers():
+            yield value
 
     # -- modes and gradients ----------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
@@ -127,18 +154,48 @@ class Module:
             else:
                 p.grad.data[...] = 0
 
-    def to(self, device: str) -> Module:
-        """Move every parameter and buffer to ``device`` (in place, like PyTorch)."""
-        from ..backend import check_device, to_device
+    def to(self, device: Any = None, dtype: Any = None) -> Module:
+        """Move every parameter and buffer to ``device`` and/or cast the floating ones to
+        ``dtype``, in place, as PyTorch: ``model.to("cuda")``, ``model.to(mdl.float64)``."""
+        from ..autograd import _is_dtype
+        from ..backend import as_dtype, check_device, to_device
 
-        device = check_device(device)
+        if device is not None and not isinstance(device, str) or isinstance(device, str) and _is_dtype(device):
+            if dtype is not None:
+                raise TypeError(f"to() got two dtypes, {device!r} and {dtype!r}; expected to(device, dtype)")
+            device, dtype = None, device
+        device = None if device is None else check_device(device)
+        dtype = None if dtype is None else as_dtype(dtype)
+        if dtype is not None and dtype.kind != "f":
+            raise TypeError(f"Module.to(dtype) casts the parameters, so it needs a floating dtype, got {dtype}")
+
+        def convert(array: Any) -> Any:
+            if dtype is not None and array.dtype.kind == "f" and array.dtype != dtype:
+                array = array.astype(dtype)  # integer buffers (num_batches_tracked) keep their dtype
+            return array if device is None else to_device(array, device)
+
         for module in self.modules():
             for p in module._parameters.values():
-                p.data = to_device(p.data, device)
-                p.grad = None
+                if p is not None:
+                    p.data = convert(p.data)
+                    p.grad = None
             for name in module._buffers:
-                object.__setattr__(module, name, to_device(getattr(module, name), device))
+                object.__setattr__(module, name, convert(getattr(module, name)))
         return self
+
+    def double(self) -> Module:
+        """Cast the floating parameters and buffers to float64 (in place)."""
+        return self.to(dtype="float64")
+
+    def float(self) -> Module:
+        """Cast the floating parameters and buffers to float32 (in place)."""
+        return self.to(dtype="float32")
+
+    def cpu(self) -> Module:
+        return self.to("cpu")
+
+    def cuda(self) -> Module:
+        return self.to("cuda")
 
     # -- state --------------------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:

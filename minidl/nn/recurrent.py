@@ -1,5 +1,8 @@
 """Recurrent layers: a simple (Elman) RNN, the LSTM and the GRU, batch-first (N, T, features).
 
+The ``nn`` layers also take PyTorch's other layouts: ``batch_first=False`` (T, N, features)
+and unbatched (T, features) input; they are transposed to batch-first around the same code.
+
 Both unroll over time with ordinary ops, so autograd gives backpropagation through
 time for free.  The input projection ``x W + b`` is computed for all steps at once
 (one big matrix product); only ``h U`` has to wait for the previous step.
@@ -141,9 +144,8 @@ class _Recurrent(Module):
         for flag_name, flag in (("bias", bias), ("batch_first", batch_first), ("bidirectional", bidirectional)):
             if not isinstance(flag, (bool, np.bool_)):
                 raise TypeError(f"{name} {flag_name} must be True or False, got {flag!r}")
-        if not batch_first:
-            raise ValueError(f"minidl's recurrent layers are batch-first: (batch, time, features); {name} "
-                             "takes batch_first=True only (PyTorch's default is False)")
+        # minidl's default is batch-first (PyTorch's is not): batch_first=False is kept as an option
+        self.batch_first = bool(batch_first)
         if bidirectional:
             raise ValueError(f"{name}(bidirectional=True) is not supported; run a second layer over the "
                              "reversed sequence (x[:, ::-1]) and concatenate, or use keras.layers.Bidirectional")
@@ -176,9 +178,41 @@ class _Recurrent(Module):
                              f"or {(x.shape[0], self.hidden_size)}, got {state.shape}")
         return state
 
+    def _batch_first(self, x: Any) -> tuple[Tensor, bool]:
+        """``x`` in the (N, T, F) layout the step functions use, and whether it was unbatched.
+
+        PyTorch's layouts: (N, T, F) with batch_first=True, (T, N, F) without, and (T, F) for
+        one unbatched sequence (either way), which becomes a batch of one."""
+        x = x if isinstance(x, Tensor) else Tensor(x)
+        if x.ndim == 2 and x.shape[-1] == self.input_size:
+            return x.reshape(1, *x.shape), True
+        if x.ndim != 3 or x.shape[-1] != self.input_size:
+            layout = "(batch, time, " if self.batch_first else "(time, batch, "
+            raise ShapeError(f"{type(self).__name__} expected input of shape {layout}{self.input_size}) with "
+                             f"batch_first={self.batch_first}, or (time, {self.input_size}) for one "
+                             f"sequence; got shape {x.shape}")
+        return (x, False) if self.batch_first else (x.transpose(1, 0, 2), False)
+
+    def _layout(self, out: Tensor, last: list[Tensor], unbatched: bool) -> tuple[Tensor, list[Tensor]]:
+        """Back to the caller's layout: output (N, T, H), (T, N, H) or (T, H); each final
+        state (1, N, H), or (1, H) for an unbatched sequence, as PyTorch."""
+        if unbatched:
+            return out[0], last  # a batch of one: each state is already (1, H)
+        out = out if self.batch_first else out.transpose(1, 0, 2)
+        return out, [s.reshape(1, *s.shape) for s in last]
+
+    def _check_unbatched_state(self, state: Any, unbatched: bool) -> Any:
+        """An unbatched sequence takes states of shape (1, H), as PyTorch."""
+        if unbatched and state is not None:
+            shape = tuple(getattr(state, "shape", np.shape(state)))
+            if shape != (1, self.hidden_size):
+                raise ShapeError(f"{type(self).__name__}: an unbatched input (time, features) takes an "
+                                 f"initial state of shape (1, {self.hidden_size}), got {shape}")
+        return state
+
     def extra_repr(self) -> str:
         bias = "" if self.has_bias else ", bias=False"
-        return f"{self.input_size}, {self.hidden_size}{bias}, batch_first=True"
+        return f"{self.input_size}, {self.hidden_size}{bias}, batch_first={self.batch_first}"
 
 
 class RNN(_Recurrent):
@@ -194,10 +228,13 @@ class RNN(_Recurrent):
         self.nonlinearity = nonlinearity
 
     def forward(self, x: Tensor, h0: Any = None) -> tuple[Tensor, Tensor]:
+        x, unbatched = self._batch_first(x)
         x = check_sequence(x, self.input_size, "RNN", self.weight_ih)
         act = F.tanh if self.nonlinearity == "tanh" else F.relu
+        h0 = self._check_unbatched_state(h0, unbatched)
         out, h = simple_rnn(x, self._initial(x, h0), self.weight_ih, self.weight_hh, self.bias, act)
-        return out, h.reshape(1, *h.shape)
+        out, (h,) = self._layout(out, [h], unbatched)
+        return out, h
 
 
 class LSTM(_Recurrent):
@@ -206,14 +243,17 @@ class LSTM(_Recurrent):
     gates = 4
 
     def forward(self, x: Tensor, state: Any = None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        x, unbatched = self._batch_first(x)
         x = check_sequence(x, self.input_size, "LSTM", self.weight_ih)
         if state is not None and (not isinstance(state, (tuple, list)) or len(state) != 2):
             raise TypeError("LSTM initial state must be a pair (h0, c0), each of shape "
                             f"(1, batch, {self.hidden_size}); got {type(state).__name__}")
         h0, c0 = (None, None) if state is None else state
+        h0, c0 = self._check_unbatched_state(h0, unbatched), self._check_unbatched_state(c0, unbatched)
         out, h, c = lstm(x, self._initial(x, h0), self._initial(x, c0), self.weight_ih,
                          self.weight_hh, self.bias)
-        return out, (h.reshape(1, *h.shape), c.reshape(1, *c.shape))
+        out, (h, c) = self._layout(out, [h, c], unbatched)
+        return out, (h, c)
 
 
 class GRU(_Recurrent):
@@ -229,7 +269,10 @@ class GRU(_Recurrent):
     split_bias = True
 
     def forward(self, x: Tensor, h0: Any = None) -> tuple[Tensor, Tensor]:
+        x, unbatched = self._batch_first(x)
         x = check_sequence(x, self.input_size, "GRU", self.weight_ih)
+        h0 = self._check_unbatched_state(h0, unbatched)
         out, h = gru(x, self._initial(x, h0), self.weight_ih, self.weight_hh, self.bias_ih,
                      self.bias_hh, gate_order="rzn")
-        return out, h.reshape(1, *h.shape)
+        out, (h,) = self._layout(out, [h], unbatched)
+        return out, h

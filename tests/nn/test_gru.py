@@ -194,8 +194,10 @@ def test_gru_state_dict_round_trip():
 
 
 @pytest.mark.parametrize("make,shape,message", [
-    (lambda: nn.GRU(3, 2), (2, 3), r"GRU expected input of shape \(batch, time, 3\), got shape \(2, 3\)"),
-    (lambda: nn.GRU(3, 2), (2, 4, 5), r"GRU expected input of shape \(batch, time, 3\), got shape \(2, 4, 5\)"),
+    (lambda: nn.GRU(3, 2), (2, 4), r"GRU expected input of shape \(batch, time, 3\) .*got shape \(2, 4\)"),
+    (lambda: nn.GRU(3, 2), (2, 4, 5), r"GRU expected input of shape \(batch, time, 3\) .*got shape \(2, 4, 5\)"),
+    (lambda: nn.GRU(3, 2, batch_first=False), (2, 4, 5), r"\(time, batch, 3\) with batch_first=False"),
+    (lambda: nn.GRU(3, 2), (1, 2, 4, 3), r"or \(time, 3\) for one sequence; got shape \(1, 2, 4, 3\)"),
     (lambda: nn.GRU(3, 2), (2, 0, 3), "no time steps"),
 ])
 def test_gru_bad_input_shape(make, shape, message):
@@ -206,8 +208,8 @@ def test_gru_bad_input_shape(make, shape, message):
 def test_gru_bad_arguments_and_state():
     with pytest.raises(ValueError, match="num_layers"):
         nn.GRU(3, 2, num_layers=2)
-    with pytest.raises(ValueError, match="batch-first"):
-        nn.GRU(3, 2, batch_first=False)
+    with pytest.raises(TypeError, match="batch_first must be True or False"):
+        nn.GRU(3, 2, batch_first="no")
     with pytest.raises(ValueError, match="hidden_size"):
         nn.GRU(3, 0)
     with pytest.raises(ValueError, match=r"initial state must have shape \(1, 2, 4\)"):

@@ -43,8 +43,8 @@ def test_recurrent_keyword_arguments_of_pytorch(layer):
         layer(3, 4, num_layers=True)
     with pytest.raises(TypeError, match="bias"):
         layer(3, 4, bias="no")
-    with pytest.raises(ValueError, match="batch_first"):
-        layer(3, 4, batch_first=False)
+    with pytest.raises(TypeError, match="batch_first"):
+        layer(3, 4, batch_first=0)
 
 
 def _first(out):

@@ -171,7 +171,7 @@ def test_layer_input_errors_are_clear():
     with pytest.raises(ValueError, match=r"padding must be"):
         nn.Conv2d(3, 2, 3, padding="full")
     with pytest.raises(ValueError, match=r"LSTM expected input of shape \(batch, time, 3\)"):
-        nn.LSTM(3, 2)(mdl.zeros(2, 3))
+        nn.LSTM(3, 2)(mdl.zeros(2, 4))  # (2, 3) is one unbatched sequence, as PyTorch
     with pytest.raises(IndexError, match=r"indices in \[0, 5\)"):
         nn.Embedding(5, 2)(np.array([1, 5]))
     with pytest.raises(ValueError, match=r"Dropout probability"):
