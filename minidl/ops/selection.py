@@ -224,23 +224,22 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
 def masked_fill(a: Tensor, mask: Any, value: Any) -> Tensor:
     """``value`` where ``mask`` is True, ``a`` elsewhere, as ``torch.Tensor.masked_fill``.
 
-    ``mask`` is a bool tensor or array that broadcasts to ``a``'s shape; ``value`` a number
+    ``mask`` is a bool tensor or array that broadcasts with ``a``; ``value`` a number
     (a bool too, e.g. on a bool tensor) or a 0-d tensor (which then receives the gradient
-    of the filled places); it takes ``a``'s dtype, as in PyTorch.  Unlike PyTorch's
-    out-of-place ``masked_fill``, a mask larger than ``a`` is an error, not a broadcast.  It is
-    ``where(mask, value, a)``: dz/da = 1 where the mask is False, 0 where it is True."""
+    of the filled places); it takes ``a``'s dtype, as in PyTorch.  The result has the
+    broadcast shape of ``a`` and ``mask`` (as PyTorch's out-of-place ``masked_fill``: a
+    (3, 4) mask on a (4,) tensor gives (3, 4)).  It is ``where(mask, value, a)``:
+    dz/da = 1 where the mask is False, 0 where it is True, summed over the broadcast copies."""
     a = as_tensor(a)
     mask_data = mask.data if isinstance(mask, Tensor) else mask
     mask_data = mask_data if hasattr(mask_data, "dtype") else np.asarray(mask_data)
     if mask_data.dtype.kind != "b":
         raise TypeError(f"masked_fill needs a bool mask (e.g. x > 0), got dtype {mask_data.dtype}")
     try:
-        fits = np.broadcast_shapes(tuple(mask_data.shape), a.shape) == a.shape
+        np.broadcast_shapes(tuple(mask_data.shape), a.shape)
     except ValueError:
-        fits = False
-    if not fits:
-        raise ShapeError(f"masked_fill: mask of shape {tuple(mask_data.shape)} does not broadcast to the "
-                         f"tensor's shape {a.shape}")
+        raise ShapeError(f"masked_fill: mask of shape {tuple(mask_data.shape)} does not broadcast with the "
+                         f"tensor's shape {a.shape}") from None
     if isinstance(value, Tensor):
         if value.ndim != 0:
             raise ValueError(f"masked_fill value must be a number or a 0-d tensor, got shape {value.shape}")
