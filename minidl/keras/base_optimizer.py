@@ -21,6 +21,8 @@ import warnings
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from ..autograd import Tensor
 from ..backend import get_array_module
 from ..kernels.optim_updates import INF
@@ -124,6 +126,22 @@ class Optimizer:
         self._update_decay_mask()
 
     def _slot_names(self) -> tuple[str, ...]:
+        return ()
+
+    @property
+    def variables(self) -> list[Any]:
+        """The optimizer's state as Keras 3 lists it: the iteration count, the learning rate
+        (a variable only when it is a number, not a schedule), then every slot array.
+
+        ``model.summary()`` counts these as "Optimizer params" once the optimizer is built."""
+        scalars = [np.array(self.iterations, dtype=np.int64)]
+        if type(self._learning_rate) is float:
+            scalars.append(np.array(self._learning_rate, dtype=np.float32))
+        scalars += [np.array(value, dtype=np.float32) for value in self._extra_scalars()]
+        return scalars + [array for slots in self._slots for array in slots]
+
+    def _extra_scalars(self) -> tuple[float, ...]:
+        """Scalar state beyond iterations and learning rate (Nadam's momentum product)."""
         return ()
 
     def _new_slot(self, name: str, zeros: Any) -> Any:

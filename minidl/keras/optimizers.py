@@ -216,6 +216,9 @@ class Nadam(_Moments):
     def _slot_names(self) -> tuple[str, ...]:
         return ("momentum", "velocity")
 
+    def _extra_scalars(self) -> tuple[float, ...]:
+        return (self.__dict__.get("_u_product", (0, 1.0))[1],)  # Keras's u_product variable
+
     def _u(self, t: int) -> float:
         return self.beta_1 * (1.0 - 0.5 * 0.96**t)
 

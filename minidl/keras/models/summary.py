@@ -36,13 +36,20 @@ def summary_text(model: Any) -> str:
         return row[0].ljust(widths[0]) + row[1].ljust(widths[1]) + row[2].rjust(widths[2])
 
     trainable = sum(p.size for layer in model.layers for p in layer.trainable_weights)
-    total = model.count_params() if model.built else 0
+    weights = model.count_params() if model.built else 0
+    optimizer = getattr(model, "optimizer", None)
+    # Keras 3 adds the optimizer's variables once it is built (after fit or train_on_batch)
+    built = getattr(optimizer, "built", False) and hasattr(optimizer, "variables")
+    optimizer_params = sum(int(v.size) for v in optimizer.variables) if built else None
+    total = weights + (optimizer_params or 0)
     lines = [f'Model: "{model.name}"', line, fmt(rows[0]), "=" * sum(widths)]
     for row in rows[1:]:
         lines += [fmt(row), line]
     lines += [
         f" Total params: {total:,} ({_bytes(total)})",
         f" Trainable params: {trainable:,} ({_bytes(trainable)})",
-        f" Non-trainable params: {total - trainable:,} ({_bytes(total - trainable)})",
+        f" Non-trainable params: {weights - trainable:,} ({_bytes(weights - trainable)})",
     ]
+    if optimizer_params is not None:
+        lines.append(f" Optimizer params: {optimizer_params:,} ({_bytes(optimizer_params)})")
     return "\n".join(lines)
