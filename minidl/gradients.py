@@ -1,0 +1,114 @@
+"""Gradients of outputs with respect to chosen tensors, returned instead of stored.
+
+``loss.backward()`` adds dL/dx into ``x.grad`` for every leaf ``x``.  Sometimes we want the
+gradients handed back instead, as ``torch.autograd.grad(outputs, inputs)`` and TensorFlow's
+``GradientTape.gradient(target, sources)`` do: nothing is written into any ``.grad`` and the
+graph is kept, so ``backward()`` and further calls still work.
+
+The walk is the one of :func:`minidl.autograd.run_backward` (the same topological order and
+the same ``unbroadcast``); the differences are where the gradients go (to the requested
+tensors, which may be intermediate results, not only leaves) and an optional filter saying
+through which functions a gradient may flow (a tape only lets it flow through the operations
+it recorded).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .autograd import Function, Tensor, topological_order, unbroadcast
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    allow_unused: bool = True,
+) -> list[Tensor | None]:
+    """d(sum of ``outputs``)/d(input) for each of ``inputs``, as ``torch.autograd.grad``.
+
+    ``grad_outputs`` (one per output, default ones) weighs each output: the result is the
+    vector-Jacobian product ``Σ_k grad_outputs[k] · ∂outputs[k]/∂input``.  An input that
+    the outputs do not depend on gets ``None`` (or a ``ValueError`` when
+    ``allow_unused=False``).  No ``.grad`` is touched and the graph is not freed.
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    for kind, group in (("outputs", outputs), ("inputs", inputs)):
+        for i, t in enumerate(group):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"grad() {kind}[{i}] must be a Tensor, got {type(t).__name__}")
+    if grad_outputs is None:
+        seeds = [t.xp.ones_like(t.data) for t in outputs]
+    else:
+        grad_outputs = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs)
+        if len(grad_outputs) != len(outputs):
+            raise ValueError(f"grad() got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
+        seeds = [seed_array(g, t) for g, t in zip(grad_outputs, outputs)]
+    arrays = gradient_arrays(outputs, seeds, inputs)
+    if not allow_unused and any(a is None for a in arrays):
+        unused = [i for i, a in enumerate(arrays) if a is None]
+        raise ValueError(f"inputs {unused} are not used to compute the outputs; "
+                         "pass allow_unused=True to get None for them")
+    return [None if a is None else Tensor._wrap(a) for a in arrays]
+
+
+def seed_array(value: Any, output: Tensor) -> Any:
+    """dL/d(output) given by the user, as an array of the output's shape, dtype and device."""
+    seed = Tensor(value, dtype=output.dtype, device=output.device).data
+    if tuple(seed.shape) != output.shape:
+        raise ValueError(f"an output gradient must have the output's shape {output.shape}, "
+                         f"got {tuple(seed.shape)}")
+    return seed
+
+
+def gradient_arrays(
+    outputs: Sequence[Tensor],
+    seeds: Sequence[Any],
+    inputs: Sequence[Tensor],
+    flows_through: Callable[[Function], bool] | None = None,
+) -> list[Any]:
+    """The chain rule from ``outputs`` (with dL/d(output) = ``seeds``) back to ``inputs``.
+
+    Returns one array per input (a fresh array, of the input's dtype) or ``None`` where no
+    path leads from the input to an output.  ``flows_through(fn)`` may stop the gradient at
+    a function (it then counts as not recorded).  The same tensor may appear in ``inputs``
+    more than once, and an output may itself be an input (d(x)/d(x) = 1).
+    """
+    slots: dict[int, list[int]] = {}  # id(tensor) -> its places in ``inputs``
+    for i, t in enumerate(inputs):
+        slots.setdefault(id(t), []).append(i)
+    found: list[Any] = [None] * len(inputs)
+
+    def arrive(tensor: Tensor, g: Any) -> None:
+        for i in slots.get(id(tensor), ()):
+            # a copy the first time: ``g`` may also travel on through the graph
+            found[i] = tensor.xp.array(g) if found[i] is None else found[i] + g
+
+    pending: dict[Function, Any] = {}  # dL/d(output of fn), complete once fn's turn comes
+
+    def send(tensor: Tensor, g: Any) -> None:
+        creator = tensor.creator
+        if creator is not None and (flows_through is None or flows_through(creator)):
+            pending[creator] = pending[creator] + g if creator in pending else g
+
+    for out, seed in zip(outputs, seeds):
+        arrive(out, seed)
+        send(out, seed)
+    for fn in topological_order(*(t for t in outputs if t.creator is not None)):
+        g_out = pending.pop(fn, None)
+        if g_out is None:
+            continue
+        for t, needed, g in zip(fn.inputs, fn.needs_grad, fn.backward(g_out)):
+            if g is None or not needed:
+                continue
+            if g.shape != t.data.shape:
+                g = unbroadcast(g, t.data.shape)
+            arrive(t, g)
+            send(t, g)
+    for i, (t, g) in enumerate(zip(inputs, found)):
+        if g is not None:
+            g = t.xp.asarray(g)  # 0-d sums are NumPy scalars
+            found[i] = g if g.dtype == t.data.dtype else g.astype(t.data.dtype)
+    return found
