@@ -88,7 +88,40 @@ from .ops import (
     zeros,
     zeros_like,
 )
+from .ops.torch_spellings import (  # PyTorch's names: torch.max(x, 1) gives (values, indices)
+    allclose,
+    bmm,
+    clone,
+    is_tensor,
+    max,
+    min,
+    mm,
+    numel,
+    permute,
+    rand_like,
+    randn_like,
+    unsqueeze,
+)
+from .ops.torch_spellings import device as _device
 from .random import manual_seed
+from .tf_compat import (  # the TensorFlow spellings (``import minidl as tf``)
+    PhysicalDevice,
+    Variable,
+    add,
+    cast,
+    config,
+    constant,
+    convert_to_tensor,
+    divide,
+    multiply,
+    reduce_max,
+    reduce_mean,
+    reduce_min,
+    reduce_sum,
+    square,
+    subtract,
+)
+from .tf_tape import GradientTape, UnconnectedGradients
 
 float16 = _np.dtype("float16")
 float32 = _np.dtype("float32")
@@ -127,12 +160,30 @@ def __getattr__(name: str):
     import importlib
 
     lazy = {"nn", "optim", "keras", "functional", "datasets", "metrics", "plot", "tune",
-            "explain", "monitor", "io", "kernels", "serve", "onnx", "random", "utils"}
+            "explain", "monitor", "io", "kernels", "serve", "onnx", "random", "utils",
+            "gradients"}
     if name in lazy:
         return importlib.import_module(f".{name}", __name__)
     if name in ("save", "load"):
         return getattr(importlib.import_module(".io", __name__), name)
     raise AttributeError(f"module 'minidl' has no attribute {name!r}")
+
+
+get_default_dtype = default_dtype
+inference_mode = no_grad
+
+
+def as_tensor(data, dtype=None, device: str | None = None) -> Tensor:
+    """``data`` as a tensor, without a copy when it already is one of that dtype and device."""
+    if isinstance(data, Tensor) and (dtype is None or _np.dtype(dtype) == data.dtype) \
+            and (device is None or device == data.device):
+        return data
+    return Tensor(data, dtype=dtype, device=device)
+
+
+def empty(*shape, dtype=None, device: str | None = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ``shape`` to be filled in (zeros in minidl, never garbage)."""
+    return zeros(*shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 __all__ = [
@@ -148,4 +199,22 @@ __all__ = [
     "zeros", "zeros_like", "save", "load", "DivisionByZeroError", "DeviceUnavailableError",
     "NotFiniteError", "NotReadyError", "cat", "clamp", "cumsum", "eye",
     "floor_divide", "linspace", "masked_fill", "randint", "remainder", "sort", "topk", "tril", "triu",
+    "PhysicalDevice", "Variable", "add", "cast", "config", "constant", "convert_to_tensor", "divide",
+    "multiply", "reduce_max", "reduce_mean", "reduce_min", "reduce_sum", "square", "subtract",
+    "GradientTape", "UnconnectedGradients",
 ]
+
+__all__ += [  # PyTorch's spellings (``import minidl as torch``)
+    "allclose", "as_tensor", "bmm", "clone", "device", "empty", "get_default_dtype", "inference_mode",
+    "is_tensor", "max", "min", "mm", "numel", "permute", "rand_like", "randn_like", "unsqueeze",
+    "float", "double", "half", "long", "int", "bool",
+]
+
+# PyTorch's names for dtypes and devices, defined last: they shadow builtins in this module
+device = _device
+float = float32  # noqa: A001
+double = float64
+half = float16
+long = int64
+int = int32  # noqa: A001
+bool = bool_  # noqa: A001

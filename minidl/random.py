@@ -26,6 +26,11 @@ def manual_seed(seed: int) -> None:
             pass
 
 
+def set_seed(seed: int) -> None:
+    """``tf.random.set_seed(seed)``: the TensorFlow spelling of :func:`manual_seed`."""
+    manual_seed(seed)
+
+
 def generator() -> np.random.Generator:
     """The generator seeded by :func:`manual_seed`."""
     return _generator
