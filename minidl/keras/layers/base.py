@@ -198,6 +198,8 @@ class Layer(Module):
     def trainable_weights(self) -> list[Parameter]:
         return [p for p in self.parameters() if p.trainable and self._trainable]
 
+    trainable_variables = property(lambda self: self.trainable_weights, doc="Keras 3's name for trainable_weights.")
+
     @property
     def non_trainable_weights(self) -> list[Any]:
         """Frozen parameters, then state arrays such as BatchNorm's moving statistics."""
