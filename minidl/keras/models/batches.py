@@ -381,5 +381,7 @@ def predict(model: Any, x: Any, *, verbose: Any, steps: Any, callbacks: Any) -> 
     bar.finish({}, time.perf_counter() - started)
     callback_list.on_predict_end()
     if isinstance(outputs[0], list):  # several outputs: join the batches of each one
-        return [np.concatenate(parts, axis=0) for parts in zip(*outputs)]
+        joined = [np.concatenate(parts, axis=0) for parts in zip(*outputs)]
+        keys = getattr(model, "_output_keys", None)  # outputs given as a dict: a dict, as Keras
+        return dict(zip(keys, joined)) if keys else joined
     return np.concatenate(outputs, axis=0)

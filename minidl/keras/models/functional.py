@@ -20,6 +20,12 @@ class Functional(Model):
 
     def __init__(self, inputs: Any = None, outputs: Any = None, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
+        # outputs={"name": tensor}: Keras 3 flattens the dict in sorted key order, names the
+        # outputs (logs, loss and target dicts) by its keys and returns dicts from predict
+        output_keys = sorted(outputs) if isinstance(outputs, dict) else None
+        if output_keys is not None:
+            outputs = [outputs[k] for k in output_keys]
+        object.__setattr__(self, "_output_keys", output_keys)
         inputs_list = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         outputs_list = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
         for t in inputs_list + outputs_list:
@@ -101,6 +107,12 @@ class Functional(Model):
         results = [values[id(t)] for t in self._outputs]
         return results[0] if self._single_output else results
 
+    def __call__(self, inputs: Any, training: bool | None = None, **kwargs: Any) -> Any:
+        out = super().__call__(inputs, training=training, **kwargs)
+        if self._output_keys is None or not isinstance(out, list) or isinstance(out[0], KerasTensor):
+            return out
+        return dict(zip(self._output_keys, out))  # as Keras: a dict-output model returns a dict
+
     def get_config(self) -> dict:
         layers = list(self._modules.values())
         index = {id(layer): i for i, layer in enumerate(layers)}
@@ -117,6 +129,7 @@ class Functional(Model):
             "inputs": [tensor_ids[id(t)] for t in self._inputs],
             "outputs": [tensor_ids[id(t)] for t in self._outputs],
             "single_input": self._single_input, "single_output": self._single_output,
+            "output_keys": self._output_keys,
         }
 
 
@@ -201,6 +214,9 @@ def functional_from_config(config: dict, layers: list[Layer]) -> Functional:
             calls[key] = layer(args if len(args) > 1 or _takes_list(layer) else args[0])
         tensors[out] = calls[key] if output_index is None else calls[key][output_index]
     inputs = [tensors[i] for i in config["inputs"]]
-    outputs = [tensors[i] for i in config["outputs"]]
+    outputs: Any = [tensors[i] for i in config["outputs"]]
+    if config.get("output_keys"):
+        outputs = dict(zip(config["output_keys"], outputs))
+        return Functional(inputs[0] if config.get("single_input", True) else inputs, outputs, name=config["name"])
     return Functional(inputs[0] if config.get("single_input", True) else inputs,
                       outputs[0] if config.get("single_output", True) else outputs, name=config["name"])

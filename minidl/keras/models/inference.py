@@ -144,7 +144,9 @@ class Inference:
         callback_list.on_predict_end()
         self.train(was_training)
         if isinstance(outputs[0], list):  # several outputs: join the batches of each one
-            return [np.concatenate(parts, axis=0) for parts in zip(*outputs)]
+            joined = [np.concatenate(parts, axis=0) for parts in zip(*outputs)]
+            keys = getattr(self, "_output_keys", None)  # outputs given as a dict: a dict, as Keras
+            return dict(zip(keys, joined)) if keys else joined
         return np.concatenate(outputs, axis=0)
 
     def predict_on_batch(self, x: Any) -> np.ndarray:

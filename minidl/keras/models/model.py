@@ -198,7 +198,8 @@ class Model(Inference, Layer):
         if device != "cpu":
             x = [to_device(a, device) for a in x] if isinstance(x, list) else to_device(x, device)
         inputs = [Tensor._wrap(a) for a in x] if isinstance(x, list) else Tensor._wrap(x)
-        return self(inputs, training=training)
+        out = self(inputs, training=training)
+        return list(out.values()) if isinstance(out, dict) else out  # dict outputs: in their order
 
     def _total_loss(self, y: np.ndarray, y_pred: Tensor, sample_weight: Any,
                     regularized: list | None = None) -> Tensor:

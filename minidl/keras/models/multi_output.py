@@ -25,7 +25,10 @@ from . import data
 
 
 def output_names(model: Any) -> list[str]:
-    """The names Keras gives the outputs: the layer producing each one."""
+    """The names Keras gives the outputs: the keys of a dict of outputs, else the layer
+    producing each one."""
+    if getattr(model, "_output_keys", None):
+        return list(model._output_keys)
     return [t.history[0].name if t.history[2] is None else f"{t.history[0].name}_{t.history[2]}"
             for t in model.outputs]
 

@@ -1,0 +1,83 @@
+"""Programs a Keras 3 user ports to minidl by changing the import, pinned to Keras 3.15.
+
+Each test is a short version of a keras.io example or a course notebook.  Reference values
+were printed by the same program under real Keras 3.15 (``KERAS_BACKEND=jax``) with the
+same starting weights (``set_weights``) and are hard-coded: CI does not install Keras.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import minidl as tf
+
+keras = tf.keras
+layers = keras.layers
+
+
+def fixed_weights(model: keras.Model) -> None:
+    """Deterministic weights that both frameworks can be given: linspace(-1, 1) * (i + 1) / 3."""
+    shapes = [w.shape for w in model.get_weights()]
+    model.set_weights([np.linspace(-1, 1, int(np.prod(s))).reshape(s).astype("float32") * (i + 1) / 3
+                       for i, s in enumerate(shapes)])
+
+
+def dict_output_model() -> keras.Model:
+    a = keras.Input((3,), name="a")
+    h = layers.Dense(4, activation="tanh", name="h")(a)
+    return keras.Model(a, {"z": layers.Dense(2, name="zz")(h), "b": layers.Dense(1, name="bb")(h)})
+
+
+def dict_output_data() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(8, 3)).astype("float32")
+    return x, rng.normal(size=(8, 2)).astype("float32"), rng.normal(size=(8, 1)).astype("float32")
+
+
+def test_functional_outputs_as_a_dict_train_predict_and_evaluate_as_keras(tmp_path):
+    """keras.io functional API guide: Model(inputs, outputs={"priority": ..., "department": ...})."""
+    x, yz, yb = dict_output_data()
+    model = dict_output_model()
+    # Keras flattens the dict in sorted key order: "b" (bb) before "z" (zz), each after "h"
+    assert [w.shape for w in model.get_weights()] == [(3, 4), (4,), (4, 1), (1,), (4, 2), (2,)]
+    fixed_weights(model)
+    model.compile(keras.optimizers.SGD(0.1), loss={"z": "mse", "b": "mae"},
+                  loss_weights={"z": 1.0, "b": 0.5}, metrics={"b": ["mae"]})
+    history = model.fit(x, {"z": yz, "b": yb}, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    keras_history = {"b_loss": [0.990035, 1.177779], "b_mae": [0.990035, 1.177779],
+                     "loss": [4.876255, 3.150929], "z_loss": [4.381237, 2.56204]}
+    assert list(history.history) == list(keras_history)
+    for key, values in keras_history.items():
+        np.testing.assert_allclose(history.history[key], values, rtol=1e-5, err_msg=key)
+    predicted = model.predict(x[:2], verbose=0)
+    assert isinstance(predicted, dict) and sorted(predicted) == ["b", "z"]
+    np.testing.assert_allclose(predicted["b"], [[-1.05365002], [-0.27970201]], rtol=1e-5)
+    np.testing.assert_allclose(predicted["z"], [[-1.00107896, -0.008192], [-0.35366201, 2.15216088]],
+                               rtol=1e-5, atol=1e-6)
+    results = model.evaluate(x, {"z": yz, "b": yb}, return_dict=True, verbose=0)
+    np.testing.assert_allclose([results[k] for k in ("b_loss", "b_mae", "loss", "z_loss")],
+                               [0.928614, 0.928614, 2.167725, 1.703418], rtol=1e-5)
+    from_batches = model.predict((x[i:i + 1] for i in range(2)), verbose=0)  # a generator of batches
+    assert isinstance(from_batches, dict)
+    np.testing.assert_allclose(from_batches["z"], predicted["z"], rtol=1e-6)
+    called = model(x[:1])
+    assert isinstance(called, dict) and sorted(called) == ["b", "z"]  # model(x) too, as Keras
+
+    model.save(tmp_path / "dict_outputs.keras")
+    reloaded = keras.models.load_model(tmp_path / "dict_outputs.keras")
+    again = reloaded.predict(x[:2], verbose=0)
+    assert isinstance(again, dict)
+    for key in ("b", "z"):
+        np.testing.assert_array_equal(again[key], predicted[key])
+
+
+def test_dict_output_targets_as_a_list_follow_the_sorted_keys():
+    """Keras: a list of targets for dict outputs is in sorted key order ("b" then "z")."""
+    x, yz, yb = dict_output_data()
+    model = dict_output_model()
+    model.compile("sgd", loss="mse")
+    history = model.fit(x, [yb, yz], verbose=0)
+    assert sorted(history.history) == ["b_loss", "loss", "z_loss"]
+    with pytest.raises(ValueError):
+        model.fit(x, [yz, yb], verbose=0)  # (8, 2) targets for the (None, 1) output
