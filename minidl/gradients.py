@@ -56,7 +56,7 @@ def grad(
 
 def seed_array(value: Any, output: Tensor) -> Any:
     """dL/d(output) given by the user, as an array of the output's shape, dtype and device."""
-    seed = Tensor(value, dtype=output.dtype, device=output.device).data
+    seed = Tensor(value, dtype=output.dtype, device=output.device, copy=True).data  # ops may write into it
     if tuple(seed.shape) != output.shape:
         raise ValueError(f"an output gradient must have the output's shape {output.shape}, "
                          f"got {tuple(seed.shape)}")
