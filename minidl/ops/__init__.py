@@ -74,6 +74,7 @@ from .shape import (
     transpose,
 )
 from .sorting import sort, topk
+from .torch_spellings import bmm, clone, mm, numel, permute, rand_like, randn_like, unsqueeze
 
 __all__ = [
     "activation", "creation", "elementwise", "linalg", "loss", "reduction", "selection", "shape",
@@ -86,6 +87,7 @@ __all__ = [
     "stack", "std", "sub", "sum", "swapaxes", "tanh", "transpose", "var", "where", "zeros",
     "zeros_like", "rounding", "sorting", "cat", "clamp", "cumsum", "eye", "floor_divide", "linspace",
     "masked_fill", "randint", "remainder", "sort", "topk", "tril", "triu",
+    "bmm", "clone", "mm", "numel", "permute", "rand_like", "randn_like", "unsqueeze",
 ]
 
 
@@ -115,8 +117,15 @@ def _bind_tensor_methods() -> None:
         "clamp": clamp, "cumsum": cumsum, "masked_fill": masked_fill, "tril": tril, "triu": triu,
         "sort": sort, "topk": topk, "floor_divide": floor_divide, "remainder": remainder,
     }
-    for name, fn in methods.items():
+    from .inplace import IN_PLACE_METHODS
+    from .torch_spellings import TENSOR_METHODS, TensorSize
+
+    for name, fn in {**methods, **TENSOR_METHODS, **IN_PLACE_METHODS}.items():
         setattr(Tensor, name, fn)
+    Tensor.size = property(lambda self: TensorSize(tuple(self.data.shape)),
+                           doc="The number of elements; size() is the shape, size(d) one axis (PyTorch).")
+    Tensor.grad_fn = property(lambda self: self.creator, doc="PyTorch's name for creator.")
+    Tensor.is_cuda = property(lambda self: self.device == "cuda")
     Tensor.T = property(lambda self: transpose(self), doc="The tensor with its axes reversed.")
     Tensor.float = lambda self: astype(self, "float32")
     Tensor.double = lambda self: astype(self, "float64")

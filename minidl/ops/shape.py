@@ -162,8 +162,12 @@ def flatten(a: Tensor, start_axis: int = 1) -> Tensor:
 
 
 def transpose(a: Tensor, *axes: Any) -> Tensor:
-    """Permute the axes: ``transpose(1, 0, 2)`` or ``transpose((1, 0, 2))``; none reverses them."""
+    """Permute the axes: ``transpose(1, 0, 2)`` or ``transpose((1, 0, 2))``; none reverses them.
+    Two axes of a tensor that has more (or fewer) than two swap those two, as PyTorch's
+    ``x.transpose(0, 1)`` (NumPy would refuse them as an incomplete permutation)."""
     a = as_tensor(a)
+    if len(axes) == 2 and a.ndim != 2 and _is_int(axes[0]) and _is_int(axes[1]):
+        return swapaxes(a, *axes)
     if len(axes) == 1 and not _is_int(axes[0]):
         axes = tuple(axes[0]) if axes[0] is not None else ()
     if not axes:
