@@ -5,6 +5,7 @@
 """
 
 from . import init
+from .containers import ModuleDict, ParameterDict, ParameterList
 from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .layers import (
     ELU,
@@ -45,13 +46,15 @@ __all__ = [
     "LogSoftmax", "Unflatten", "LayerNorm", "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss",
     "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss",
     "Softmax", "Sequential", "ModuleList", "BatchNorm", "BatchNorm1d", "BatchNorm2d", "RNN", "LSTM", "GRU",
-    "utils",
+    "utils", "functional", "ModuleDict", "ParameterList", "ParameterDict",
 ]
 
 
 def __getattr__(name: str):
-    if name == "utils":  # nn.utils.clip_grad_norm_
-        import importlib
+    import importlib
 
+    if name == "utils":  # nn.utils.clip_grad_norm_
         return importlib.import_module(".utils", __name__)
+    if name == "functional":  # torch.nn.functional as F: minidl keeps it at minidl.functional
+        return importlib.import_module("..functional", __name__)
     raise AttributeError(f"module 'minidl.nn' has no attribute {name!r}")
