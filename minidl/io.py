@@ -108,8 +108,14 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     write_archive(path, arrays, {"tree": tree})
 
 
-def load(path: str | os.PathLike) -> Any:
-    """Load what :func:`save` wrote (tensors come back as Tensors, arrays as arrays)."""
+def load(path: str | os.PathLike, map_location: Any = None, weights_only: bool = True) -> Any:
+    """Load what :func:`save` wrote (tensors come back as Tensors, arrays as arrays).
+
+    ``map_location`` and ``weights_only`` are accepted so PyTorch code runs unchanged: a
+    minidl file never holds code (it is always "weights only"), and values load on the cpu."""
+    if map_location is not None and (not isinstance(map_location, str) or map_location.split(":")[0] != "cpu"):
+        raise ValueError(f"load(map_location={map_location!r}): minidl loads on the cpu; "
+                         "move the model afterwards with model.to(device)")
     arrays, header = read_archive(path)
     if "tree" not in header:
         raise MinidlError(f"{os.fspath(path)!r} holds a model, not a saved object; use load_model")
