@@ -49,6 +49,7 @@ from .ops import (
     clamp,
     clip,
     concatenate,
+    cos,
     cumsum,
     exp,
     expand_dims,
@@ -73,6 +74,7 @@ from .ops import (
     remainder,
     reshape,
     sigmoid,
+    sin,
     softmax,
     sort,
     sqrt,
@@ -100,6 +102,7 @@ from .ops.torch_spellings import (  # PyTorch's names: torch.max(x, 1) gives (va
     permute,
     rand_like,
     randn_like,
+    randperm,
     unsqueeze,
 )
 from .ops.torch_spellings import device as _device
@@ -207,6 +210,7 @@ __all__ = [
 __all__ += [  # PyTorch's spellings (``import minidl as torch``)
     "allclose", "as_tensor", "bmm", "clone", "device", "empty", "get_default_dtype", "inference_mode",
     "is_tensor", "max", "min", "mm", "numel", "permute", "rand_like", "randn_like", "unsqueeze",
+    "randperm", "sin", "cos",
     "float", "double", "half", "long", "int", "bool",
 ]
 

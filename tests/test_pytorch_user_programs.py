@@ -47,6 +47,11 @@ def test_tensor_spellings_of_pytorch():
     assert mdl.as_tensor(x) is x and mdl.get_default_dtype() == np.float32
     with pytest.raises(IndexError, match="dim out of range"):
         x.size(3)
+    mdl.manual_seed(3)
+    order = mdl.randperm(10)
+    assert sorted(order.tolist()) == list(range(10)) and order.dtype == mdl.long
+    mdl.manual_seed(3)
+    assert mdl.randperm(10).tolist() == order.tolist()
 
 
 def test_clone_is_a_copy_in_the_graph():

@@ -28,6 +28,7 @@ from .elementwise import (
     abs,
     add,
     astype,
+    cos,
     div,
     exp,
     log,
@@ -35,6 +36,7 @@ from .elementwise import (
     neg,
     pow,
     sigmoid,
+    sin,
     sqrt,
     sub,
     tanh,
@@ -74,7 +76,7 @@ from .shape import (
     transpose,
 )
 from .sorting import sort, topk
-from .torch_spellings import bmm, clone, mm, numel, permute, rand_like, randn_like, unsqueeze
+from .torch_spellings import bmm, clone, mm, numel, permute, rand_like, randn_like, randperm, unsqueeze
 
 __all__ = [
     "activation", "creation", "elementwise", "linalg", "loss", "reduction", "selection", "shape",
@@ -87,7 +89,7 @@ __all__ = [
     "stack", "std", "sub", "sum", "swapaxes", "tanh", "transpose", "var", "where", "zeros",
     "zeros_like", "rounding", "sorting", "cat", "clamp", "cumsum", "eye", "floor_divide", "linspace",
     "masked_fill", "randint", "remainder", "sort", "topk", "tril", "triu",
-    "bmm", "clone", "mm", "numel", "permute", "rand_like", "randn_like", "unsqueeze",
+    "bmm", "clone", "mm", "numel", "permute", "rand_like", "randn_like", "unsqueeze", "randperm", "sin", "cos",
 ]
 
 
@@ -109,6 +111,7 @@ def _bind_tensor_methods() -> None:
         "__eq__": equal, "__ne__": not_equal, "__lt__": less, "__le__": less_equal,
         "__gt__": greater, "__ge__": greater_equal,
         "exp": exp, "log": log, "sqrt": sqrt, "abs": abs, "tanh": tanh, "sigmoid": sigmoid,
+        "sin": sin, "cos": cos,
         "relu": relu, "clip": clip, "astype": astype, "matmul": matmul,
         "sum": sum, "mean": mean, "max": max, "min": min, "var": var, "std": std,
         "argmax": argmax, "argmin": argmin, "logsumexp": logsumexp,

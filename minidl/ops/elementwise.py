@@ -169,6 +169,28 @@ class Tanh(Function):
         return (g * (1 - self.z * self.z),)
 
 
+class Sin(Function):
+    """z = sin a;  dz/da = cos a."""
+
+    def forward(self, a):
+        self.a = a
+        return _xp(a).sin(a)
+
+    def backward(self, g):
+        return (g * _xp(g).cos(self.a),)
+
+
+class Cos(Function):
+    """z = cos a;  dz/da = -sin a."""
+
+    def forward(self, a):
+        self.a = a
+        return _xp(a).cos(a)
+
+    def backward(self, g):
+        return (-g * _xp(g).sin(self.a),)
+
+
 class Sigmoid(Function):
     """z = σ(a) = 1 / (1 + e^-a);  dz/da = σ(a)(1 - σ(a)) = z(1 - z).
 
@@ -269,6 +291,14 @@ def tanh(a: Tensor) -> Tensor:
 
 def sigmoid(a: Tensor) -> Tensor:
     return Sigmoid.apply(_floating(a))
+
+
+def sin(a: Tensor) -> Tensor:
+    return Sin.apply(_floating(a))
+
+
+def cos(a: Tensor) -> Tensor:
+    return Cos.apply(_floating(a))
 
 
 def astype(a: Tensor, dtype: Any) -> Tensor:

@@ -177,6 +177,15 @@ def randn_like(a: Any, dtype: Any = None) -> Tensor:
     return randn(*a.shape, dtype=dtype or (a.dtype if a.dtype.kind == "f" else default_dtype()), device=a.device)
 
 
+def randperm(n: int, dtype: Any = "int64", device: str | None = None) -> Tensor:
+    """A random order of 0 .. n-1 from the generator seeded by ``mdl.manual_seed``."""
+    from .. import random
+
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"randperm needs a count n >= 0, got {n!r}")
+    return Tensor(random.generator().permutation(int(n)), dtype=dtype, device=device)
+
+
 def device(name: str) -> str:
     """PyTorch's ``torch.device("cuda" if ... else "cpu")``: minidl names devices by plain
     strings, so this checks the name and returns "cpu" or "cuda" (an index is ignored)."""

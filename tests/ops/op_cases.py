@@ -157,6 +157,8 @@ _unary = [
     ("log", mdl.log, np.log, "positive", lambda t, x: x.log()),
     ("sqrt", mdl.sqrt, np.sqrt, "positive", lambda t, x: x.sqrt()),
     ("tanh", mdl.tanh, np.tanh, "normal", lambda t, x: x.tanh()),
+    ("sin", mdl.sin, np.sin, "normal", lambda t, x: x.sin()),
+    ("cos", lambda x: x.cos(), np.cos, "normal", lambda t, x: t.cos(x)),
     ("sigmoid", mdl.sigmoid, R.sigmoid, "normal", lambda t, x: x.sigmoid()),
     ("relu", F.relu, lambda x: np.maximum(x, 0), "normal", lambda t, x: x.relu()),
     ("leaky_relu", lambda x: F.leaky_relu(x, 0.2), lambda x: R.leaky_relu(x, 0.2), "normal",
