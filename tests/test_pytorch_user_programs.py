@@ -307,3 +307,16 @@ def test_module_dtype_and_registration_helpers():
         holder.register_parameter("bad", mdl.ones(2))
     with pytest.raises(TypeError, match="floating dtype"):
         model.to(mdl.int64)
+
+
+def test_nn_functional_spelling_and_cnn_tutorial_idioms():
+    import minidl.nn.functional as nn_F
+
+    assert nn_F.relu is F.relu and nn.functional.cross_entropy is F.cross_entropy
+    mdl.manual_seed(0)
+    conv, fc = nn.Conv2d(1, 2, 3), nn.Linear(2 * 4 * 4, 3)
+    x = mdl.randn(5, 6, 6, 1)  # NHWC
+    h = F.relu(conv(x))
+    logits = fc(h.view(h.size(0), -1))
+    _, predicted = mdl.max(logits, 1)  # the CIFAR-10 tutorial's idiom
+    np.testing.assert_array_equal(predicted.numpy(), logits.numpy().argmax(axis=1))

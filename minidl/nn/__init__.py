@@ -55,6 +55,6 @@ def __getattr__(name: str):
 
     if name == "utils":  # nn.utils.clip_grad_norm_
         return importlib.import_module(".utils", __name__)
-    if name == "functional":  # torch.nn.functional as F: minidl keeps it at minidl.functional
-        return importlib.import_module("..functional", __name__)
+    if name == "functional":  # torch.nn.functional as F (minidl/nn/functional.py re-exports it)
+        return importlib.import_module(".functional", __name__)
     raise AttributeError(f"module 'minidl.nn' has no attribute {name!r}")
