@@ -81,3 +81,32 @@ def test_dict_output_targets_as_a_list_follow_the_sorted_keys():
     assert sorted(history.history) == ["b_loss", "loss", "z_loss"]
     with pytest.raises(ValueError):
         model.fit(x, [yz, yb], verbose=0)  # (8, 2) targets for the (None, 1) output
+
+
+def test_unknown_sequence_and_image_sizes_stay_none_in_symbolic_shapes_as_keras():
+    """Input(shape=(None,)) text models and fully convolutional nets: Keras 3.15 shapes."""
+    tokens = keras.Input((None,), dtype="int64")
+    embedded = layers.Embedding(50, 4)(tokens)
+    both_ways = layers.Bidirectional(layers.LSTM(3, return_sequences=True))(embedded)
+    gru = layers.GRU(2, return_sequences=True)(both_ways)
+    pooled = layers.GlobalMaxPooling1D()(gru)
+    assert [t.shape for t in (embedded, both_ways, gru, pooled)] == [
+        (None, None, 4), (None, None, 6), (None, None, 2), (None, 2)]
+    lines: list[str] = []
+    keras.Model(tokens, pooled).summary(print_fn=lines.append)
+    assert "(None, None, 6)" in "\n".join(lines)  # it read (None, 1, 6): the probe's length
+
+    image = keras.Input((None, None, 3))
+    conv = layers.Conv2D(4, 3, padding="same", strides=2)(image)
+    pool = layers.MaxPooling2D()(conv)
+    up = layers.UpSampling2D()(pool)
+    assert [t.shape for t in (conv, pool, up)] == [(None, None, None, 4)] * 3
+    model = keras.Model(image, layers.GlobalAveragePooling2D()(layers.Conv2D(2, 3)(up)))
+    assert model.predict(np.zeros((1, 10, 14, 3), "float32"), verbose=0).shape == (1, 2)
+
+    steps = keras.Input((None, 5))
+    dense = layers.Dense(2)(steps)
+    _, state = layers.SimpleRNN(3, return_state=True)(dense)
+    assert (dense.shape, state.shape) == ((None, None, 2), (None, 3))
+    with pytest.raises(ValueError, match="known last input dimension"):  # Keras refuses it too
+        layers.Dense(2)(layers.Flatten()(embedded))

@@ -121,9 +121,9 @@ class KerasTensor:
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
 
 
-def example_batch(shape: tuple, dtype: Any) -> Tensor:
-    """A zero batch of one example for a shape with None dimensions."""
-    concrete = tuple(1 if n is None else n for n in shape)
+def example_batch(shape: tuple, dtype: Any, unknown: int = 1) -> Tensor:
+    """A zero batch of one example; other None dimensions (a sequence length) get ``unknown``."""
+    concrete = tuple(1 if n is None and i == 0 else unknown if n is None else n for i, n in enumerate(shape))
     return Tensor(np.zeros(concrete, dtype=dtype), dtype=dtype)
 
 
@@ -284,22 +284,32 @@ class Layer(Module):
         return self(inputs, training=training)
 
     def _call_symbolic(self, inputs: Any, **kwargs: Any) -> KerasTensor:
-        shapes = _shape_of(inputs)
-        self._ensure_built(shapes)
-        examples = [example_batch(t.shape, t.dtype) for t in inputs] if isinstance(inputs, list) \
-            else example_batch(inputs.shape, inputs.dtype)
+        self._ensure_built(_shape_of(inputs))
         if _takes_training(type(self).call):
             kwargs["training"] = False
-        with no_grad():
-            out = self.call(examples, **kwargs)
         sources = inputs if isinstance(inputs, list) else [inputs]
+
+        def output_shapes(unknown: int) -> tuple[Any, list[tuple]]:
+            examples = [example_batch(t.shape, t.dtype, unknown) for t in sources]
+            with no_grad():
+                out = self.call(examples if isinstance(inputs, list) else examples[0], **kwargs)
+            return out, [(None, *o.shape[1:]) for o in (out if isinstance(out, (list, tuple)) else [out])]
+
+        out = None
+        if any(None in t.shape[1:] for t in sources):  # e.g. Input(shape=(None,)): a sequence length
+            try:  # output sizes that change with the unknown input sizes stay unknown (None), as Keras
+                (out, first), (_, second) = output_shapes(12), output_shapes(24)  # 24//k != 12//k for k <= 12
+                shapes = [tuple(n if n == m else None for n, m in zip(a, b)) for a, b in zip(first, second)]
+            except Exception:  # noqa: BLE001 (sizes the layer refuses: the single-step probe below)
+                out = None
+        if out is None:
+            out, shapes = output_shapes(1)
         if isinstance(out, (list, tuple)):  # several outputs, e.g. LSTM(return_state=True)
-            shapes = [(None, *o.shape[1:]) for o in out]
             object.__setattr__(self, "output_shape_", shapes)
             result: Any = [KerasTensor(shape, o.dtype, history=(self, sources, i), name=f"{self.name}:{i}")
                            for i, (shape, o) in enumerate(zip(shapes, out))]
         else:
-            shape = (None, *out.shape[1:])
+            shape = shapes[0]
             object.__setattr__(self, "output_shape_", shape)
             result = KerasTensor(shape, out.dtype, history=(self, sources, None), name=self.name)
         object.__setattr__(self, "_symbolic", (inputs, result))
