@@ -46,11 +46,24 @@ def _filled(shape: tuple[int, ...], value: Any, dtype: Any, device: str | None, 
     return _make(xp.full(shape, value, dtype=_dtype(dtype)), dtype, device, requires_grad)
 
 
+def _sizes_then_dtype(shape: tuple, dtype: Any) -> tuple[tuple, Any]:
+    """TensorFlow's ``tf.zeros([2, 3], tf.float64)``: a dtype after the sizes is the dtype."""
+    if len(shape) >= 2 and isinstance(shape[-1], (np.dtype, str, type)):
+        if dtype is not None:
+            raise TypeError(f"got the dtype twice: {shape[-1]!r} after the sizes and dtype={dtype!r}")
+        return shape[:-1], shape[-1]
+    return shape, dtype
+
+
 def zeros(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False) -> Tensor:
+    """Zeros of ``shape``: ``zeros(2, 3)``, ``zeros((2, 3))`` or TensorFlow's ``zeros([2, 3], dtype)``."""
+    shape, dtype = _sizes_then_dtype(shape, dtype)
     return _filled(_shape(shape), 0, dtype, device, requires_grad)
 
 
 def ones(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False) -> Tensor:
+    """Ones of ``shape``: ``ones(2, 3)``, ``ones((2, 3))`` or TensorFlow's ``ones([2, 3], dtype)``."""
+    shape, dtype = _sizes_then_dtype(shape, dtype)
     return _filled(_shape(shape), 1, dtype, device, requires_grad)
 
 
@@ -77,7 +90,7 @@ def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 def randn(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples from the generator seeded by ``mdl.manual_seed``."""
     dtype = _float_dtype(dtype, "randn")
-    return _make(random.normal(_shape(shape), dtype), dtype, device, requires_grad)
+    return _make(random.normal_array(_shape(shape), dtype), dtype, device, requires_grad)
 
 
 def rand(*shape: Any, dtype: Any = None, device: str | None = None, requires_grad: bool = False) -> Tensor:
@@ -156,7 +169,7 @@ class Dropout(Function):
 
     def forward(self, a):
         xp = backend.get_array_module(a)
-        keep = random.uniform(a.shape, a.dtype, xp) >= self.p
+        keep = random.uniform_array(a.shape, a.dtype, xp) >= self.p
         self.scale = keep.astype(a.dtype) * a.dtype.type(1.0 / (1.0 - self.p))
         return a * self.scale
 

@@ -85,8 +85,18 @@ class Linear(Function):
         return gx, gw, gb
 
 
-def matmul(a: Any, b: Any) -> Tensor:
+def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False) -> Tensor:
+    """``a @ b`` (NumPy's matmul rules); ``transpose_a``/``transpose_b`` (TensorFlow's spelling)
+    swap the last two axes of that operand first."""
     a, b = _pair(a, b)
+    if transpose_a or transpose_b:
+        from .shape import swapaxes
+
+        for name, operand, flag in (("transpose_a", a, transpose_a), ("transpose_b", b, transpose_b)):
+            if flag and operand.ndim < 2:
+                raise ShapeError(f"matmul {name}=True needs at least 2 dimensions, got shape {operand.shape}")
+        a = swapaxes(a, -1, -2) if transpose_a else a
+        b = swapaxes(b, -1, -2) if transpose_b else b
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeError(f"matmul needs tensors with at least 1 dimension, got {a.shape} and {b.shape}")
     inner_a = a.shape[-1]

@@ -161,11 +161,16 @@ def flatten(a: Tensor, start_axis: int = 1) -> Tensor:
     return reshape(a, a.shape[:start] + (-1,))
 
 
-def transpose(a: Tensor, *axes: Any) -> Tensor:
-    """Permute the axes: ``transpose(1, 0, 2)`` or ``transpose((1, 0, 2))``; none reverses them.
+def transpose(a: Tensor, *axes: Any, perm: Any = None) -> Tensor:
+    """Permute the axes: ``transpose(1, 0, 2)``, ``transpose((1, 0, 2))`` or TensorFlow's
+    ``transpose(x, perm=[1, 0, 2])``; none reverses them.
     Two axes of a tensor that has more (or fewer) than two swap those two, as PyTorch's
     ``x.transpose(0, 1)`` (NumPy would refuse them as an incomplete permutation)."""
     a = as_tensor(a)
+    if perm is not None:
+        if axes:
+            raise TypeError(f"transpose got both axes {axes} and perm={perm!r}; give one")
+        axes = (tuple(perm.tolist() if hasattr(perm, "tolist") else perm),)
     if len(axes) == 2 and a.ndim != 2 and _is_int(axes[0]) and _is_int(axes[1]):
         return swapaxes(a, *axes)
     if len(axes) == 1 and not _is_int(axes[0]):
