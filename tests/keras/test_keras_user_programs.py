@@ -110,3 +110,44 @@ def test_unknown_sequence_and_image_sizes_stay_none_in_symbolic_shapes_as_keras(
     assert (dense.shape, state.shape) == ((None, None, 2), (None, 3))
     with pytest.raises(ValueError, match="known last input dimension"):  # Keras refuses it too
         layers.Dense(2)(layers.Flatten()(embedded))
+
+
+def test_regression_with_normalization_adapt_early_stopping_save_and_reload(tmp_path):
+    """The TensorFlow regression tutorial: Normalization.adapt first in a Sequential without an
+    Input, mean absolute error, EarlyStopping(restore_best_weights), save and load_model."""
+    rng = np.random.default_rng(7)
+    x = rng.normal(5, 3, size=(64, 3)).astype("float32")
+    y = (x @ np.array([1.5, -2.0, 0.5]) + rng.normal(0, 0.5, 64)).astype("float32")
+    normalizer = layers.Normalization(axis=-1)
+    normalizer.adapt(x)
+    np.testing.assert_allclose(np.ravel(normalizer.mean), [3.99986, 4.72861, 4.80184], rtol=1e-5)
+    np.testing.assert_allclose(np.ravel(normalizer.variance), [5.75878, 7.63031, 6.55873], rtol=1e-5)
+    model = keras.Sequential([normalizer, layers.Dense(8, activation="relu"), layers.Dense(1)])
+    model.build((None, 3))
+    weights = model.get_weights()
+    assert [w.shape for w in weights] == [(3,), (3,), (), (3, 8), (8,), (8, 1), (1,)]
+    shapes = [w.shape for w in weights[3:]]
+    weights[3:] = [np.linspace(-1, 1, int(np.prod(s))).reshape(s).astype("float32") * (i + 1) / 3
+                   for i, s in enumerate(shapes)]
+    model.set_weights(weights)
+    model.compile(loss="mean_absolute_error", optimizer=keras.optimizers.SGD(0.05, momentum=0.9))
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=2, restore_best_weights=True)
+    history = model.fit(x, y, validation_split=0.25, batch_size=16, epochs=40, shuffle=False, verbose=0,
+                        callbacks=[stop])
+    assert (len(history.history["loss"]), stop.stopped_epoch, stop.best_epoch) == (7, 6, 4)
+    np.testing.assert_allclose(history.history["loss"],
+                               [6.31717, 5.83488, 5.38704, 4.79176, 3.7252, 3.38591, 3.01801], rtol=2e-5)
+    np.testing.assert_allclose(history.history["val_loss"],
+                               [4.12575, 4.00716, 3.71118, 2.75795, 0.99568, 2.26204, 1.37974], rtol=2e-5)
+    predicted = model.predict(x[:3], verbose=0)  # the restored weights of epoch 5 (best_epoch 4)
+    np.testing.assert_allclose(predicted, [[-1.66584], [-3.02602], [-2.50491]], rtol=2e-5)
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(2.44513, rel=2e-5)
+
+    model.save(tmp_path / "dnn_model.keras")  # built by build(), not by an Input: it read
+    reloaded = keras.models.load_model(tmp_path / "dnn_model.keras")  # "no input shape to rebuild it"
+    np.testing.assert_array_equal(reloaded.predict(x[:3], verbose=0), predicted)
+    fitted = keras.Sequential([layers.Dense(2), layers.Dense(1)])  # built by fit on data
+    fitted.compile("sgd", "mse")
+    fitted.fit(x, y, verbose=0)
+    fitted.save(tmp_path / "fitted.keras")
+    assert keras.models.load_model(tmp_path / "fitted.keras").input_shape == (None, 3)

@@ -106,6 +106,8 @@ def load_model(filepath: str, custom_objects: dict | None = None, compile: bool 
         layers = [make(entry) for entry in config["layers"]]
         if meta["class_name"] == "Sequential":
             model = Sequential(layers, name=config["name"])
+            if not model.built and config.get("build_input_shape"):  # built by fit, not by an Input
+                model.build(tuple(config["build_input_shape"]))
         elif meta["class_name"] == "Functional":
             model = functional_from_config(config, layers)
         else:

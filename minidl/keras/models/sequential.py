@@ -132,6 +132,9 @@ class Sequential(Model):
         layers = [_layer_config(layer) for layer in self.layers]
         if self._input_layer is not None:
             layers.insert(0, _layer_config(self._input_layer))
+        elif self.built and self.input_spec_shape is not None:  # built by fit or a call: as Keras,
+            return {"name": self.name, "layers": layers,  # the shape to rebuild it with on load
+                    "build_input_shape": list(self.input_spec_shape)}
         return {"name": self.name, "layers": layers}
 
 
