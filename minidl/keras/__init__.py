@@ -10,7 +10,7 @@ from . import activations, initializers, layers, losses, metrics, models, regula
 from .layers import Input
 from .models import Model, Sequential
 
-_LAZY = {"optimizers", "callbacks", "datasets", "backend"}
+_LAZY = {"optimizers", "callbacks", "datasets", "backend", "saving"}
 
 
 def __getattr__(name: str):
@@ -22,4 +22,4 @@ def __getattr__(name: str):
 
 
 __all__ = ["activations", "initializers", "layers", "losses", "metrics", "models", "regularizers",
-           "utils", "optimizers", "callbacks", "datasets", "Input", "Model", "Sequential"]
+           "utils", "optimizers", "callbacks", "datasets", "saving", "Input", "Model", "Sequential"]

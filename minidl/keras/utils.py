@@ -9,6 +9,7 @@ import numpy as np
 from .. import random
 from .layers.base import clear_session
 from .py_dataset import PyDataset, Sequence
+from .saving import custom_object_scope, get_custom_objects, register_keras_serializable
 
 
 def to_categorical(y: Any, num_classes: int | None = None, dtype: Any = "float32") -> np.ndarray:
@@ -47,4 +48,5 @@ def set_random_seed(seed: int) -> None:
     py_random.seed(seed)
 
 
-__all__ = ["to_categorical", "set_random_seed", "clear_session", "PyDataset", "Sequence"]
+__all__ = ["to_categorical", "set_random_seed", "clear_session", "PyDataset", "Sequence",
+           "register_keras_serializable", "get_custom_objects", "custom_object_scope"]

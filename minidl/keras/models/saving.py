@@ -22,9 +22,11 @@ KIND = "keras_model"
 
 def _known_layers(custom_objects: dict | None) -> dict[str, type]:
     from .. import layers
+    from ..saving import active_custom_objects
 
     known = {name: getattr(layers, name) for name in layers.__all__
              if isinstance(getattr(layers, name), type)}
+    known.update(active_custom_objects())  # @register_keras_serializable and custom_object_scope
     known.update(custom_objects or {})
     return known
 
@@ -98,7 +100,8 @@ def load_model(filepath: str, custom_objects: dict | None = None, compile: bool 
         cls = known.get(entry.get("class_name"))
         if cls is None:
             raise MinidlError(f"{filepath!r} uses the unknown layer {entry.get('class_name')!r}; "
-                              "pass it in custom_objects={'Name': Class}")
+                              "pass it in custom_objects={'Name': Class} or decorate its class with "
+                              "@keras.saving.register_keras_serializable()")
         return cls.from_config(dict(entry["config"]))
 
     config = meta["config"]
