@@ -151,3 +151,58 @@ def test_regression_with_normalization_adapt_early_stopping_save_and_reload(tmp_
     fitted.fit(x, y, verbose=0)
     fitted.save(tmp_path / "fitted.keras")
     assert keras.models.load_model(tmp_path / "fitted.keras").input_shape == (None, 3)
+
+
+def test_transfer_learning_freeze_base_then_fine_tune_top_layers_as_keras():
+    """Keras's transfer-learning guide: base.trainable = False freezes every layer inside (a
+    frozen BatchNormalization keeps its moving statistics), then base.trainable = True and
+    ``for layer in base.layers[:2]: layer.trainable = False`` fine-tunes the rest."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(16, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")[:, None]
+    base = keras.Sequential([keras.Input((4,)), layers.Dense(6, activation="relu", name="f1"),
+                             layers.BatchNormalization(name="bn"), layers.Dense(3, activation="relu", name="f2")],
+                            name="base")
+    model = keras.Sequential([base, layers.Dense(1, activation="sigmoid", name="head")])
+    assert len(model.weights) == 10  # built from the base's Input, as Keras (the head too)
+    weights = [np.linspace(-1, 1, w.size).reshape(w.shape).astype("float32") * (i + 1) / 4
+               for i, w in enumerate(model.get_weights())]
+    weights[5] = np.abs(weights[5]) + 0.5  # moving variance
+    model.set_weights(weights)
+
+    base.trainable = False
+    assert [layer.trainable for layer in base.layers] == [False, False, False]
+    assert (len(model.trainable_weights), len(model.non_trainable_weights)) == (2, 8)
+    model.compile(keras.optimizers.SGD(0.5), "binary_crossentropy", metrics=["accuracy"])
+    logs = model.train_on_batch(x, y, return_dict=True)
+    assert logs == pytest.approx({"accuracy": 0.4375, "loss": 2.78337}, rel=1e-5)
+    history = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    np.testing.assert_allclose(history.history["accuracy"], [0.5625, 0.4375])
+    # Keras 6.59559: the sigmoid saturates near 1, where float32 rounding moves log(1 - p)
+    np.testing.assert_allclose(history.history["loss"], [3.3472, 6.59559], rtol=5e-4)
+    np.testing.assert_array_equal(base.get_layer("bn").get_weights()[2], weights[4])  # moving mean kept
+
+    base.trainable = True
+    for layer in base.layers[:2]:
+        layer.trainable = False
+    assert [layer.trainable for layer in base.layers] == [False, False, True]
+    assert len(model.trainable_weights) == 4
+    model.compile(keras.optimizers.SGD(0.1), "binary_crossentropy", metrics=["accuracy"])
+    np.testing.assert_allclose(model.train_on_batch(x, y), [4.16664, 0.4375], rtol=1e-5)
+    assert model.test_on_batch(x, y, return_dict=True) == pytest.approx({"accuracy": 0.4375, "loss": 0.73265},
+                                                                        rel=1e-5)
+    np.testing.assert_array_equal(base.get_layer("f1").get_weights()[0], weights[0])
+    np.testing.assert_allclose(model.predict(x[:2], verbose=0), [[0.58673], [0.57202]], rtol=2e-5)
+
+
+def test_train_on_batch_takes_class_weight_and_refuses_it_with_sample_weight():
+    x = np.array([[0.0], [1.0], [2.0], [3.0]], "float32")
+    y = np.array([0, 1, 1, 0])
+    model = keras.Sequential([keras.Input((1,)), layers.Dense(2, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    per_sample = keras.losses.SparseCategoricalCrossentropy(reduction=None)(y, model.predict(x, verbose=0))
+    loss = model.train_on_batch(x, y, class_weight={0: 1.0, 1: 3.0})
+    weights = np.array([1.0, 3.0, 3.0, 1.0])
+    assert loss == pytest.approx(float(np.sum(weights * np.asarray(per_sample)) / 4), rel=1e-5)
+    with pytest.raises(ValueError, match="cannot class_weight and sample_weight"):
+        model.train_on_batch(x, y, sample_weight=np.ones(4), class_weight={0: 1.0, 1: 3.0})

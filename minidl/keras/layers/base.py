@@ -184,7 +184,8 @@ class Layer(Module):
 
     @trainable.setter
     def trainable(self, value: bool) -> None:
-        object.__setattr__(self, "_trainable", bool(value))
+        for layer in (m for m in self.modules() if isinstance(m, Layer)):  # as Keras: inner layers too
+            object.__setattr__(layer, "_trainable", bool(value))  # (a frozen BatchNorm: inference mode)
         for p in self.parameters():
             p.trainable = bool(value)
 

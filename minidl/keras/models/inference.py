@@ -101,9 +101,9 @@ class Inference:
         callback_list.on_test_end(dict(sorted(logs.items())))
         return logs
 
-    def test_on_batch(self, x: Any, y: Any, sample_weight: Any = None) -> Any:
+    def test_on_batch(self, x: Any, y: Any, sample_weight: Any = None, return_dict: bool = False) -> Any:
         return self.evaluate(x, y, batch_size=data.num_samples(self._as_inputs(x)), verbose=0,
-                             sample_weight=sample_weight)
+                             sample_weight=sample_weight, return_dict=return_dict)
 
     def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto",
                 steps: int | None = None, callbacks: Any = None) -> np.ndarray:

@@ -235,17 +235,20 @@ class Model(Inference, Layer):
             self.optimizer.apply(params)
         return value, y_pred.data if isinstance(y_pred, Tensor) else [p.data for p in y_pred]
 
-    def train_on_batch(self, x: Any, y: Any, sample_weight: Any = None) -> float | list[float]:
+    def train_on_batch(self, x: Any, y: Any, sample_weight: Any = None, class_weight: dict | None = None,
+                       return_dict: bool = False) -> float | list[float] | dict[str, float]:
+        """One update on one batch; the loss and metrics of the batch before the update."""
         self._require_compiled("train_on_batch")
         x, y = self._as_inputs(x), self._as_targets(y)
         sample_weight = data.as_sample_weight(sample_weight)
         data.check_lengths(x, y, sample_weight)
-        loss, y_pred = self.train_step(x, y, sample_weight)
+        loss, y_pred = self.train_step(x, y, data.weights_with_classes(y, class_weight, sample_weight))
         shapes = [(None, *p.shape[1:]) for p in y_pred] if isinstance(y_pred, list) else y_pred.shape
         trackers = self._metric_trackers(shapes)
         for m in trackers:
             m.update_from(y, y_pred)
-        return loss if not trackers else [loss, *[m.result() for m in trackers]]
+        values = {"loss": loss, **{m.name: m.result() for m in trackers}}
+        return dict(sorted(values.items())) if return_dict else loss if not trackers else list(values.values())
 
     # -- fit ----------------------------------------------------------------------------------------
     def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,

@@ -41,8 +41,11 @@ class Sequential(Model):
             raise ValueError(f"all layers must have unique names; {layer.name!r} is already in the model")
         setattr(self, f"layer_{len(self._modules)}", layer)
         # as Keras, input_shape= counts only on the first layer of a model without an Input
-        if len(self.layers) == 1 and layer.batch_input_shape is not None and self._input_layer is None:
-            self._build_from(layer.batch_input_shape)
+        shape = layer.batch_input_shape
+        if shape is None and isinstance(layer, Model) and layer.built:  # a model with an Input, as Keras
+            shape = layer.input_spec_shape if isinstance(layer.input_spec_shape, tuple) else None
+        if len(self.layers) == 1 and shape is not None and self._input_layer is None:
+            self._build_from(shape)
         elif self.built:  # extend the known shapes through the new layer
             self._build_from(self.input_shape)
 
