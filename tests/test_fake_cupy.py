@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FAKE = ROOT / "tests" / "fake_cupy"
 GPU_TEST_FILES = ["tests/test_gpu.py", "tests/kernels/test_gpu_cupy.py", "tests/test_gpu_training.py",
                   "tests/test_gpu_new_apis.py", "tests/test_gpu_new_keras.py",
-                  "tests/test_fake_cupy.py"]
+                  "tests/test_gpu_spellings.py", "tests/test_fake_cupy.py"]
 KERNEL_SKIP = "CUDA kernels need real CuPy"
 
 
