@@ -22,6 +22,22 @@ from . import batches, data, multi_output
 class Inference:
     """The inference half of the Keras ``Model`` API (a mixin of :class:`Model`)."""
 
+    def to_json(self, **kwargs: Any) -> str:
+        """The architecture as JSON (no weights): ``models.model_from_json`` rebuilds it."""
+        from .cloning import model_to_json
+
+        return model_to_json(self, **kwargs)
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Any:
+        """A new Sequential or functional model from ``get_config()``; a subclassed model's
+        own config goes to its constructor, as for any layer."""
+        from .cloning import from_config
+
+        if isinstance(config, dict) and "layers" in config and cls.__module__.startswith("minidl.keras"):
+            return from_config(cls, config, custom_objects)
+        return cls(**config)
+
     @property
     def metrics_names(self) -> list[str]:
         """The names of ``evaluate()``'s values, ``["loss", *metrics]`` in compile order ([] before

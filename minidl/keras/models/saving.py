@@ -26,6 +26,10 @@ def _known_layers(custom_objects: dict | None) -> dict[str, type]:
 
     known = {name: getattr(layers, name) for name in layers.__all__
              if isinstance(getattr(layers, name), type)}
+    from .functional import Functional
+    from .sequential import Sequential
+
+    known.update({"Sequential": Sequential, "Functional": Functional})  # a model used as a layer
     known.update(active_custom_objects())  # @register_keras_serializable and custom_object_scope
     known.update(custom_objects or {})
     return known
@@ -85,36 +89,47 @@ def _join_state(node: Any, arrays: dict) -> Any:
     return node["value"]
 
 
+def make_layer(entry: dict, known: dict[str, type], where: str = "the model") -> Any:
+    """A layer from its ``{"class_name", "config"}`` entry; only known or registered classes."""
+    cls = known.get(entry.get("class_name"))
+    if cls is None:
+        raise MinidlError(f"{where} uses the unknown layer {entry.get('class_name')!r}; "
+                          "pass it in custom_objects={'Name': Class} or decorate its class with "
+                          "@keras.saving.register_keras_serializable()")
+    return cls.from_config(dict(entry["config"]))
+
+
+def assemble(class_name: str, config: dict, layers: list, where: str = "the model") -> Any:
+    """A Sequential or functional model of ``layers`` (in ``config["layers"]`` order)."""
+    from .functional import functional_from_config
+    from .sequential import Sequential
+
+    if class_name == "Sequential":
+        model = Sequential(layers, name=config["name"])
+        if not model.built and config.get("build_input_shape"):  # built by fit, not by an Input
+            model.build(tuple(config["build_input_shape"]))
+        return model
+    if class_name == "Functional":
+        return functional_from_config(config, layers)
+    raise MinidlError(f"{where}: unknown model class {class_name!r} (expected Sequential or Functional)")
+
+
+def model_from_config(class_name: str, config: dict, custom_objects: dict | None = None,
+                      where: str = "the model") -> Any:
+    """A new model (fresh weights) from ``get_config()``'s dict."""
+    known = _known_layers(custom_objects)
+    return assemble(class_name, config, [make_layer(entry, known, where) for entry in config["layers"]], where)
+
+
 def load_model(filepath: str, custom_objects: dict | None = None, compile: bool = True) -> Any:  # noqa: A002
     """Rebuild a model saved with ``model.save``: same predictions, same optimizer state."""
     from .. import optimizers
-    from .functional import functional_from_config
-    from .sequential import Sequential
 
     arrays, meta = read_archive(filepath)
     if meta.get("kind") != KIND:
         raise MinidlError(f"{filepath!r} does not hold a Keras-style model (use minidl.load for saved objects)")
-    known = _known_layers(custom_objects)
-
-    def make(entry: dict) -> Any:
-        cls = known.get(entry.get("class_name"))
-        if cls is None:
-            raise MinidlError(f"{filepath!r} uses the unknown layer {entry.get('class_name')!r}; "
-                              "pass it in custom_objects={'Name': Class} or decorate its class with "
-                              "@keras.saving.register_keras_serializable()")
-        return cls.from_config(dict(entry["config"]))
-
-    config = meta["config"]
     try:
-        layers = [make(entry) for entry in config["layers"]]
-        if meta["class_name"] == "Sequential":
-            model = Sequential(layers, name=config["name"])
-            if not model.built and config.get("build_input_shape"):  # built by fit, not by an Input
-                model.build(tuple(config["build_input_shape"]))
-        elif meta["class_name"] == "Functional":
-            model = functional_from_config(config, layers)
-        else:
-            raise MinidlError(f"{filepath!r}: unknown model class {meta['class_name']!r}")
+        model = model_from_config(meta["class_name"], meta["config"], custom_objects, repr(str(filepath)))
         weights = [arrays[f"weight_{i}"] for i in range(sum(k.startswith("weight_") for k in arrays))]
         if not model.built and weights:
             raise MinidlError(f"{filepath!r}: the saved model has no input shape to rebuild it from")
