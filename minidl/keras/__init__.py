@@ -10,16 +10,14 @@ from . import activations, initializers, layers, losses, metrics, models, regula
 from .layers import Input
 from .models import Model, Sequential
 
-_LAZY = {"optimizers", "callbacks", "datasets", "backend", "saving"}
+_LAZY = {"optimizers", "callbacks", "datasets", "backend", "saving", "preprocessing"}
 
 
 def __getattr__(name: str):
     if name in _LAZY:
-        if name == "backend":
-            return utils
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'minidl.keras' has no attribute {name!r}")
 
 
 __all__ = ["activations", "initializers", "layers", "losses", "metrics", "models", "regularizers",
-           "utils", "optimizers", "callbacks", "datasets", "saving", "Input", "Model", "Sequential"]
+           "utils", "optimizers", "callbacks", "datasets", "saving", "preprocessing", "Input", "Model", "Sequential"]

@@ -33,10 +33,17 @@ __all__ = ["Optimizer", "LearningRate"]
 
 
 class LearningRate(float):
-    """The float that ``optimizer.learning_rate`` returns; ``.numpy()`` works as in Keras."""
+    """The float that ``optimizer.learning_rate`` returns; ``.numpy()`` works as in Keras, and
+    ``.assign(value)`` sets the optimizer's learning rate (TensorFlow's Variable spelling)."""
 
     def numpy(self) -> float:
         return float(self)
+
+    def assign(self, value: Any) -> None:
+        owner = self.__dict__.get("owner")
+        if owner is None:
+            raise TypeError("this learning rate belongs to no optimizer; set optimizer.learning_rate = value")
+        owner.learning_rate = value
 
 
 def _number(owner: str, name: str, value: Any, low: float = 0.0, high: float | None = None) -> float:
@@ -89,7 +96,9 @@ class Optimizer:
     @property
     def learning_rate(self) -> LearningRate:
         """The lr of the next update (a schedule is evaluated at ``iterations``); settable."""
-        return LearningRate(self._current_lr())
+        lr = LearningRate(self._current_lr())
+        lr.owner = self
+        return lr
 
     @learning_rate.setter
     def learning_rate(self, value: Any) -> None:

@@ -86,11 +86,35 @@ _BY_NAME: dict[str, tuple[str, Callable]] = {
 
 
 class Mean:
-    """A running, sample-weighted mean (the value shown in the progress bar)."""
+    """A running, sample-weighted mean (the value shown in the progress bar).
 
-    def __init__(self, name: str, fn: Callable | None = None) -> None:
+    Also ``keras.metrics.Mean()`` of a custom training loop: ``m(loss)`` or
+    ``m.update_state(values, sample_weight)``, then ``m.result()`` and ``m.reset_state()``."""
+
+    def __init__(self, name: str = "mean", fn: Callable | None = None, dtype: Any = None) -> None:
         self.name, self.fn = name, fn
         self.reset_state()
+
+    def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        """Add ``values`` (any shape), each weighted by ``sample_weight`` broadcast to them."""
+        values = np.asarray(values.numpy() if hasattr(values, "numpy") else values, dtype=np.float64)
+        if sample_weight is None:
+            self.update(values)
+            return
+        weights = np.asarray(sample_weight, dtype=np.float64)
+        try:
+            weights = np.broadcast_to(weights.reshape(weights.shape + (1,) * (values.ndim - weights.ndim)),
+                                      values.shape)
+        except ValueError:
+            raise ValueError(f"{self.name}: sample_weight of shape {weights.shape} does not fit values of "
+                             f"shape {values.shape}") from None
+        self.total += float(np.sum(values * weights))
+        self.count += float(np.sum(weights))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> float:
+        """As Keras: update the state with these values, then return the result so far."""
+        self.update_state(*args, **kwargs)
+        return self.result()
 
     def reset_state(self) -> None:
         self.total, self.count = 0.0, 0.0
