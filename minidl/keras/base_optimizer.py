@@ -71,6 +71,12 @@ class Optimizer:
             if kwargs.pop(key, neutral) != neutral:
                 raise NotImplementedError(f"{owner}: {key}= is not supported by minidl")
         kwargs.pop("ema_momentum", None), kwargs.pop("ema_overwrite_frequency", None)
+        if "lr" in kwargs:  # tf.keras 2 code; Keras 3 refuses it too
+            raise ValueError(f"{owner}: argument lr not recognized: it is the old name of learning_rate=; "
+                             f"write {owner}(learning_rate=...)")
+        if "decay" in kwargs:
+            raise ValueError(f"{owner}: argument decay not recognized (tf.keras 2; not in Keras 3); pass learning_rate="
+                             "keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1, decay_rate=decay)")
         if kwargs:
             raise ValueError(f"{owner}: argument(s) not recognized: {sorted(kwargs)}")
         clips = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}

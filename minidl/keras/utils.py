@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import random
 from .layers.base import clear_session
+from .plot_model import model_to_dot, plot_model
 from .preprocessing.sequence import pad_sequences
 from .py_dataset import PyDataset, Sequence
 from .saving import custom_object_scope, get_custom_objects, register_keras_serializable
@@ -50,4 +51,5 @@ def set_random_seed(seed: int) -> None:
 
 
 __all__ = ["to_categorical", "set_random_seed", "clear_session", "PyDataset", "Sequence",
-           "register_keras_serializable", "get_custom_objects", "custom_object_scope", "pad_sequences"]
+           "register_keras_serializable", "get_custom_objects", "custom_object_scope", "pad_sequences",
+           "plot_model", "model_to_dot"]

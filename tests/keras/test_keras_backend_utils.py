@@ -82,3 +82,11 @@ def test_metric_objects_called_as_functions_as_keras():
     assert keras.metrics.AUC()(np.array([1, 0, 1, 0]), np.array([0.9, 0.8, 0.3, 0.1])) == pytest.approx(0.75)
     with pytest.raises(ValueError, match="sample_weight of shape"):
         keras.metrics.Mean()(np.ones(3), sample_weight=np.ones(2))
+
+
+def test_tf_keras_2_optimizer_arguments_name_the_keras_3_spelling():
+    """Keras 3 refuses lr= and decay= too; the message says what to write instead."""
+    with pytest.raises(ValueError, match=r"lr not recognized.*Adam\(learning_rate=\.\.\.\)"):
+        keras.optimizers.Adam(lr=0.01)
+    with pytest.raises(ValueError, match="decay not recognized.*InverseTimeDecay"):
+        keras.optimizers.SGD(0.1, decay=1e-4)
