@@ -208,15 +208,25 @@ def expand_dims(a: Tensor, axis: int) -> Tensor:
     return reshape(a, a.shape[:axis] + (1,) + a.shape[axis:])
 
 
-def squeeze(a: Tensor, axis: Any = None) -> Tensor:
+def squeeze(a: Tensor, axis: Any = None, *, dim: Any = None) -> Tensor:
+    """Drop axes of size 1: all of them, or those named by ``axis`` (an int or a tuple).
+
+    ``axis=`` (and a positional axis) follows NumPy: naming an axis whose size is not 1
+    is an error.  ``dim=`` follows PyTorch, which leaves such an axis alone
+    (``x.squeeze(dim=0)`` on a batch of 2 returns ``x`` unchanged)."""
     a = as_tensor(a)
-    if axis is None:
+    if dim is not None and axis is not None:
+        raise TypeError(f"squeeze got both axis={axis!r} and dim={dim!r}; they are the same argument, give one")
+    if axis is None and dim is None:
         axes = tuple(i for i, n in enumerate(a.shape) if n == 1)
+    elif dim is not None:
+        axes = tuple(i for i in normalize_axes(dim, a.ndim) if a.shape[i] == 1)
     else:
         axes = normalize_axes(axis, a.ndim)
         for i in axes:
             if a.shape[i] != 1:
-                raise ValueError(f"cannot squeeze axis {i} of shape {a.shape}: its size is not 1")
+                raise ValueError(f"cannot squeeze axis {i} of shape {a.shape}: its size is not 1 "
+                                 f"(as NumPy); squeeze(dim={i}) leaves it alone instead, as PyTorch")
     return reshape(a, tuple(n for i, n in enumerate(a.shape) if i not in axes))
 
 
