@@ -288,16 +288,17 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     return grad
 
 
-def topological_order(*roots: Tensor) -> list[Function]:
-    """The functions reachable from ``roots``, each after all functions that used its output.
+def topological_order(root: Tensor, *more_roots: Tensor) -> list[Function]:
+    """The functions reachable from the roots (function results), each after their users.
 
     A function can only use outputs of functions applied before it, so the order of
     application, reversed, is such an order (as the "generation" of DeZero and PyTorch):
     collect the reachable functions, then sort them by their application number, last
     first.  A loop, not recursion, so a chain of 100,000 ops does not hit Python's
     recursion limit."""
-    seen = {r.creator for r in roots if r.creator is not None}  # Functions hash by identity
-    stack = list(seen)
+    stack = [root.creator]  # a literal has one slot: a chain's pop/push then never reallocates
+    stack += [r.creator for r in more_roots if r.creator is not None]
+    seen = set(stack)  # Functions hash by identity
     while stack:
         fn = stack.pop()
         if fn.released:

@@ -96,7 +96,8 @@ def gradient_arrays(
     for out, seed in zip(outputs, seeds):
         arrive(out, seed)
         send(out, seed)
-    for fn in topological_order(*(t for t in outputs if t.creator is not None)):
+    roots = [t for t in outputs if t.creator is not None]
+    for fn in topological_order(*roots) if roots else ():
         g_out = pending.pop(fn, None)
         if g_out is None:
             continue
