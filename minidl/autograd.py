@@ -294,8 +294,7 @@ def topological_order(root: Tensor, *more_roots: Tensor) -> list[Function]:
     A function can only use outputs of functions applied before it, so the order of
     application, reversed, is such an order (as the "generation" of DeZero and PyTorch):
     collect the reachable functions, then sort them by their application number, last
-    first.  A loop, not recursion, so a chain of 100,000 ops does not hit Python's
-    recursion limit."""
+    first.  A loop, not recursion: a chain of 100,000 ops stays within Python's limits."""
     stack = [root.creator]  # a literal has one slot: a chain's pop/push then never reallocates
     stack += [r.creator for r in more_roots if r.creator is not None]
     seen = set(stack)  # Functions hash by identity
