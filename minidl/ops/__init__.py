@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..autograd import Tensor
 from . import activation, creation, elementwise, linalg, loss, reduction, rounding, selection, shape, sorting
 from .activation import elu, gelu, leaky_relu, log_softmax, relu, softmax, softplus
+from .constructors import BoolTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor
 from .conv import conv2d
 from .creation import (
     arange,
@@ -42,9 +43,12 @@ from .elementwise import (
     tanh,
 )
 from .linalg import linear, matmul
+from .logical import isfinite, isinf, isnan, logical_and, logical_not, logical_or, logical_xor
 from .pool import avg_pool2d, max_pool2d
+from .products import diag, dot, outer, prod, trace
+from .rearrange import expand, expand_as, flip, repeat, roll
 from .reduction import argmax, argmin, cumsum, logsumexp, max, mean, min, std, sum, var
-from .rounding import floor_divide, remainder
+from .rounding import ceil, floor, floor_divide, remainder, round, sign, trunc
 from .selection import (
     clamp,
     clip,
@@ -75,7 +79,8 @@ from .shape import (
     swapaxes,
     transpose,
 )
-from .sorting import sort, topk
+from .sorting import argsort, sort, topk
+from .splitting import chunk, narrow, split, unbind
 from .torch_spellings import bmm, clone, mm, numel, permute, rand_like, randn_like, randperm, unsqueeze
 
 __all__ = [
@@ -90,6 +95,10 @@ __all__ = [
     "zeros_like", "rounding", "sorting", "cat", "clamp", "cumsum", "eye", "floor_divide", "linspace",
     "masked_fill", "randint", "remainder", "sort", "topk", "tril", "triu",
     "bmm", "clone", "mm", "numel", "permute", "rand_like", "randn_like", "unsqueeze", "randperm", "sin", "cos",
+    "split", "chunk", "unbind", "narrow", "repeat", "expand", "expand_as", "flip", "roll", "argsort",
+    "isnan", "isinf", "isfinite", "logical_and", "logical_or", "logical_xor", "logical_not",
+    "sign", "round", "floor", "ceil", "trunc", "prod", "dot", "outer", "diag", "trace",
+    "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "BoolTensor",
 ]
 
 
@@ -119,10 +128,14 @@ def _bind_tensor_methods() -> None:
         "expand_dims": expand_dims, "softmax": softmax, "log_softmax": log_softmax,
         "clamp": clamp, "cumsum": cumsum, "masked_fill": masked_fill, "tril": tril, "triu": triu,
         "sort": sort, "topk": topk, "floor_divide": floor_divide, "remainder": remainder,
+        "argsort": argsort, "sign": sign, "round": round, "floor": floor, "ceil": ceil, "trunc": trunc,
     }
+    from . import constructors, logical, products, rearrange, splitting
     from .inplace import IN_PLACE_METHODS
     from .torch_spellings import TENSOR_METHODS, TensorSize
 
+    for module in (constructors, logical, products, rearrange, splitting):
+        methods.update(module.METHODS)
     for name, fn in {**methods, **TENSOR_METHODS, **IN_PLACE_METHODS}.items():
         setattr(Tensor, name, fn)
     Tensor.size = property(lambda self: TensorSize(tuple(self.data.shape)),

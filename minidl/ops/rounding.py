@@ -1,4 +1,12 @@
-"""Floor division and remainder: ``a // b`` and ``a % b``, with PyTorch's semantics.
+"""Rounding: floor, ceil, trunc, round and sign; floor division and remainder, ``a // b``
+and ``a % b``, with PyTorch's semantics.
+
+floor, ceil, trunc, round and sign are step functions: their derivative is 0 between
+the steps (and undefined on them), and PyTorch gives 0 everywhere, so a float input
+that requires grad gives a zero gradient (not an error).  Integer tensors are returned
+unchanged in value (their sign is -1, 0 or 1).
+
+Floor division and the remainder:
 
 Both round the quotient toward -inf, as Python and NumPy do, so the remainder takes
 the sign of the divisor: ``-7 // 2 == -4`` and ``-7 % 2 == 1``.  They are tied by
@@ -18,8 +26,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..autograd import Function, Tensor
 from ..errors import DivisionByZeroError, GraphError
+from .common import as_tensor
 from .elementwise import _pair, _quiet, _xp
 
 
@@ -56,7 +67,57 @@ class Remainder(Function):
         return (g if self.needs_grad[0] else None), gb
 
 
+class Step(Function):
+    """z = step(a) for a piecewise-constant ``step`` (floor, ceil, trunc, round, sign);
+    dz/da = 0 between the steps, which PyTorch uses everywhere (also on them)."""
+
+    def forward(self, a):
+        return self.step(a)
+
+    def backward(self, g):
+        return (_xp(g).zeros_like(g),)
+
+
 # ---------------------------------------------------------------- user functions
+
+
+def _stepped(a: Any, name: str, step: Any) -> Tensor:
+    a = as_tensor(a)
+    if a.dtype.kind not in "fiu":
+        raise TypeError(f"{name} is not defined for {a.dtype} tensors; convert them first with .astype('float32')")
+    if a.dtype.kind != "f" and name != "sign":  # integers are already whole: a copy, as PyTorch
+        return Tensor._wrap(a.data.copy())
+    return Step.apply(a, step=step)
+
+
+def floor(a: Any) -> Tensor:
+    """The largest integer <= a, elementwise (a float tensor stays float); gradient 0."""
+    return _stepped(a, "floor", lambda x: _xp(x).floor(x))
+
+
+def ceil(a: Any) -> Tensor:
+    """The smallest integer >= a, elementwise; gradient 0."""
+    return _stepped(a, "ceil", lambda x: _xp(x).ceil(x))
+
+
+def trunc(a: Any) -> Tensor:
+    """a rounded toward zero (its integer part), elementwise; gradient 0."""
+    return _stepped(a, "trunc", lambda x: _xp(x).trunc(x))
+
+
+def round(a: Any, decimals: int = 0) -> Tensor:  # noqa: A001 (PyTorch's name)
+    """a rounded to ``decimals`` decimal places (a whole number by default), halves to the
+    even neighbour as PyTorch and NumPy (0.5 -> 0, 1.5 -> 2, 2.5 -> 2); gradient 0."""
+    if isinstance(decimals, (bool, np.bool_)) or not isinstance(decimals, (int, np.integer)):
+        raise TypeError(f"round decimals must be an int, got {decimals!r}")
+    return _stepped(a, "round", lambda x: _xp(x).round(x, int(decimals)))
+
+
+def sign(a: Any) -> Tensor:
+    """-1, 0 or 1 as a is negative, zero or positive, in a's dtype; gradient 0.
+    A nan stays nan (as NumPy and JAX; PyTorch gives 0, hiding it)."""
+    return _stepped(a, "sign", lambda x: _xp(x).sign(x))
+
 
 
 def floor_divide(a: Any, b: Any) -> Tensor:

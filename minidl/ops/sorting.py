@@ -1,4 +1,5 @@
-"""Sorting along an axis: sort and topk, each returning (values, indices) as PyTorch.
+"""Sorting along an axis: sort and topk, each returning (values, indices) as PyTorch, and
+argsort (the indices alone).
 
 Both first find the order of the elements (integer indices, no gradient), then gather
 the values in that order with :class:`TakeAlong`, whose derivative puts each
@@ -123,3 +124,16 @@ def extreme_along(a: Tensor, dim: int, keepdim: bool, largest: bool) -> ValuesIn
     else:
         shape = tuple(n for i, n in enumerate(a.shape) if i != axis)
     return _gather(source, index, axis, shape)
+
+
+def argsort(a: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
+    """The indices that sort ``a`` along ``dim`` (``sort(a, dim, descending).indices``), as
+    ``torch.argsort``: an int64 tensor, no gradient.  Always stable (ties keep their
+    order), so ``stable=`` changes nothing; nan sorts as larger than every number."""
+    if not isinstance(stable, (bool, np.bool_)):
+        raise TypeError(f"argsort stable must be True or False, got {stable!r}")
+    if not isinstance(descending, (bool, np.bool_)):
+        raise TypeError(f"argsort descending must be True or False, got {descending!r}")
+    a, axis = _prepare(a, dim, "argsort")
+    source = a.data if a.ndim else a.data.reshape(1)
+    return Tensor._wrap(_stable_order(source, axis, bool(descending)).reshape(a.shape))
