@@ -56,6 +56,7 @@ from .ops import (
     cumsum,
     diag,
     dot,
+    einsum,
     exp,
     expand,
     expand_as,
@@ -250,7 +251,7 @@ __all__ += [  # PyTorch's spellings (``import minidl as torch``)
     "float", "double", "half", "long", "int", "bool",
     "split", "chunk", "unbind", "narrow", "repeat", "expand", "expand_as", "flip", "roll", "argsort",
     "isnan", "isinf", "isfinite", "logical_and", "logical_or", "logical_xor", "logical_not",
-    "sign", "round", "floor", "ceil", "trunc", "prod", "pow", "dot", "outer", "diag", "trace",
+    "sign", "round", "floor", "ceil", "trunc", "prod", "pow", "dot", "outer", "diag", "trace", "einsum",
     "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "BoolTensor",
 ]
 

@@ -25,6 +25,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .einsum import einsum
 from .elementwise import (
     abs,
     add,
@@ -97,7 +98,7 @@ __all__ = [
     "bmm", "clone", "mm", "numel", "permute", "rand_like", "randn_like", "unsqueeze", "randperm", "sin", "cos",
     "split", "chunk", "unbind", "narrow", "repeat", "expand", "expand_as", "flip", "roll", "argsort",
     "isnan", "isinf", "isfinite", "logical_and", "logical_or", "logical_xor", "logical_not",
-    "sign", "round", "floor", "ceil", "trunc", "prod", "dot", "outer", "diag", "trace",
+    "sign", "round", "floor", "ceil", "trunc", "prod", "dot", "outer", "diag", "trace", "einsum",
     "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "BoolTensor",
 ]
 

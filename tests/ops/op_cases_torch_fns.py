@@ -145,3 +145,16 @@ for _k in (0, 1, -2):
              th=lambda t, x, k=_k: t.diag(x, k)),
         Case(f"diag-matrix-{_k}", lambda x, k=_k: x.diag(k), lambda x, k=_k: np.diag(x, k).copy(),
              [((3, 3),), ((2, 4),), ((4, 2),)], th=lambda t, x, k=_k: x.diag(k)))
+
+# ----------------------------------------------------------------- einsum (gradients: transposed einsums)
+
+_EINSUM = [("ij,jk->ik", ((2, 3), (3, 4))), ("bij,bjk->bik", ((3, 2, 3), (3, 3, 2))), ("ij->ji", ((2, 3),)),
+           ("i,i->", ((3,), (3,))), ("i,j->ij", ((3,), (2,))), ("ij->i", ((2, 3),)), ("ii->i", ((3, 3),)),
+           ("ii", ((3, 3),)), ("...ij,jk", ((4, 2, 3), (3, 2))), ("ij,ij->ij", ((1, 3), (2, 3))),
+           ("bhqd,bhkd->bhqk", ((2, 2, 3, 4), (2, 2, 2, 4))), ("ij,kj", ((2, 3), (4, 3))),
+           ("ii,ij->j", ((3, 3), (3, 2)))]
+for _eq, _shapes in _EINSUM:
+    add(Case(f"einsum-{_eq}", lambda *xs, e=_eq: mdl.einsum(e, *xs), lambda *xs, e=_eq: np.einsum(e, *xs),
+             [_shapes], th=lambda t, *xs, e=_eq: t.einsum(e, *xs)))
+add(Case("einsum-list", lambda a, b: mdl.einsum("ij,jk->ik", [a, b]), np.matmul, [((2, 3), (3, 4))],
+         th=lambda t, a, b: t.einsum("ij,jk->ik", [a, b])))

@@ -254,3 +254,33 @@ def test_tensor_methods_and_exports_exist():
         assert callable(getattr(mdl, name)), name
     for name in names + ["new_zeros", "new_ones", "new_full", "new_tensor", "new_empty"]:
         assert callable(getattr(mdl.Tensor, name)), name
+
+
+# ----------------------------------------------------------------- einsum
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: mdl.einsum("ij,jk->ik", mdl.ones(2, 3)), ValueError, ["2 operands", "1 tensors"]),
+    (lambda: mdl.einsum("ij,jk->ik", mdl.ones(2, 3), mdl.ones(4, 4)), ShapeError, ["'j'", "size 3", "4"]),
+    (lambda: mdl.einsum("ijk->i", mdl.ones(2, 3)), ShapeError, ["3 axes", "(2, 3)"]),
+    (lambda: mdl.einsum("ij->iz", mdl.ones(2, 3)), ValueError, ["'iz'", "only letters of the operands"]),
+    (lambda: mdl.einsum("ij->ii", mdl.ones(2, 2)), ValueError, ["each letter once"]),
+    (lambda: mdl.einsum("i1->i", mdl.ones(2, 2)), ValueError, ["letters"]),
+    (lambda: mdl.einsum(mdl.ones(2), mdl.ones(2)), TypeError, ["equation string"]),
+    (lambda: mdl.einsum("ii->i", mdl.ones(2, 3)), ShapeError, ["'i'", "size 2", "3"]),
+    (lambda: mdl.einsum("...ij->i", mdl.ones(2)), ShapeError, ["at least 2 dimensions"]),
+    (lambda: mdl.einsum("i->i"), ValueError, ["at least one tensor"]),
+])
+def test_einsum_errors_name_the_problem(call, error, words):
+    with pytest.raises(error) as info:
+        call()
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_einsum_promotes_and_keeps_integers_out_of_the_graph():
+    a = mdl.tensor([[1, 2], [3, 4]])
+    assert mdl.einsum("ij,jk->ik", a, a).numpy().tolist() == [[7, 10], [15, 22]]
+    b = mdl.tensor([[1.0, 0.0], [0.0, 1.0]], dtype="float64", requires_grad=True)
+    out = mdl.einsum("ij,jk->ik", a, b)
+    assert out.dtype == np.float64 and out.requires_grad
