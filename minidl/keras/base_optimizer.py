@@ -228,7 +228,7 @@ class Optimizer:
         raise ValueError(
             f"{type(self).__name__} got a variable of shape {p.shape} that it was not built with; "
             "an optimizer updates the variables of its first apply() (create a new optimizer "
-            "for another model)"
+            "for another model; after changing layer.trainable, call model.compile() again, as Keras requires)"
         )
 
     def _apply_work(self, work: list[list[Any]]) -> None:

@@ -206,3 +206,20 @@ def test_train_on_batch_takes_class_weight_and_refuses_it_with_sample_weight():
     assert loss == pytest.approx(float(np.sum(weights * np.asarray(per_sample)) / 4), rel=1e-5)
     with pytest.raises(ValueError, match="cannot class_weight and sample_weight"):
         model.train_on_batch(x, y, sample_weight=np.ones(4), class_weight={0: 1.0, 1: 3.0})
+
+
+def test_unfreezing_without_recompiling_says_to_compile_again():
+    """Keras 3 raises too (its optimizer was built with fewer variables); the message says what to do."""
+    base = keras.Sequential([keras.Input((4,)), layers.Dense(3)])
+    model = keras.Sequential([base, layers.Dense(1)])
+    base.trainable = False
+    model.compile(keras.optimizers.Adam(0.1), "mse")
+    x, y = np.ones((4, 4), "float32"), np.ones((4, 1), "float32")
+    model.train_on_batch(x, y)
+    base.trainable = True
+    with pytest.raises(ValueError, match=r"after changing layer.trainable, call model.compile\(\) again"):
+        model.train_on_batch(x, y)
+    model.compile(keras.optimizers.Adam(0.1), "mse")
+    before = base.get_weights()[0].copy()
+    model.train_on_batch(x, y)
+    assert not np.array_equal(before, base.get_weights()[0])
