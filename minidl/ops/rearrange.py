@@ -107,15 +107,20 @@ def expand_as(a: Tensor, other: Any) -> Tensor:
     return expand(a, tuple(as_tensor(other).shape))
 
 
-def flip(a: Tensor, *dims: Any) -> Tensor:
+def flip(a: Tensor, *args: Any, dims: Any = None) -> Tensor:
     """``a`` reversed along ``dims`` (an int or a sequence of ints), as ``torch.flip``:
-    ``x.flip(0)``, ``mdl.flip(x, (0, 1))``.  (Unlike NumPy, ``dims`` is required.)"""
+    ``x.flip(0)``, ``x.flip(0, 1)``, ``mdl.flip(x, dims=(0, 1))``.  (Unlike NumPy, ``dims``
+    is required.)"""
     a = as_tensor(a)
-    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
-        dims = tuple(dims[0])
-    if not dims:
+    if dims is not None:
+        if args:
+            raise TypeError(f"flip got dims twice: {args!r} and dims={dims!r}; give one")
+        args = (dims,)
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    if not args:
         raise TypeError("flip needs the dims to reverse, e.g. x.flip(0) or mdl.flip(x, (0, 1))")
-    axes = normalize_axes(dims, a.ndim)
+    axes = normalize_axes(args, a.ndim)
     return Flip.apply(a, axes=axes) if axes else a
 
 

@@ -63,6 +63,8 @@ add(
     Case("flip", lambda x: x.flip(0, -1), lambda x: np.flip(x, (0, -1)), [((3, 4),), ((2, 3, 4),)],
          th=lambda t, x: x.flip(0, -1)),
     Case("flip-fn", lambda x: mdl.flip(x, [1]), lambda x: np.flip(x, 1), [((3, 4),)], th=lambda t, x: t.flip(x, [1])),
+    Case("flip-dims", lambda x: x.flip(dims=(1, 0)), lambda x: np.flip(x, (0, 1)), [((3, 4),)],
+         th=lambda t, x: t.flip(x, dims=(1, 0))),
     Case("roll-flat", lambda x: x.roll(5), lambda x: np.roll(x, 5), [((3, 4),), ((2,),)], th=lambda t, x: x.roll(5)),
     Case("roll-dims", lambda x: mdl.roll(x, (1, -2), (0, 2)), lambda x: np.roll(x, (1, -2), (0, 2)),
          [((2, 3, 4),)], th=lambda t, x: t.roll(x, (1, -2), (0, 2))),

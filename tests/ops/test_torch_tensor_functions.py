@@ -95,6 +95,7 @@ def test_expand_keeps_minus_one_and_shares_the_gradient():
     (lambda x: x.expand_as(mdl.ones(2, 2)), ShapeError, ["size 3"]),
     (lambda x: x.flip(), TypeError, ["dims"]),
     (lambda x: x.flip(2), ValueError, ["out of range"]),
+    (lambda x: x.flip(0, dims=1), TypeError, ["dims twice"]),
     (lambda x: x.roll((1, 2), 0), ValueError, ["one dim per shift"]),
     (lambda x: x.roll(1.5), TypeError, ["one int shift"]),
 ])
