@@ -10,7 +10,7 @@ from . import activations, initializers, layers, losses, metrics, models, regula
 from .layers import Input
 from .models import Model, Sequential
 
-_LAZY = {"optimizers", "callbacks", "datasets", "backend", "saving", "preprocessing", "ops"}
+_LAZY = {"optimizers", "callbacks", "datasets", "backend", "saving", "preprocessing", "ops", "wrappers"}
 
 
 def __getattr__(name: str):
@@ -20,5 +20,5 @@ def __getattr__(name: str):
 
 
 __all__ = ["activations", "initializers", "layers", "losses", "metrics", "models", "regularizers",
-           "utils", "optimizers", "callbacks", "datasets", "saving", "preprocessing", "ops", "Input", "Model",
-           "Sequential"]
+           "utils", "optimizers", "callbacks", "datasets", "saving", "preprocessing", "ops", "wrappers", "Input",
+           "Model", "Sequential"]
