@@ -10,12 +10,22 @@ from . import activations, initializers, layers, losses, metrics, models, regula
 from .layers import Input
 from .models import Model, Sequential
 
+
+def version() -> str:
+    """``keras.version()``: minidl's own version (``keras.__version__`` too)."""
+    from .. import __version__
+
+    return __version__
+
+
 _LAZY = {"optimizers", "callbacks", "datasets", "backend", "saving", "preprocessing", "ops", "wrappers"}
 
 
 def __getattr__(name: str):
     if name in _LAZY:
         return importlib.import_module(f".{name}", __name__)
+    if name == "__version__":
+        return version()
     raise AttributeError(f"module 'minidl.keras' has no attribute {name!r}")
 
 

@@ -90,3 +90,14 @@ def test_tf_keras_2_optimizer_arguments_name_the_keras_3_spelling():
         keras.optimizers.Adam(lr=0.01)
     with pytest.raises(ValueError, match="decay not recognized.*InverseTimeDecay"):
         keras.optimizers.SGD(0.1, decay=1e-4)
+
+
+def test_removed_tf_keras_2_methods_and_version():
+    import minidl
+
+    assert keras.__version__ == keras.version() == minidl.__version__
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+    with pytest.raises(AttributeError, match=r"np.argmax\(model.predict\(x\), axis=-1\)"):
+        model.predict_classes(np.ones((1, 2)))
+    with pytest.raises(AttributeError, match=r"model.fit\(generator"):
+        model.fit_generator(iter([]))

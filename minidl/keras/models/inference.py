@@ -22,6 +22,14 @@ from . import batches, data, multi_output
 class Inference:
     """The inference half of the Keras ``Model`` API (a mixin of :class:`Model`)."""
 
+    # tf.keras 2 methods that Keras 3 removed: the error says what replaced them
+    def predict_classes(self, *args: Any, **kwargs: Any) -> Any:
+        raise AttributeError("predict_classes was removed (TF 2.6, Keras 3): write np.argmax(model.predict(x), "
+                             "axis=-1), or (model.predict(x) > 0.5).astype('int32') for one sigmoid output")
+
+    def fit_generator(self, *args: Any, **kwargs: Any) -> Any:
+        raise AttributeError("fit_generator was removed (Keras 3): model.fit(generator, ...) takes generators")
+
     def to_json(self, **kwargs: Any) -> str:
         """The architecture as JSON (no weights): ``models.model_from_json`` rebuilds it."""
         from .cloning import model_to_json
