@@ -12,14 +12,7 @@ from typing import Any
 
 from ..plot._common import new_figure
 from .layers.core import InputLayer
-
-
-def _shape_text(shape: Any) -> str:
-    if shape is None:
-        return "?"
-    if isinstance(shape, list):
-        return ", ".join(_shape_text(s) for s in shape)
-    return "(" + ", ".join("None" if n is None else str(n) for n in shape) + ")"
+from .models.summary import shape_text
 
 
 def layer_graph(model: Any) -> tuple[list[Any], list[tuple[int, int]]]:
@@ -120,7 +113,7 @@ def _label(layer: Any, shapes: bool, dtype: bool, names: bool, activations: bool
         lines.append(f"activation: {getattr(layer.activation, '__name__', layer.activation)}")
     if shapes:
         given = layer.input_spec_shape if not isinstance(layer, InputLayer) else layer.batch_input_shape
-        lines.append(f"{_shape_text(given)} -> {_shape_text(layer.output_shape)}")
+        lines.append(f"{shape_text(given)} -> {shape_text(layer.output_shape)}")
     if dtype:
         lines.append("float32" if not isinstance(layer, InputLayer) else str(layer.output.dtype))
     if trainable:

@@ -14,18 +14,19 @@ def _bytes(n_params: int) -> str:
     return ""
 
 
-def _shape(shape: Any) -> str:
+def shape_text(shape: Any) -> str:
+    """A layer's shape as Keras prints it: ``(None, 28, 28, 1)``; several joined by commas."""
     if shape is None:
         return "?"
     if isinstance(shape, list):
-        return ", ".join(_shape(s) for s in shape)
+        return ", ".join(shape_text(s) for s in shape)
     return "(" + ", ".join("None" if n is None else str(n) for n in shape) + ")"
 
 
 def summary_text(model: Any) -> str:
     rows = [("Layer (type)", "Output Shape", "Param #")]
     for layer in model.layers:
-        rows.append((f"{layer.name} ({type(layer).__name__})", _shape(layer.output_shape),
+        rows.append((f"{layer.name} ({type(layer).__name__})", shape_text(layer.output_shape),
                      f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"))
     widths = [max(len(r[i]) for r in rows) + 2 for i in range(3)]
     widths[0] = max(widths[0], 30)
