@@ -43,12 +43,15 @@ from .elementwise import (
     sub,
     tanh,
 )
+from .elementwise_extra import exp2, expm1, log1p, log2, log10, nan_to_num, reciprocal, rsqrt
+from .indexing import gather, index_select, masked_select, nonzero, scatter, scatter_add, take_along_dim
 from .linalg import linear, matmul
 from .logical import isfinite, isinf, isnan, logical_and, logical_not, logical_or, logical_xor
 from .pool import avg_pool2d, max_pool2d
 from .products import diag, dot, outer, prod, trace
-from .rearrange import expand, expand_as, flip, repeat, roll
+from .rearrange import expand, expand_as, flip, movedim, repeat, roll, tile
 from .reduction import argmax, argmin, cumsum, logsumexp, max, mean, min, std, sum, var
+from .reduction_extra import amax, amin, cumprod
 from .rounding import ceil, floor, floor_divide, remainder, round, sign, trunc
 from .selection import (
     clamp,
@@ -100,6 +103,9 @@ __all__ = [
     "isnan", "isinf", "isfinite", "logical_and", "logical_or", "logical_xor", "logical_not",
     "sign", "round", "floor", "ceil", "trunc", "prod", "dot", "outer", "diag", "trace", "einsum",
     "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "BoolTensor",
+    "gather", "take_along_dim", "index_select", "masked_select", "nonzero", "scatter", "scatter_add",
+    "log1p", "expm1", "log2", "log10", "exp2", "reciprocal", "rsqrt", "nan_to_num",
+    "amax", "amin", "cumprod", "tile", "movedim",
 ]
 
 
@@ -131,11 +137,21 @@ def _bind_tensor_methods() -> None:
         "sort": sort, "topk": topk, "floor_divide": floor_divide, "remainder": remainder,
         "argsort": argsort, "sign": sign, "round": round, "floor": floor, "ceil": ceil, "trunc": trunc,
     }
-    from . import constructors, logical, products, rearrange, splitting
+    from . import (
+        constructors,
+        elementwise_extra,
+        indexing,
+        logical,
+        products,
+        rearrange,
+        reduction_extra,
+        splitting,
+    )
     from .inplace import IN_PLACE_METHODS
     from .torch_spellings import TENSOR_METHODS, TensorSize
 
-    for module in (constructors, logical, products, rearrange, splitting):
+    for module in (constructors, logical, products, rearrange, splitting, indexing, elementwise_extra,
+                   reduction_extra):
         methods.update(module.METHODS)
     for name, fn in {**methods, **TENSOR_METHODS, **IN_PLACE_METHODS}.items():
         setattr(Tensor, name, fn)

@@ -127,10 +127,13 @@ def diag(a: Any, diagonal: int = 0) -> Tensor:
 
 
 def trace(a: Any) -> Tensor:
-    """The sum of the main diagonal of a matrix (``torch.trace``; any 2-D shape)."""
+    """The sum of the main diagonal of a matrix (``torch.trace``; any 2-D shape).
+    Integer and bool matrices give int64, as PyTorch."""
     a = as_tensor(a)
     if a.ndim != 2:
         raise ShapeError(f"trace expects a 2-D tensor, got shape {a.shape}")
+    if a.dtype.kind != "f":
+        a = astype(a, np.int64)
     return reduce_sum(DiagPart.apply(a, k=0))
 
 

@@ -1,5 +1,5 @@
-"""Copying and reordering a tensor's elements, as PyTorch spells it: repeat (tile),
-expand (broadcast without copying), flip and roll.
+"""Copying and reordering a tensor's elements, as PyTorch spells it: repeat and tile,
+expand (broadcast without copying), flip, roll and movedim.
 
 Each derivative sends every output gradient back to the element it was copied from;
 where an element was copied several times (repeat, expand) the gradients add up.
@@ -13,7 +13,7 @@ from ..autograd import Function, Tensor
 from ..errors import ShapeError
 from .common import as_tensor, normalize_axes
 from .elementwise import _xp
-from .shape import _is_int, broadcast_to
+from .shape import _is_int, broadcast_to, transpose
 
 
 class Repeat(Function):
@@ -147,4 +147,39 @@ def roll(a: Tensor, shifts: Any, dims: Any = None) -> Tensor:
     return Roll.apply(a, shifts=tuple(int(s) for s in shift_list), axes=axes)
 
 
-METHODS = {"repeat": repeat, "expand": expand, "expand_as": expand_as, "flip": flip, "roll": roll}
+def tile(a: Tensor, *dims: Any) -> Tensor:
+    """``a`` copied ``dims[i]`` times along each axis, as ``torch.tile`` and ``np.tile``:
+    :func:`repeat`, except that fewer sizes than axes are allowed (ones are put in front,
+    so ``x.tile((2,))`` of a matrix copies its columns)."""
+    a = as_tensor(a)
+    reps = _sizes(dims, "tile")
+    return repeat(a, (1,) * (a.ndim - len(reps)) + reps)
+
+
+def movedim(a: Tensor, source: Any, destination: Any) -> Tensor:
+    """``a`` with the axes ``source`` moved to the positions ``destination`` (ints or
+    sequences of one length), the others keeping their order, as ``torch.movedim`` and
+    ``np.moveaxis``: ``x.movedim(-1, 1)`` turns NHWC into NCHW."""
+    a = as_tensor(a)
+    sources = [source] if _is_int(source) else list(source) if isinstance(source, (tuple, list)) else None
+    targets = [destination] if _is_int(destination) else \
+        list(destination) if isinstance(destination, (tuple, list)) else None
+    if sources is None or targets is None or not all(_is_int(d) for d in sources + targets):
+        raise TypeError(f"movedim takes ints or sequences of ints, got {source!r} and {destination!r}")
+    if len(sources) != len(targets):
+        raise ValueError(f"movedim needs as many destinations as sources, got {source!r} and {destination!r}")
+    sources = [normalize_axes(d, a.ndim)[0] if a.ndim else 0 for d in sources]
+    targets = [normalize_axes(d, a.ndim)[0] if a.ndim else 0 for d in targets]
+    for given, name in ((sources, "source"), (targets, "destination")):
+        if len(set(given)) != len(given):
+            raise ValueError(f"movedim: repeated dim in {name} {given}")
+    if a.ndim == 0:
+        return a
+    order = [d for d in range(a.ndim) if d not in sources]
+    for target, src in sorted(zip(targets, sources)):
+        order.insert(target, src)
+    return a if order == list(range(a.ndim)) else transpose(a, tuple(order))
+
+
+METHODS = {"repeat": repeat, "expand": expand, "expand_as": expand_as, "flip": flip, "roll": roll,
+           "tile": tile, "movedim": movedim, "moveaxis": movedim}

@@ -83,6 +83,8 @@ class Step(Function):
 
 def _stepped(a: Any, name: str, step: Any) -> Tensor:
     a = as_tensor(a)
+    if a.dtype.kind == "b" and name == "sign":  # True is 1 and False 0: their own signs, as PyTorch
+        return Tensor._wrap(a.data.copy())
     if a.dtype.kind not in "fiu":
         raise TypeError(f"{name} is not defined for {a.dtype} tensors; convert them first with .astype('float32')")
     if a.dtype.kind != "f" and name != "sign":  # integers are already whole: a copy, as PyTorch
@@ -115,7 +117,7 @@ def round(a: Any, decimals: int = 0) -> Tensor:  # noqa: A001 (PyTorch's name)
 
 def sign(a: Any) -> Tensor:
     """-1, 0 or 1 as a is negative, zero or positive, in a's dtype; gradient 0.
-    A nan stays nan (as NumPy and JAX; PyTorch gives 0, hiding it)."""
+    A nan stays nan (as NumPy and JAX; PyTorch gives 0, hiding it); a bool tensor is its own sign."""
     return _stepped(a, "sign", lambda x: _xp(x).sign(x))
 
 

@@ -30,13 +30,17 @@ def _piece(a: Tensor, axis: int, start: int, stop: int) -> Tensor:
     return getitem(a, (slice(None),) * axis + (slice(start, stop),))
 
 
-def split(a: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+def split(a: Tensor, split_size_or_sections: Any = None, dim: int = 0, *, split_size: Any = None) -> tuple[Tensor, ...]:
     """Cut ``a`` along ``dim`` into pieces, as ``torch.split``: an int gives pieces of that
     size (the last one smaller if the size does not divide evenly); a list gives pieces
-    of those sizes, which must add up to the length of ``dim``.
+    of those sizes, which must add up to the length of ``dim``.  ``x.split(split_size=2)``
+    is the Tensor method's keyword in PyTorch.
 
     (NumPy's ``np.split(x, 3)`` asks for 3 equal pieces instead: that is :func:`chunk`.)"""
     a = as_tensor(a)
+    if (split_size is None) == (split_size_or_sections is None):
+        raise TypeError("split needs the piece size(s) once: split(2), split([1, 3]) or split(split_size=2)")
+    split_size_or_sections = split_size if split_size_or_sections is None else split_size_or_sections
     axis = _axis(a, dim, "split")
     length = a.shape[axis]
     if _is_int(split_size_or_sections):

@@ -299,3 +299,4 @@ for _k, _dim, _lg in ((2, -1, True), (3, 0, False), (1, 1, True)):
 # shapes, indexing, linear algebra, layers and losses: the second half of the table
 import op_cases_layers  # noqa: E402,F401  (appends to CASES)
 import op_cases_torch_fns  # noqa: E402,F401  (PyTorch tensor functions: split, repeat, prod, ...)
+import op_cases_torch_fns_more  # noqa: E402,F401  (gather, scatter, log1p, amax, cumprod, ...)
