@@ -3,6 +3,7 @@ minidl.functional as F``).  Every function here is an op of :mod:`minidl.ops`.""
 
 from __future__ import annotations
 
+from .conv1d import avg_pool1d, conv1d, max_pool1d
 from .ops.activation import elu, gelu, leaky_relu, log_softmax, relu, softmax, softplus
 from .ops.conv import conv2d
 from .ops.creation import dropout
@@ -25,7 +26,8 @@ from .ops.pool import avg_pool2d, max_pool2d
 
 __all__ = [
     "relu", "leaky_relu", "elu", "gelu", "softplus", "sigmoid", "tanh", "softmax",
-    "log_softmax", "linear", "conv2d", "max_pool2d", "avg_pool2d", "dropout", "mse_loss",
+    "log_softmax", "linear", "conv1d", "conv2d", "max_pool1d", "avg_pool1d", "max_pool2d", "avg_pool2d",
+    "dropout", "mse_loss",
     "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "layer_norm", "one_hot", "pad",
 ]

@@ -7,6 +7,7 @@
 from . import init
 from .containers import ModuleDict, ParameterDict, ParameterList
 from .conv import AvgPool2d, Conv2d, MaxPool2d
+from .conv1d import AvgPool1d, Conv1d, MaxPool1d
 from .layers import (
     ELU,
     GELU,
@@ -46,7 +47,7 @@ __all__ = [
     "LogSoftmax", "Unflatten", "LayerNorm", "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss",
     "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss",
     "Softmax", "Sequential", "ModuleList", "BatchNorm", "BatchNorm1d", "BatchNorm2d", "RNN", "LSTM", "GRU",
-    "utils", "functional", "ModuleDict", "ParameterList", "ParameterDict",
+    "utils", "functional", "ModuleDict", "ParameterList", "ParameterDict", "Conv1d", "MaxPool1d", "AvgPool1d",
 ]
 
 
