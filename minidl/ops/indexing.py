@@ -62,6 +62,9 @@ def _add_at(target: Any, places: tuple, values: Any) -> None:
     else:
         import cupyx  # noqa: PLC0415  (only on the GPU)
 
+        if target.dtype == np.int64:  # CUDA adds no signed 64-bit integers atomically, but the
+            # unsigned sum has the same bits (two's complement), so add them as uint64
+            target, values = target.view(np.uint64), values.view(np.uint64)
         cupyx.scatter_add(target, places, values)
 
 
@@ -227,6 +230,8 @@ def _scatter(a: Tensor, dim: Any, index: Any, src: Any, name: str, add: bool) ->
     index = _indices(index, a, name)
     _same_rank(index, a, axis, name)
     index = _within(index, a.shape[axis], name, axis)
+    if isinstance(src, (list, np.ndarray)):  # host data: a constant tensor like the input
+        src = as_tensor(src, a)
     if isinstance(src, Tensor):
         if src.device != a.device:
             raise DeviceMismatchError(f"{name}: the input is on {a.device} but src is on {src.device}")

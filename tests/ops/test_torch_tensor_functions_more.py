@@ -266,3 +266,17 @@ def test_second_round_methods_and_exports_exist():
         assert callable(getattr(mdl.Tensor, name)), name
     for name in ["square", "view_as", "reshape_as", "type_as", "moveaxis"]:
         assert callable(getattr(mdl.Tensor, name)), name
+
+
+@pytest.mark.gpu
+def test_indexing_on_cuda_keeps_devices_apart_and_adds_int64():
+    """(Runs where a GPU answers, or by hand on the stand-in: PYTHONPATH=tests/fake_cupy pytest -m gpu.)"""
+    counts = mdl.zeros(3, dtype="int64", device="cuda").scatter_add(
+        0, mdl.tensor([1, 1, 2], device="cuda"), mdl.tensor([-2, 5, -7], device="cuda"))
+    assert counts.device == "cuda" and counts.numpy().tolist() == [0, 3, -7]  # as uint64 atomics underneath
+    x = mdl.tensor([[1.0, 2.0], [3.0, 4.0]], device="cuda", requires_grad=True)
+    x.gather(1, [[1], [0]]).sum().backward()  # host indices are copied to the device
+    assert x.grad.numpy().tolist() == [[0.0, 1.0], [1.0, 0.0]]
+    assert mdl.nonzero(x > 2).device == "cuda"
+    with pytest.raises(mdl.DeviceMismatchError, match="input is on cpu but the index is on cuda"):
+        mdl.ones(2, 2).gather(1, mdl.tensor([[0]], device="cuda"))
