@@ -1,6 +1,6 @@
 """minidl's ``"cuda"`` path in CI, on a strict CPU stand-in for CuPy (``tests/fake_cupy``).
 
-``test_gpu_tests_pass_on_fake_cupy`` runs every GPU test file in a subprocess whose
+``test_gpu_tests_pass_on_fake_cupy`` runs every test marked ``gpu`` in a subprocess whose
 ``PYTHONPATH`` starts with ``tests/fake_cupy``, so ``import cupy`` finds the stand-in
 and ``conftest.py`` sees a device.  Only the tests of hand-written CUDA kernels may
 skip there.  Where real CuPy is installed, the GPU tests run on it directly instead.
@@ -23,9 +23,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FAKE = ROOT / "tests" / "fake_cupy"
-GPU_TEST_FILES = ["tests/test_gpu.py", "tests/kernels/test_gpu_cupy.py", "tests/test_gpu_training.py",
-                  "tests/test_gpu_new_apis.py", "tests/test_gpu_new_keras.py",
-                  "tests/test_gpu_spellings.py", "tests/test_fake_cupy.py"]
+GPU_TESTS = "tests"  # every test marked gpu, wherever it lives (a fixed file list missed new ones)
 KERNEL_SKIP = "CUDA kernels need real CuPy"
 
 
@@ -36,12 +34,12 @@ def test_gpu_tests_pass_on_fake_cupy():
     for name in ("MINIDL_KERNELS", "MINIDL_DEVICE"):
         env.pop(name, None)
     run = subprocess.run([sys.executable, "-m", "pytest", "-m", "gpu", "-q", "-p", "no:cacheprovider", "-rs",
-                          *GPU_TEST_FILES], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+                          GPU_TESTS], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     output = run.stdout + run.stderr
     summary = output.strip().splitlines()[-1]
     assert run.returncode == 0, output[-6000:]
     counts = {word: int(n) for n, word in re.findall(r"(\d+) (passed|failed|errors?|skipped)", summary)}
-    assert counts.get("passed", 0) > 700 and not counts.get("failed") and not counts.get("error"), summary
+    assert counts.get("passed", 0) > 1500 and not counts.get("failed") and not counts.get("error"), summary
     skips = [line for line in output.splitlines() if line.startswith("SKIPPED")]
     assert all(KERNEL_SKIP in line for line in skips), "only the CUDA kernel tests may skip:\n" + "\n".join(skips)
 
