@@ -11,6 +11,7 @@ from .conv import (
     GlobalMaxPooling2D,
     MaxPooling2D,
 )
+from .conv1d import AveragePooling1D, Conv1D, Cropping1D, MaxPooling1D, UpSampling1D, ZeroPadding1D
 from .core import Activation, Dense, Flatten, Input, InputLayer, Reshape
 from .embedding import Embedding
 from .merge import (
@@ -39,6 +40,7 @@ from .wrappers import Bidirectional
 MaxPool2D, AvgPool2D = MaxPooling2D, AveragePooling2D
 GlobalAvgPool2D, GlobalMaxPool2D = GlobalAveragePooling2D, GlobalMaxPooling2D
 GlobalAvgPool1D, GlobalMaxPool1D = GlobalAveragePooling1D, GlobalMaxPooling1D
+MaxPool1D, AvgPool1D, Convolution1D = MaxPooling1D, AveragePooling1D, Conv1D
 
 __all__ = [
     "KerasTensor", "Layer", "Input", "InputLayer", "Dense", "Activation", "Flatten", "Reshape",
@@ -56,3 +58,5 @@ __all__ += ["ReLU", "LeakyReLU", "Softmax", "ELU", "PReLU"]
 __all__ += ["ZeroPadding2D", "Cropping2D", "UpSampling2D", "Permute", "RepeatVector",
             "Rescaling", "Lambda"]
 __all__ += ["GaussianNoise", "GaussianDropout", "SpatialDropout2D", "RandomFlip"]
+__all__ += ["Conv1D", "MaxPooling1D", "AveragePooling1D", "UpSampling1D", "ZeroPadding1D", "Cropping1D",
+            "MaxPool1D", "AvgPool1D", "Convolution1D"]
