@@ -14,9 +14,9 @@ CuPy hot paths), ``functional.py``, ``nn/``, ``optim/``, ``keras/``, ``datasets/
 from __future__ import annotations
 
 try:  # thread policy first: it must run before NumPy/Numba start their thread pools
-    from .kernels.threads import configure_threads
+    from .kernels.threads import configure_threads as _configure_threads
 
-    configure_threads()
+    _configure_threads()
 except ImportError:  # pragma: no cover
     pass
 
@@ -286,3 +286,5 @@ half = float16
 long = int64
 int = int32  # noqa: A001
 bool = bool_  # noqa: A001
+
+del annotations  # the __future__ import's name: not part of minidl's API

@@ -136,17 +136,30 @@ any_, all_ = _boolean("any"), _boolean("all")
 # ---------------------------------------------------------------- module-level functions
 
 
-def max(a: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+def max(a: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A001
+        keepdims: bool | None = None) -> Any:
     """PyTorch's ``torch.max``: the largest element; with ``dim``, (values, indices) along it;
-    with a tensor as second argument, the elementwise maximum."""
-    return _extreme(as_tensor(a), dim if isinstance(dim, Tensor) else None, False,
-                    None if isinstance(dim, Tensor) else dim, keepdim if dim is not None else None, True)
+    with a tensor as second argument, the elementwise maximum.  NumPy's ``axis=``/``keepdims=``
+    give the values only, as ``x.max(axis=...)``."""
+    return _torch_extreme(a, dim, keepdim, axis, keepdims, True)
 
 
-def min(a: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
-    """PyTorch's ``torch.min``: the smallest element; with ``dim``, (values, indices)."""
-    return _extreme(as_tensor(a), dim if isinstance(dim, Tensor) else None, False,
-                    None if isinstance(dim, Tensor) else dim, keepdim if dim is not None else None, False)
+def min(a: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A001
+        keepdims: bool | None = None) -> Any:
+    """PyTorch's ``torch.min``: the smallest element; with ``dim``, (values, indices).  NumPy's
+    ``axis=``/``keepdims=`` give the values only, as ``x.min(axis=...)``."""
+    return _torch_extreme(a, dim, keepdim, axis, keepdims, False)
+
+
+def _torch_extreme(a: Any, dim: Any, keepdim: Any, axis: Any, keepdims: Any, largest: bool) -> Any:
+    a = as_tensor(a)
+    if axis is not None or keepdims is not None:
+        if dim is not None:
+            raise TypeError(f"{'max' if largest else 'min'}() got both dim={dim!r} and axis={axis!r}; give one")
+        return _extreme(a, axis, bool(keepdims), None, None, largest)
+    if isinstance(dim, Tensor):
+        return _extreme(a, dim, False, None, None, largest)
+    return _extreme(a, None, False, dim, keepdim if dim is not None else None, largest)
 
 
 def mm(a: Tensor, b: Tensor) -> Tensor:

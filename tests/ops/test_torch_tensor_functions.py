@@ -285,3 +285,15 @@ def test_einsum_promotes_and_keeps_integers_out_of_the_graph():
     b = mdl.tensor([[1.0, 0.0], [0.0, 1.0]], dtype="float64", requires_grad=True)
     out = mdl.einsum("ij,jk->ik", a, b)
     assert out.dtype == np.float64 and out.requires_grad
+
+
+def test_module_max_min_take_numpys_axis_as_well_as_torchs_dim():
+    data = np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]])
+    x = mdl.tensor(data)
+    np.testing.assert_array_equal(mdl.max(x, axis=1).numpy(), data.max(axis=1))  # values only
+    np.testing.assert_array_equal(mdl.min(x, axis=0, keepdims=True).numpy(), data.min(axis=0, keepdims=True))
+    values, indices = mdl.max(x, 1)  # PyTorch: (values, indices)
+    np.testing.assert_array_equal(values.numpy(), data.max(axis=1))
+    np.testing.assert_array_equal(indices.numpy(), data.argmax(axis=1))
+    with pytest.raises(TypeError, match="both dim=1 and axis=1"):
+        mdl.max(x, 1, axis=1)
