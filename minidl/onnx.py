@@ -27,7 +27,9 @@ What the graph looks like
   y = γ·(x - μ)/√(σ² + ε) + β; Dropout disappears (identity at inference).
 
 Supported layers: Input, Dense, Conv2D, MaxPooling2D, AveragePooling2D,
-GlobalAveragePooling2D, GlobalMaxPooling2D, Flatten, Reshape, Activation, ReLU, LeakyReLU,
+GlobalAveragePooling2D, GlobalMaxPooling2D, the 1-D layers Conv1D, MaxPooling1D, AveragePooling1D,
+GlobalAveragePooling1D, GlobalMaxPooling1D, ZeroPadding1D (see :mod:`minidl.onnx_conv1d`), Flatten,
+Reshape, Activation, ReLU, LeakyReLU,
 ELU, Softmax, Rescaling, ZeroPadding2D, BatchNormalization, Normalization, the training-only
 layers (Dropout, SpatialDropout2D, GaussianNoise, GaussianDropout, RandomFlip: dropped), and
 the merge layers Add, Subtract, Multiply,
@@ -46,6 +48,7 @@ import numpy as np
 
 from .backend import to_numpy
 from .errors import MinidlError
+from .onnx_conv1d import CONVERTERS_1D
 from .onnx_graph import ACTIVATIONS, _activate, _activation_name, _Graph, _Value
 
 OPSET = 13  # every operator used here has had its current meaning since opset 13
@@ -225,6 +228,7 @@ CONVERTERS: dict[str, Callable] = {
     "ELU": _elementwise(lambda g, layer, x: g.op("Elu", [x], alpha=float(layer.alpha))),
     "Softmax": _softmax_layer, "Rescaling": _rescaling, "ZeroPadding2D": _zero_padding,
     "Activation": lambda g, layer, v, out: _activate(g, layer, v),
+    **CONVERTERS_1D,
 }
 MERGES = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate")
 

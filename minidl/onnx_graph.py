@@ -54,14 +54,17 @@ class _Graph:
         return out
 
     def to_nchw(self, v: _Value) -> _Value:
-        if v.nchw or len(v.shape) != 4:
+        """Channels first: (N, H, W, C) -> (N, C, H, W), and (N, L, C) -> (N, C, L) for sequences."""
+        rank = len(v.shape)
+        if v.nchw or rank not in (3, 4):
             return v
-        return _Value(self._transpose(v.name, [0, 3, 1, 2], True), v.shape, nchw=True)
+        return _Value(self._transpose(v.name, [0, rank - 1, *range(1, rank - 1)], True), v.shape, nchw=True)
 
     def to_nhwc(self, v: _Value) -> _Value:
         if not v.nchw:
             return v
-        return _Value(self._transpose(v.name, [0, 2, 3, 1], False), v.shape, nchw=False)
+        rank = len(v.shape)
+        return _Value(self._transpose(v.name, [0, *range(2, rank), 1], False), v.shape, nchw=False)
 
     def _transpose(self, name: str, perm: list[int], to_nchw: bool) -> str:
         key = (name, to_nchw)  # a tensor read by two layers is transposed once
