@@ -1,4 +1,4 @@
-# comprobaciones: numpy_coincide>=1, estilo_pytorch_lunas>=0.9, estilo_keras_lunas>=0.9, dependencias_ok>=1, huella_diferencias>=1, repro_diferencia<=0, repro_otra_semilla>0, repro_keras_diferencia<=0
+# comprobaciones: numpy_coincide>=1, estilo_pytorch_lunas>=0.9, estilo_keras_lunas>=0.9, dependencias_ok>=1, huella_diferencias>=1, repro_diferencia<=0, repro_otra_semilla>0, repro_keras_diferencia<=0, semilla_tf_igual>=1
 # %% [markdown]
 # # Unidad 2 — Entorno de trabajo en Python para Deep Learning
 #
@@ -170,13 +170,15 @@ print("otros frameworks instalados en este entorno:", instalados)
 # `mdl.cuda.is_available()` dice si hay CuPy y una GPU utilizable; el patrón recomendado es
 # elegir el dispositivo **una vez** y no volver a escribir `"cuda"` en el código, de modo que el
 # mismo programa funcione en un portátil sin GPU. La variable de entorno `MINIDL_DEVICE=cuda`
-# cambia el dispositivo por defecto sin tocar el código.
+# cambia el dispositivo por defecto sin tocar el código. La pregunta de los cuadernos de
+# TensorFlow, `tf.config.list_physical_devices("GPU")`, también funciona con `import minidl as tf`.
 #
-# → minidl/backend.py, minidl/nn/module.py, minidl/autograd.py
+# → minidl/backend.py, minidl/nn/module.py, minidl/autograd.py, minidl/tf_compat.py
 
 # %%
 dispositivo = "cuda" if mdl.cuda.is_available() else "cpu"
 print(f"dispositivo elegido: {dispositivo}")
+print("como en TensorFlow, tf.config.list_physical_devices():", tf.config.list_physical_devices())
 if dispositivo == "cpu":
     print("No hay GPU con CuPy: todo funciona igual en CPU, solo que más despacio con modelos grandes.")
     try:
@@ -357,7 +359,8 @@ resultado("huella_diferencias", len(diferencias))
 # Entrenar una red usa azar en tres sitios: la **inicialización** de los pesos, el **orden**
 # de los ejemplos en cada época y el **dropout**. En minidl todo ese azar sale de un único
 # generador (`minidl/random.py`) que `mdl.manual_seed(n)` reinicia; la fachada Keras ofrece
-# `keras.utils.set_random_seed(n)`, que además siembra NumPy y el módulo `random` de Python.
+# `keras.utils.set_random_seed(n)`, que además siembra NumPy y el módulo `random` de Python, y la
+# línea `tf.random.set_seed(n)` de los cuadernos de TensorFlow es el mismo `mdl.manual_seed(n)`.
 #
 # Lo demostramos con dos entrenamientos completos (inicialización + barajado + dropout) con la
 # misma semilla: los pesos finales deben ser **idénticos bit a bit**. Con otra semilla,
@@ -395,6 +398,15 @@ def keras_con_semilla(semilla):
     h = m.fit(X_tr, y_tr.astype("float32"), epochs=segun_modo(3, 10), batch_size=32, verbose=0)
     return np.concatenate([w.ravel() for w in m.get_weights()]), h.history["loss"]
 
+
+# La línea de los cuadernos de TensorFlow, tf.random.set_seed(42), es la misma semilla.
+tf.random.set_seed(42)
+con_tf = tf.random.normal([5]).numpy()
+mdl.manual_seed(42)
+con_mdl = mdl.randn(5).numpy()
+print("tf.random.set_seed(42) + tf.random.normal == mdl.manual_seed(42) + mdl.randn:",
+      np.array_equal(con_tf, con_mdl))
+resultado("semilla_tf_igual", int(np.array_equal(con_tf, con_mdl)))
 
 (k1, perdidas1), (k2, perdidas2) = keras_con_semilla(0), keras_con_semilla(0)
 print("Keras, dos fit() con set_random_seed(0): curvas de pérdida", perdidas1[-1], perdidas2[-1],

@@ -1,4 +1,4 @@
-# comprobaciones: huber_ventaja>0, grad_ce_sobre_mse>10, adam_vs_sgd>0, acc_adam>=0.85, lr_pequena_ventaja>0, lr_grande_ventaja>0, autograd_error<1e-6, gradcheck_ok>=1, coste_dif_finitas>20, sin_zero_grad_peor>0, doble_softmax_peor>0, r2_trampa_forma<0.2, r2_forma_correcta>=0.8, ce_modulo_error<1e-6, acc_dataloader>=0.8, pydataset_vs_arrays<1e-6
+# comprobaciones: huber_ventaja>0, grad_ce_sobre_mse>10, adam_vs_sgd>0, acc_adam>=0.85, lr_pequena_ventaja>0, lr_grande_ventaja>0, autograd_error<1e-6, cinta_error<1e-6, gradcheck_ok>=1, coste_dif_finitas>20, sin_zero_grad_peor>0, doble_softmax_peor>0, r2_trampa_forma<0.2, r2_forma_correcta>=0.8, ce_modulo_error<1e-6, acc_dataloader>=0.8, pydataset_vs_arrays<1e-6
 # %% [markdown]
 # # Unidad 5 — Entrenamiento de modelos profundos
 #
@@ -381,7 +381,7 @@ print(f"con calendario coseno (η de 0.1 a 0): tasas {tasas[0]:.3f} → {tasas[l
 #
 # Lo seguimos a mano con una neurona: `ŷ = σ(w·x + b)`, `L = (ŷ − t)²`.
 #
-# → minidl/autograd.py, minidl/ops/elementwise.py, minidl/plot/autograd_graph.py, minidl/gradcheck.py
+# → minidl/autograd.py, minidl/ops/elementwise.py, minidl/plot/autograd_graph.py, minidl/gradcheck.py, minidl/tf_tape.py
 
 # %%
 x, t = 2.0, 1.0
@@ -416,6 +416,18 @@ print(f"∂L/∂ŷ = {dL_dy:.4f} · ∂ŷ/∂z = {dy_dz:.4f} · ∂z/∂w = x = 
 print(f"a mano  : ∂L/∂w = {dL_dw:.6f}, ∂L/∂b = {dL_db:.6f}")
 print(f"autograd: ∂L/∂w = {w.grad.item():.6f}, ∂L/∂b = {b.grad.item():.6f}")
 resultado("autograd_error", float(max(abs(w.grad.item() - dL_dw), abs(b.grad.item() - dL_db))))
+
+# El curso usa TensorFlow, donde los gradientes se piden a una "cinta" (GradientTape) que graba
+# las operaciones de un bloque with. Con `import minidl as tf` es la misma cuenta sobre el mismo
+# grafo; la diferencia es que tape.gradient DEVUELVE los gradientes y no toca .grad.
+import minidl as tf
+
+w_tf, b_tf = tf.Variable(0.5), tf.Variable(-0.3)
+with tf.GradientTape() as cinta:
+    L_tf = (tf.sigmoid(w_tf * x + b_tf) - t) ** 2
+dw_tf, db_tf = cinta.gradient(L_tf, [w_tf, b_tf])
+print(f"GradientTape: ∂L/∂w = {dw_tf.item():.6f}, ∂L/∂b = {db_tf.item():.6f} (w_tf.grad = {w_tf.grad})")
+resultado("cinta_error", float(max(abs(dw_tf.item() - dL_dw), abs(db_tf.item() - dL_db))))
 
 # gradcheck compara el gradiente de autograd con diferencias finitas en float64.
 W64 = mdl.tensor(np.random.default_rng(0).standard_normal((3, 2)), dtype="float64", requires_grad=True)
