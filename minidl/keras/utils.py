@@ -1,4 +1,5 @@
-"""Keras utilities: ``to_categorical``, ``set_random_seed``, ``clear_session``, ``PyDataset``."""
+"""Keras utilities: ``to_categorical``, ``normalize``, ``set_random_seed``, ``clear_session``,
+``PyDataset``, ``Progbar``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from .. import random
 from .layers.base import clear_session
 from .plot_model import model_to_dot, plot_model
 from .preprocessing.sequence import pad_sequences
+from .progbar import Progbar
 from .py_dataset import PyDataset, Sequence
 from .saving import custom_object_scope, get_custom_objects, register_keras_serializable
 
@@ -41,6 +43,37 @@ def to_categorical(y: Any, num_classes: int | None = None, dtype: Any = "float32
     return out
 
 
+def normalize(x: Any, axis: int = -1, order: Any = 2) -> Any:
+    """Divide ``x`` by its ``order``-norm along ``axis`` (Keras's ``keras.utils.normalize``).
+
+    x / ‖x‖ with ‖x‖ = (Σ |x|^order)^(1/order) over ``axis`` (``np.linalg.norm``'s orders);
+    vectors of norm 0 are left as zeros.  Arrays (and lists) give a NumPy array of the same
+    float dtype; a minidl Tensor gives a Tensor (order 1 or 2) through which gradients flow.
+    """
+    from ..autograd import Tensor  # noqa: PLC0415 (keras.utils is imported early)
+
+    is_tensor = isinstance(x, Tensor)
+    shape = x.shape if is_tensor else np.shape(x)
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -len(shape) <= axis < len(shape):
+        raise ValueError(f"normalize axis must be an int in [-{len(shape)}, {len(shape)}) for input of shape "
+                         f"{shape}, got {axis!r}")
+    if is_tensor:
+        if order not in (1, 2):
+            raise ValueError(f"normalize of a Tensor takes order 1 or 2, got {order!r}")
+        total = x.abs().sum(axis=axis, keepdims=True) if order == 1 else (x * x).sum(axis=axis, keepdims=True)
+        total = total + (total.data == 0).astype(total.dtype)  # a zero vector divides by 1 (finite gradient)
+        return x / (total if order == 1 else total.sqrt())
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
+    try:
+        norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+    except ValueError as error:
+        raise ValueError(f"normalize got an invalid order {order!r}: {error}") from None
+    norm[norm == 0] = 1
+    return x / np.expand_dims(norm, axis).astype(x.dtype)
+
+
 def set_random_seed(seed: int) -> None:
     """Seed minidl (initialisation, dropout, shuffling), NumPy's global generator and Python's."""
     import random as py_random
@@ -50,6 +83,6 @@ def set_random_seed(seed: int) -> None:
     py_random.seed(seed)
 
 
-__all__ = ["to_categorical", "set_random_seed", "clear_session", "PyDataset", "Sequence",
+__all__ = ["to_categorical", "normalize", "Progbar", "set_random_seed", "clear_session", "PyDataset", "Sequence",
            "register_keras_serializable", "get_custom_objects", "custom_object_scope", "pad_sequences",
            "plot_model", "model_to_dot"]
