@@ -214,3 +214,18 @@ def test_against_pytorch(tmp_path):
             y.sum().backward()
             np.testing.assert_allclose(y.numpy(), np.array(y_t), rtol=1e-12)
             np.testing.assert_allclose(x.grad.numpy(), np.array(dx_t), rtol=1e-12)
+
+
+@pytest.mark.gpu
+def test_cuda_matches_cpu():
+    """Skipped unless CuPy and a CUDA device answer (conftest.py); runs on the CuPy stand-in in CI."""
+
+    def run(device):
+        x, w, b = (mdl.tensor(a, dtype=np.float64, requires_grad=True, device=device) for a in (X, W, B))
+        y = F.conv1d(x, w, b, stride=1, padding="causal", dilation=2)
+        z = F.max_pool1d(y, 2).sum() + F.avg_pool1d(F.conv1d(x, w, None, 2, "same"), 3, 1, "same").sum()
+        z.backward()
+        return [t.numpy() for t in (y, x.grad, w.grad, b.grad)]
+
+    for on_gpu, on_cpu in zip(run("cuda"), run("cpu")):
+        np.testing.assert_allclose(on_gpu, on_cpu, rtol=1e-9, atol=1e-12)
