@@ -22,6 +22,7 @@ import numpy as np
 from .autograd import Tensor
 from .backend import as_dtype, cuda
 from .grad_mode import no_grad
+from .ops.common import normalize_axes
 
 _INT32 = np.iinfo(np.int32)
 
@@ -62,7 +63,7 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None 
             else as_dtype(dtype)
     out = Tensor(data, dtype=target, copy=True)
     if shape is not None:
-        shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(n) for n in shape)
+        shape = _shape_arg(shape)
         if out.size == 1:
             out = Tensor(out.xp.full(shape, out.data.reshape(()), dtype=out.dtype))
         elif out.size == int(np.prod(shape)):
@@ -72,6 +73,16 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None 
                              f"({int(np.prod(shape))} elements); give one value or exactly that many")
     out.name = name
     return out
+
+
+def _shape_arg(shape: Any) -> tuple[int, ...]:
+    """``constant``'s ``shape=`` (an int or a sequence of ints >= 0) as a tuple."""
+    items = shape.tolist() if hasattr(shape, "tolist") else shape
+    items = [items] if isinstance(items, (int, np.integer)) else items
+    if not isinstance(items, (list, tuple)) or not all(
+            isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_)) and n >= 0 for n in items):
+        raise TypeError(f"constant() shape must be an int or a list of ints >= 0, got {shape!r}")
+    return tuple(int(n) for n in items)
 
 
 def convert_to_tensor(value: Any, dtype: Any = None) -> Tensor:
@@ -153,7 +164,8 @@ def _axis(axis: Any) -> Any:
         axis = axis.numpy().tolist()
     if axis is None or isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
         return axis
-    if isinstance(axis, (list, tuple)):
+    if isinstance(axis, (list, tuple)) and all(
+            isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_)) for a in axis):
         return tuple(int(a) for a in axis)
     raise TypeError(f"axis must be None, an int or a list of ints, got {axis!r}")
 
@@ -171,7 +183,7 @@ def reduce_mean(input_tensor: Any, axis: Any = None, keepdims: bool = False) -> 
     x = convert_to_tensor(input_tensor)
     if x.dtype.kind == "f":
         return x.mean(axis=_axis(axis), keepdims=keepdims)
-    total = x.data.sum(axis=_axis(axis), keepdims=keepdims, dtype=np.int64)
+    total = x.data.sum(axis=normalize_axes(_axis(axis), x.ndim), keepdims=keepdims, dtype=np.int64)
     count = max(x.size, 1) // max(int(np.prod(total.shape)), 1)
     return Tensor(x.xp.fix(total / count).astype(x.dtype))
 

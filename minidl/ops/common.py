@@ -60,7 +60,11 @@ def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
     if like is None:
         return Tensor(value)
     device = like.device  # host values are checked and cast on the host, then copied to the GPU once
-    array = value if device == "cuda" and backend.device_of(value) == "cuda" else np.asarray(value)
+    try:
+        array = value if device == "cuda" and backend.device_of(value) == "cuda" else np.asarray(value)
+    except ValueError:  # a ragged nested list: NumPy's "inhomogeneous shape" error
+        raise TypeError(f"cannot combine a tensor with a nested {type(value).__name__} whose rows "
+                        "have different lengths") from None
     kind = array.dtype.kind
     if kind not in "fiub":
         raise TypeError(f"cannot combine a tensor with {type(value).__name__} of dtype {array.dtype}")

@@ -86,7 +86,12 @@ def _on_device(index: Any, a: Tensor, name: str, what: str) -> Any:
         if device != a.device:
             raise DeviceMismatchError(f"{name}: the input is on {a.device} but the {what} is on {device}")
         return array
-    return to_device(np.asarray(array), a.device)
+    try:
+        host = np.asarray(array)
+    except ValueError:  # a ragged nested list
+        raise TypeError(f"{name}: the {what} must be a tensor, an array or a list of ints, got a "
+                        "nested list whose rows have different lengths") from None
+    return to_device(host, a.device)
 
 
 def _indices(index: Any, a: Tensor, name: str, what: str = "index") -> Any:

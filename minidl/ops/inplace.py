@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Tensor
-from ..errors import DeviceMismatchError, GraphError, ShapeError
+from ..errors import DeviceMismatchError, GraphError, InvalidIndexError, ShapeError
 from ..grad_mode import is_grad_enabled
 from .elementwise import add, div, mul, sub
 
@@ -53,10 +53,26 @@ def _operand(t: Tensor, value: Any, name: str) -> Any:
         return value.data
     if isinstance(value, (bool, int, float, np.number, np.bool_)):
         return value
-    array = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except ValueError:  # a ragged nested list
+        raise TypeError(f"{name} expects a number, an array or a tensor, got a nested list whose rows "
+                        "have different lengths") from None
     if array.dtype.kind not in "fiub":
         raise TypeError(f"{name} expects a number, an array or a tensor, got {type(value).__name__}")
     return array if t.device == "cpu" else t.xp.asarray(array)
+
+
+def _check_fits(t: Tensor, operand: Any, name: str) -> None:
+    """Refuse an operand that does not broadcast to ``t``'s shape before anything is computed."""
+    shape = tuple(getattr(operand, "shape", ()))
+    try:
+        fits = np.broadcast_shapes(shape, t.shape) == t.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ShapeError(f"{name}: an operand of shape {shape} does not broadcast to the tensor's "
+                         f"shape {t.shape} (an in-place update keeps the tensor's shape)")
 
 
 def _store(t: Tensor, result: Any, name: str) -> Tensor:
@@ -78,9 +94,12 @@ def _binary(op_name: str, op: Any) -> Any:
     def update(self: Tensor, other: Any, *, alpha: Any = None) -> Tensor:
         _check_writable(self, name, other)
         other = _operand(self, other, name)
+        _check_fits(self, other, name)
         if alpha is not None:
             if op_name not in ("add", "sub"):
                 raise TypeError(f"{name} takes no alpha")
+            if not isinstance(alpha, (bool, int, float, np.number)):
+                raise TypeError(f"{name} expects alpha to be a number, got {type(alpha).__name__}")
             other = other * alpha
         with np.errstate(divide="ignore", invalid="ignore"):  # inf and nan as in x / 0
             result = op(self.data, other)
@@ -134,6 +153,8 @@ def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
         raise ValueError("clamp_ needs min or max")
     lo = None if min is None else _operand(self, min, "clamp_")
     hi = None if max is None else _operand(self, max, "clamp_")
+    for bound in (lo, hi):
+        _check_fits(self, bound, "clamp_")
     return _store(self, self.xp.clip(self.data, lo, hi), "clamp_")
 
 
@@ -145,12 +166,15 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
     elif isinstance(index, tuple):
         index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
     value = _operand(self, value, "item assignment")
-    if getattr(value, "dtype", np.dtype("f")).kind == "f" and self.dtype.kind in "iub" \
-            or isinstance(value, float) and self.dtype.kind in "iub":
+    value_kind = "f" if isinstance(value, float) else getattr(value, "dtype", np.dtype("i")).kind
+    if value_kind == "f" and self.dtype.kind in "iub":
         raise TypeError(f"cannot assign floating values into a {self.dtype} tensor; convert it first")
     try:
         self.data[index] = value
-    except (IndexError, ValueError) as error:
+    except IndexError as error:  # out of range, or an index of a kind NumPy does not take
+        raise InvalidIndexError(f"cannot assign into x[{index!r}] of a tensor of shape {self.shape}: "
+                                f"{error}") from None
+    except ValueError as error:
         raise ShapeError(f"cannot assign into x[{index!r}] of a tensor of shape {self.shape}: {error}") from None
 
 

@@ -88,6 +88,10 @@ class Linear(Function):
 def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False) -> Tensor:
     """``a @ b`` (NumPy's matmul rules); ``transpose_a``/``transpose_b`` (TensorFlow's spelling)
     swap the last two axes of that operand first."""
+    if transpose_a is not False or transpose_b is not False:  # the default path pays no check
+        for name, flag in (("transpose_a", transpose_a), ("transpose_b", transpose_b)):
+            if not isinstance(flag, (bool, np.bool_)):
+                raise TypeError(f"matmul {name} must be True or False, got {flag!r}")
     a, b = _pair(a, b)
     if transpose_a or transpose_b:
         from .shape import swapaxes

@@ -170,7 +170,14 @@ def transpose(a: Tensor, *axes: Any, perm: Any = None) -> Tensor:
     if perm is not None:
         if axes:
             raise TypeError(f"transpose got both axes {axes} and perm={perm!r}; give one")
-        axes = (tuple(perm.tolist() if hasattr(perm, "tolist") else perm),)
+        perm = perm.tolist() if hasattr(perm, "tolist") else perm
+        if isinstance(perm, (str, bytes)) or not hasattr(perm, "__iter__"):
+            raise TypeError(f"transpose perm must be a sequence of {a.ndim} ints, got {perm!r}")
+        axes = tuple(perm)
+        if len(axes) != a.ndim:  # an empty perm must not fall through to "reverse all"
+            raise ValueError(f"transpose perm {list(axes)} must have one entry per axis of the tensor "
+                             f"of shape {a.shape} ({a.ndim}), got {len(axes)}")
+        axes = (axes,)
     if len(axes) == 2 and a.ndim != 2 and _is_int(axes[0]) and _is_int(axes[1]):
         return swapaxes(a, *axes)
     if len(axes) == 1 and not _is_int(axes[0]):

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Tensor
+from ..errors import InvalidIndexError
 from .common import as_tensor, normalize_axes
 from .shape import _is_int, getitem
 
@@ -93,9 +94,12 @@ def narrow(a: Tensor, dim: int, start: int, length: int) -> Tensor:
     if not (_is_int(start) and _is_int(length)):
         raise TypeError(f"narrow start and length must be ints, got {start!r} and {length!r}")
     if not -n <= start <= n:
-        raise IndexError(f"narrow start {start} is out of range for dim {dim} of size {n}")
+        raise InvalidIndexError(f"narrow start {start} is out of range for dim {dim} of size {n} "
+                                f"(expected -{n} .. {n})")
     start = int(start) % n if start < 0 else int(start)
-    if length < 0 or start + length > n:
+    if length < 0:
+        raise ValueError(f"narrow length must be >= 0, got {length}")
+    if start + length > n:
         raise ValueError(f"narrow: start ({start}) + length ({length}) exceeds the size of dim {dim} ({n})")
     return _piece(a, axis, start, start + int(length))
 

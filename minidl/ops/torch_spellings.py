@@ -103,7 +103,8 @@ def to_type(a: Tensor, dtype: Any = None) -> Any:
 
 def numel(a: Any) -> int:
     """The number of elements."""
-    return int(np.prod(np.shape(a.data if isinstance(a, Tensor) else a), dtype=np.int64))
+    shape = a.shape if isinstance(a, Tensor) else _numeric_array(a, "numel's input").shape
+    return int(np.prod(shape, dtype=np.int64))
 
 
 def norm(a: Tensor, p: Any = 2, dim: Any = None, keepdim: bool = False) -> Tensor:
@@ -213,8 +214,31 @@ def is_tensor(obj: Any) -> bool:
 
 def allclose(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
     """Are all elements of ``a`` and ``b`` close (NumPy's and PyTorch's test)?"""
-    a, b = (x.numpy() if isinstance(x, Tensor) else np.asarray(x) for x in (a, b))
-    return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    arrays = []
+    for name, x in (("first", a), ("second", b)):
+        array = x.numpy() if isinstance(x, Tensor) else _numeric_array(x, f"allclose's {name} argument")
+        arrays.append(array)
+    try:
+        np.broadcast_shapes(arrays[0].shape, arrays[1].shape)
+    except ValueError:
+        raise ShapeError(f"allclose got shapes {arrays[0].shape} and {arrays[1].shape}, which do not "
+                         "broadcast together") from None
+    for name, value in (("rtol", rtol), ("atol", atol)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or value < 0:
+            raise ValueError(f"allclose {name} must be a number >= 0, got {value!r}")
+    return bool(np.allclose(*arrays, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def _numeric_array(value: Any, what: str) -> np.ndarray:
+    """``value`` (a number, nested list or NumPy array) as a NumPy array of numbers or bools."""
+    try:
+        array = np.asarray(value)
+    except ValueError:  # a ragged nested list
+        raise TypeError(f"{what} must be a tensor, an array or a number, got a nested list whose "
+                        "rows have different lengths") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{what} must be a tensor, an array or a number, got {type(value).__name__}")
+    return array
 
 
 TENSOR_METHODS = {

@@ -1,0 +1,110 @@
+"""Bad inputs to the tensor functions added in session 9 (in-place updates, PyTorch and
+TensorFlow spellings): each raises ValueError, TypeError or a MinidlError subclass whose
+message names what was wrong, never a bare NumPy error, and a refused in-place update
+leaves the tensor as it was."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import minidl as mdl
+from minidl import InvalidIndexError, ShapeError
+
+
+def x23() -> mdl.Tensor:
+    return mdl.tensor(np.arange(6.0).reshape(2, 3))
+
+
+RAGGED = [[1.0, 2.0], [3.0]]
+
+# (id, call, exception type, fragment of the message)
+CASES = [
+    ("add_ shape", lambda: x23().add_(mdl.ones(5)), ShapeError, "does not broadcast to the tensor's shape (2, 3)"),
+    ("mul_ shape", lambda: x23().mul_(np.ones(2)), ShapeError, "operand of shape (2,)"),
+    ("iadd shape", lambda: x23().__iadd__(mdl.ones(0)), ShapeError, "shape (0,)"),
+    ("add_ ragged", lambda: x23().add_(RAGGED), TypeError, "rows have different lengths"),
+    ("add_ alpha str", lambda: x23().add_(1.0, alpha="2"), TypeError, "alpha to be a number"),
+    ("clamp_ shape", lambda: x23().clamp_(mdl.ones(4)), ShapeError, "clamp_"),
+    ("setitem out of range", lambda: x23().__setitem__(5, 1.0), InvalidIndexError, "index 5 is out of bounds"),
+    ("setitem str index", lambda: x23().__setitem__("a", 1.0), InvalidIndexError, "x['a']"),
+    ("setitem float into int", lambda: mdl.tensor([1, 2]).__setitem__(0, 1.5), TypeError,
+     "floating values into a int64"),
+    ("narrow start", lambda: mdl.narrow(x23(), 1, 10, 1), InvalidIndexError, "narrow start 10 is out of range"),
+    ("narrow length", lambda: mdl.narrow(x23(), 1, 0, -1), ValueError, "length must be >= 0"),
+    ("transpose perm empty", lambda: mdl.transpose(x23(), perm=[]), ValueError, "one entry per axis"),
+    ("transpose perm int", lambda: mdl.transpose(x23(), perm=1), TypeError, "perm must be a sequence"),
+    ("transpose perm short", lambda: mdl.transpose(mdl.ones(2, 3, 4), perm=[1, 0]), ValueError, "got 2"),
+    ("matmul transpose_b str", lambda: mdl.matmul(x23(), x23(), transpose_b="yes"), TypeError,
+     "transpose_b must be True or False"),
+    ("allclose shapes", lambda: mdl.allclose(x23(), mdl.ones(2)), ShapeError, "(2, 3) and (2,)"),
+    ("allclose None", lambda: mdl.allclose(None, x23()), TypeError, "got NoneType"),
+    ("allclose str", lambda: mdl.allclose(x23(), "abc"), TypeError, "second argument"),
+    ("allclose ragged", lambda: mdl.allclose(x23(), RAGGED), TypeError, "different lengths"),
+    ("allclose negative rtol", lambda: mdl.allclose(x23(), x23(), rtol=-1.0), ValueError, "rtol"),
+    ("numel None", lambda: mdl.numel(None), TypeError, "numel's input"),
+    ("numel ragged", lambda: mdl.numel(RAGGED), TypeError, "different lengths"),
+    ("tf constant shape str", lambda: mdl.constant(1.0, shape="ab"), TypeError, "shape must be an int or a list"),
+    ("tf constant shape float", lambda: mdl.constant(1.0, shape=1.5), TypeError, "got 1.5"),
+    ("tf constant shape negative", lambda: mdl.constant(1.0, shape=[-1]), TypeError, "ints >= 0"),
+    ("tf reduce_sum axis nested", lambda: mdl.reduce_sum(x23(), [[1]]), TypeError, "list of ints"),
+    ("tf reduce_sum axis bool", lambda: mdl.reduce_sum(x23(), mdl.tensor([True])), TypeError, "[True]"),
+    ("tf reduce_mean int axis", lambda: mdl.reduce_mean([1, 2], 1), ValueError,
+     "axis 1 is out of range for a tensor with 1 dimensions"),
+    ("tf reduce_mean scalar axis", lambda: mdl.reduce_mean(3, 1), ValueError, "0 dimensions"),
+    ("ragged second operand", lambda: mdl.add(x23(), RAGGED), TypeError, "rows have different lengths"),
+    ("gather ragged index", lambda: mdl.gather(x23(), 0, [[0, 1], [1]]), TypeError, "gather: the index"),
+    ("masked_select ragged mask", lambda: mdl.masked_select(x23(), [[True], [True, False]]), TypeError,
+     "different lengths"),
+]
+
+
+@pytest.mark.parametrize("call, error, fragment", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_input_raises_a_clear_error(call, error, fragment):
+    with pytest.raises(error, match=re.escape(fragment)):
+        call()
+
+
+def test_int_tensor_takes_int_item_assignment():
+    """``x[0] = 5`` on an integer tensor is the commonest assignment; it was refused as 'floating'."""
+    x = mdl.tensor([1, 2, 3])
+    x[0] = 5
+    x[1] = np.int64(7)
+    x[2] = True
+    np.testing.assert_array_equal(x.numpy(), [5, 7, 1])
+    assert x.dtype == np.int64
+
+
+def test_matmul_takes_numpy_bool_flags():
+    a = x23()
+    expected = a.numpy() @ a.numpy().T
+    np.testing.assert_allclose(mdl.matmul(a, a, transpose_b=np.bool_(True)).numpy(), expected)
+
+
+@pytest.mark.parametrize("update", [
+    lambda x: x.add_(mdl.ones(5)),
+    lambda x: x.sub_(1.0, alpha="s"),
+    lambda x: x.clamp_(0.0, mdl.ones(4)),
+    lambda x: x.__setitem__((slice(None), 7), 1.0),
+    lambda x: x.__setitem__(np.array([0, 9]), 1.0),
+    lambda x: x.copy_(mdl.ones(3, 3)),
+    lambda x: x.mul_(RAGGED),
+], ids=["add_", "sub_ alpha", "clamp_", "setitem column", "setitem fancy", "copy_", "mul_ ragged"])
+def test_refused_in_place_update_leaves_the_tensor_unchanged(update):
+    x = x23()
+    with pytest.raises((ValueError, TypeError, IndexError)):
+        update(x)
+    np.testing.assert_array_equal(x.numpy(), np.arange(6.0).reshape(2, 3))
+
+
+def test_tf_reduce_mean_of_ints_still_truncates_per_axis():
+    values = [[1, 2], [3, 5]]
+    np.testing.assert_array_equal(mdl.reduce_mean(values, 1).numpy(), [1, 4])
+    np.testing.assert_array_equal(mdl.reduce_mean(values, [0, 1], keepdims=True).numpy(), [[2]])
+
+
+def test_tf_constant_shape_as_array_still_works():
+    assert mdl.constant([1.0, 2.0], shape=np.array([1, 2])).shape == (1, 2)
+    assert mdl.constant(0.0, shape=2).shape == (2,)
