@@ -6,6 +6,7 @@ from __future__ import annotations
 from .conv1d import avg_pool1d, conv1d, max_pool1d
 from .ops.activation import elu, gelu, leaky_relu, log_softmax, relu, softmax, softplus
 from .ops.conv import conv2d
+from .ops.conv_transpose import conv_transpose2d
 from .ops.creation import dropout
 from .ops.elementwise import sigmoid, tanh
 from .ops.encoding import one_hot
@@ -27,7 +28,7 @@ from .ops.pool import avg_pool2d, max_pool2d
 __all__ = [
     "relu", "leaky_relu", "elu", "gelu", "softplus", "sigmoid", "tanh", "softmax",
     "log_softmax", "linear", "conv1d", "conv2d", "max_pool1d", "avg_pool1d", "max_pool2d", "avg_pool2d",
-    "dropout", "mse_loss",
+    "dropout", "mse_loss", "conv_transpose2d",
     "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "layer_norm", "one_hot", "pad",
 ]

@@ -8,6 +8,7 @@ from . import init
 from .containers import ModuleDict, ParameterDict, ParameterList
 from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .conv1d import AvgPool1d, Conv1d, MaxPool1d
+from .conv_transpose import ConvTranspose2d
 from .layers import (
     ELU,
     GELU,
@@ -48,6 +49,7 @@ __all__ = [
     "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss",
     "Softmax", "Sequential", "ModuleList", "BatchNorm", "BatchNorm1d", "BatchNorm2d", "RNN", "LSTM", "GRU",
     "utils", "functional", "ModuleDict", "ParameterList", "ParameterDict", "Conv1d", "MaxPool1d", "AvgPool1d",
+    "ConvTranspose2d",
 ]
 
 

@@ -11,6 +11,7 @@ from . import activation, creation, elementwise, linalg, loss, reduction, roundi
 from .activation import elu, gelu, leaky_relu, log_softmax, relu, softmax, softplus
 from .constructors import BoolTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor
 from .conv import conv2d
+from .conv_transpose import conv_transpose2d
 from .creation import (
     arange,
     dropout,
@@ -105,7 +106,7 @@ __all__ = [
     "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "BoolTensor",
     "gather", "take_along_dim", "index_select", "masked_select", "nonzero", "scatter", "scatter_add",
     "log1p", "expm1", "log2", "log10", "exp2", "reciprocal", "rsqrt", "nan_to_num",
-    "amax", "amin", "cumprod", "tile", "movedim",
+    "amax", "amin", "cumprod", "tile", "movedim", "conv_transpose2d",
 ]
 
 
