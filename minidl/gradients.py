@@ -33,25 +33,32 @@ def grad(
     the outputs do not depend on gets ``None`` (or a ``ValueError`` when
     ``allow_unused=False``).  No ``.grad`` is touched and the graph is not freed.
     """
-    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    for kind, group in (("outputs", outputs), ("inputs", inputs)):
-        for i, t in enumerate(group):
-            if not isinstance(t, Tensor):
-                raise TypeError(f"grad() {kind}[{i}] must be a Tensor, got {type(t).__name__}")
+    outputs, inputs = _tensor_list(outputs, "outputs"), _tensor_list(inputs, "inputs")
     if grad_outputs is None:
         seeds = [t.xp.ones_like(t.data) for t in outputs]
     else:
-        grad_outputs = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs)
+        # one output may take its gradient bare (a tensor, an array or a number)
+        grad_outputs = list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs]
         if len(grad_outputs) != len(outputs):
             raise ValueError(f"grad() got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
-        seeds = [seed_array(g, t) for g, t in zip(grad_outputs, outputs)]
+        seeds = [t.xp.ones_like(t.data) if g is None else seed_array(g, t) for g, t in zip(grad_outputs, outputs)]
     arrays = gradient_arrays(outputs, seeds, inputs)
     if not allow_unused and any(a is None for a in arrays):
         unused = [i for i, a in enumerate(arrays) if a is None]
         raise ValueError(f"inputs {unused} are not used to compute the outputs; "
                          "pass allow_unused=True to get None for them")
     return [None if a is None else Tensor._wrap(a) for a in arrays]
+
+
+def _tensor_list(value: Any, kind: str) -> list[Tensor]:
+    """``grad``'s ``outputs`` or ``inputs``: one tensor or a list/tuple of them."""
+    group = [value] if isinstance(value, Tensor) else value
+    if not isinstance(group, (list, tuple)):
+        raise TypeError(f"grad() {kind} must be a Tensor or a list of Tensors, got {type(value).__name__}")
+    for i, t in enumerate(group):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad() {kind}[{i}] must be a Tensor, got {type(t).__name__}")
+    return list(group)
 
 
 def seed_array(value: Any, output: Tensor) -> Any:

@@ -109,10 +109,12 @@ class GradientTape:
 
         minidl's spelling: ``x.requires_grad_(True)``; the tape switches it back off when its
         block ends."""
-        for t in _flatten(tensor, "watch()"):
+        tensors = _flatten(tensor, "watch()")
+        for t in tensors:  # all checked before any is watched: a refused call changes nothing
             if t.dtype.kind != "f":
                 raise TypeError(f"tape.watch() needs a floating-point tensor, got dtype {t.dtype}; "
                                 "cast it first, e.g. tf.cast(x, tf.float32)")
+        for t in tensors:
             self._watched[id(t)] = t
             if not t.requires_grad:
                 t.requires_grad = True
@@ -135,12 +137,15 @@ class GradientTape:
         zeros with ``unconnected_gradients="zero"``).  ``output_gradients`` weighs each
         target (default ones).  Nothing is written into ``.grad``.
         """
-        mode = UnconnectedGradients(getattr(unconnected_gradients, "value", unconnected_gradients))
+        mode_name = getattr(unconnected_gradients, "value", unconnected_gradients)
+        if not isinstance(mode_name, str) or mode_name not in [m.value for m in UnconnectedGradients]:
+            raise ValueError(f"unconnected_gradients must be 'none' or 'zero' (tf.UnconnectedGradients"
+                             f".NONE / .ZERO), got {unconnected_gradients!r}")
+        mode = UnconnectedGradients(mode_name)
         if self._used and not self.persistent:
             raise GraphError("A non-persistent GradientTape can only be used to compute one set of "
                              "gradients; create it with tf.GradientTape(persistent=True) to call "
                              "gradient() more than once")
-        self._used = True
         targets = _flatten(target, "gradient() target")
         flat_sources = _flatten(sources, "gradient() sources")
         if output_gradients is None:
@@ -151,6 +156,7 @@ class GradientTape:
             if len(weights) != len(targets):
                 raise ValueError(f"gradient() got {len(weights)} output_gradients for {len(targets)} targets")
             seeds = [seed_array(w, t) for w, t in zip(weights, targets)]
+        self._used = True  # only once the arguments are accepted: a refused call uses nothing up
         float_targets = [(t, s) for t, s in zip(targets, seeds) if t.dtype.kind == "f"]
         arrays = gradient_arrays([t for t, _ in float_targets], [s for _, s in float_targets],
                                  flat_sources, self._recorded)

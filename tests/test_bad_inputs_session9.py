@@ -20,6 +20,13 @@ def x23() -> mdl.Tensor:
 
 RAGGED = [[1.0, 2.0], [3.0]]
 
+def _tape_gradient(sources="v", **kwargs):
+    v = mdl.Variable([1.0, 2.0])
+    with mdl.GradientTape() as tape:
+        y = (v * v).sum()
+    return tape.gradient(y, v if sources == "v" else sources, **kwargs)
+
+
 # (id, call, exception type, fragment of the message)
 CASES = [
     ("add_ shape", lambda: x23().add_(mdl.ones(5)), ShapeError, "does not broadcast to the tensor's shape (2, 3)"),
@@ -56,6 +63,16 @@ CASES = [
     ("tf reduce_mean scalar axis", lambda: mdl.reduce_mean(3, 1), ValueError, "0 dimensions"),
     ("ragged second operand", lambda: mdl.add(x23(), RAGGED), TypeError, "rows have different lengths"),
     ("gather ragged index", lambda: mdl.gather(x23(), 0, [[0, 1], [1]]), TypeError, "gather: the index"),
+    ("grad inputs None", lambda: mdl.gradients.grad(mdl.ones(2, requires_grad=True).sum(), None), TypeError,
+     "inputs must be a Tensor or a list of Tensors, got NoneType"),
+    ("grad outputs float", lambda: mdl.gradients.grad(1.5, mdl.ones(2, requires_grad=True)), TypeError,
+     "outputs must be a Tensor"),
+    ("grad grad_outputs shape", lambda: mdl.gradients.grad(mdl.ones(2, requires_grad=True) * 2,
+                                                           mdl.ones(2, requires_grad=True), mdl.ones(3)),
+     ValueError, "output's shape (2,)"),
+    ("tape unconnected typo", lambda: _tape_gradient(unconnected_gradients="zeros"), ValueError,
+     "must be 'none' or 'zero'"),
+    ("tape sources None", lambda: _tape_gradient(sources=None), TypeError, "got NoneType"),
     ("masked_select ragged mask", lambda: mdl.masked_select(x23(), [[True], [True, False]]), TypeError,
      "different lengths"),
 ]
@@ -108,3 +125,30 @@ def test_tf_reduce_mean_of_ints_still_truncates_per_axis():
 def test_tf_constant_shape_as_array_still_works():
     assert mdl.constant([1.0, 2.0], shape=np.array([1, 2])).shape == (1, 2)
     assert mdl.constant(0.0, shape=2).shape == (2,)
+
+
+def test_grad_takes_a_bare_output_gradient_and_none():
+    """One output's gradient may be given bare (an array, a number) or as None (ones)."""
+    x = mdl.tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    np.testing.assert_allclose(mdl.gradients.grad(y, x, np.array([1.0, 0.5]))[0].numpy(), [2.0, 2.0])
+    np.testing.assert_allclose(mdl.gradients.grad(y.sum(), [x], 3.0)[0].numpy(), [6.0, 12.0])
+    np.testing.assert_allclose(mdl.gradients.grad(y.sum(), (x,), [None])[0].numpy(), [2.0, 4.0])
+
+
+def test_refused_tape_call_does_not_use_up_the_tape():
+    """A gradient() call refused for its arguments leaves a non-persistent tape usable, and a
+    refused watch() of a mixed list watches none of them."""
+    v, c, i = mdl.Variable([1.0, 2.0]), mdl.constant([3.0]), mdl.constant([1])
+    with mdl.GradientTape() as tape:
+        with pytest.raises(TypeError, match="floating-point"):
+            tape.watch([c, i])
+        assert not c.requires_grad
+        y = (v * v).sum()
+    with pytest.raises(TypeError):
+        tape.gradient(y, "v")
+    with pytest.raises(ValueError):
+        tape.gradient(y, v, unconnected_gradients="zeros")
+    np.testing.assert_allclose(tape.gradient(y, v).numpy(), [2.0, 4.0])
+    with pytest.raises(mdl.GraphError, match="one set of gradients"):
+        tape.gradient(y, v)
