@@ -12,6 +12,7 @@ from .conv import (
     MaxPooling2D,
 )
 from .conv1d import AveragePooling1D, Conv1D, Cropping1D, MaxPooling1D, UpSampling1D, ZeroPadding1D
+from .conv_transpose import Conv2DTranspose
 from .core import Activation, Dense, Flatten, Input, InputLayer, Reshape
 from .embedding import Embedding
 from .merge import (
@@ -41,6 +42,7 @@ MaxPool2D, AvgPool2D = MaxPooling2D, AveragePooling2D
 GlobalAvgPool2D, GlobalMaxPool2D = GlobalAveragePooling2D, GlobalMaxPooling2D
 GlobalAvgPool1D, GlobalMaxPool1D = GlobalAveragePooling1D, GlobalMaxPooling1D
 MaxPool1D, AvgPool1D, Convolution1D = MaxPooling1D, AveragePooling1D, Conv1D
+Convolution2DTranspose = Conv2DTranspose
 
 __all__ = [
     "KerasTensor", "Layer", "Input", "InputLayer", "Dense", "Activation", "Flatten", "Reshape",
@@ -60,3 +62,4 @@ __all__ += ["ZeroPadding2D", "Cropping2D", "UpSampling2D", "Permute", "RepeatVec
 __all__ += ["GaussianNoise", "GaussianDropout", "SpatialDropout2D", "RandomFlip"]
 __all__ += ["Conv1D", "MaxPooling1D", "AveragePooling1D", "UpSampling1D", "ZeroPadding1D", "Cropping1D",
             "MaxPool1D", "AvgPool1D", "Convolution1D"]
+__all__ += ["Conv2DTranspose", "Convolution2DTranspose"]
