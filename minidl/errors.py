@@ -57,3 +57,11 @@ class NotFiniteError(MinidlError, RuntimeError):
 class NotReadyError(MinidlError, RuntimeError):
     """An object used before the step that prepares it (a ``Normalization`` layer called
     before ``adapt``): a ``RuntimeError`` that names the missing step."""
+
+
+class InvalidNameError(MinidlError, KeyError, ValueError):
+    """A name a module cannot register (empty, holding '.', or taken by another attribute):
+    a ``KeyError`` as PyTorch raises, and a ``ValueError``.  Its message reads as plain text."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""

@@ -12,6 +12,7 @@ import pytest
 
 import minidl as mdl
 from minidl import InvalidIndexError, ShapeError
+from minidl.errors import InvalidNameError
 
 
 def x23() -> mdl.Tensor:
@@ -73,6 +74,26 @@ CASES = [
     ("tape unconnected typo", lambda: _tape_gradient(unconnected_gradients="zeros"), ValueError,
      "must be 'none' or 'zero'"),
     ("tape sources None", lambda: _tape_gradient(sources=None), TypeError, "got NoneType"),
+    ("add_module int name", lambda: mdl.nn.Linear(2, 3).add_module(1, mdl.nn.ReLU()), TypeError,
+     "module name must be a string, got int"),
+    ("add_module dotted name", lambda: mdl.nn.Linear(2, 3).add_module("a.b", mdl.nn.ReLU()), InvalidNameError,
+     "without '.'"),
+    ("add_module over a method", lambda: mdl.nn.Linear(2, 3).add_module("forward", mdl.nn.ReLU()),
+     InvalidNameError, "Linear already has an attribute of that name"),
+    ("add_module over a parameter", lambda: mdl.nn.Linear(2, 3).add_module("weight", mdl.nn.ReLU()),
+     InvalidNameError, "'weight'"),
+    ("register_parameter empty", lambda: mdl.nn.Linear(2, 3).register_parameter("", None), InvalidNameError,
+     "non-empty"),
+    ("register_buffer None name", lambda: mdl.nn.Linear(2, 3).register_buffer(None, mdl.ones(2)), TypeError,
+     "buffer name must be a string"),
+    ("ModuleDict method key", lambda: mdl.nn.ModuleDict({"keys": mdl.nn.ReLU()}), InvalidNameError,
+     "name of one of its methods"),
+    ("ModuleDict int", lambda: mdl.nn.ModuleDict(5), TypeError, "a dict or (key, value) pairs, got int"),
+    ("ModuleDict list of modules", lambda: mdl.nn.ModuleDict([mdl.nn.ReLU()]), TypeError, "(key, value) pairs"),
+    ("ModuleDict unhashable key", lambda: mdl.nn.ModuleDict({"a": mdl.nn.ReLU()})[[1]], TypeError,
+     "keys are strings, got list"),
+    ("ParameterDict str", lambda: mdl.nn.ParameterDict("ab"), TypeError, "got str"),
+    ("ParameterList int", lambda: mdl.nn.ParameterList(3), TypeError, "list of parameters, got int"),
     ("masked_select ragged mask", lambda: mdl.masked_select(x23(), [[True], [True, False]]), TypeError,
      "different lengths"),
 ]
@@ -152,3 +173,39 @@ def test_refused_tape_call_does_not_use_up_the_tape():
     np.testing.assert_allclose(tape.gradient(y, v).numpy(), [2.0, 4.0])
     with pytest.raises(mdl.GraphError, match="one set of gradients"):
         tape.gradient(y, v)
+
+
+def test_refused_registration_changes_nothing():
+    nn = mdl.nn
+    lin = nn.Linear(2, 3)
+    before = [name for name, _ in lin.named_parameters()]
+    for bad in ("", "a.b", "forward", 3):
+        with pytest.raises((KeyError, TypeError)):
+            lin.register_parameter(bad, nn.Parameter(mdl.ones(2)))
+    assert [name for name, _ in lin.named_parameters()] == before
+    assert callable(lin.forward)
+    modules = nn.ModuleDict({"a": nn.ReLU()})
+    with pytest.raises(TypeError, match="for key 'c'"):
+        modules.update({"b": nn.ReLU(), "c": 5})
+    assert list(modules.keys()) == ["a"]
+    params = nn.ParameterDict({"a": nn.Parameter(mdl.ones(1))})
+    with pytest.raises(KeyError, match="without '.'"):
+        params.update({"b": mdl.ones(1), "c.d": mdl.ones(1)})
+    assert list(params.keys()) == ["a"]
+    plist = nn.ParameterList([nn.Parameter(mdl.ones(1))])
+    with pytest.raises(TypeError):
+        plist.extend([mdl.ones(1), "x"])
+    assert len(plist) == 1
+
+
+def test_registration_that_pytorch_allows_still_works():
+    nn = mdl.nn
+    lin = nn.Linear(2, 3)
+    lin.register_parameter("weight", nn.Parameter(mdl.ones(2, 3)))  # replacing a parameter
+    lin.add_module("act", nn.ReLU())
+    lin.add_module("act", nn.Tanh())  # replacing a module
+    assert isinstance(lin.act, nn.Tanh)
+    no_bias = nn.Linear(2, 3, bias=False)
+    no_bias.register_parameter("bias", nn.Parameter(mdl.zeros(3)))  # bias was None
+    assert [name for name, _ in no_bias.named_parameters()] == ["weight", "bias"]
+    assert [1] not in nn.ModuleDict({"a": nn.ReLU()})

@@ -13,15 +13,53 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Tensor
-from ..errors import InvalidIndexError
+from ..errors import InvalidIndexError, InvalidNameError
 from .module import Module
 from .parameter import Parameter
 
 
-def _check_key(container: str, key: Any) -> str:
-    if not isinstance(key, str) or not key or "." in key:
-        raise KeyError(f"{container} keys must be non-empty strings without '.', got {key!r}")
+def _check_key(container: Module, key: Any) -> str:
+    """A key the container can hold: a non-empty string without '.' that does not hide one
+    of its methods (``d["keys"] = ...`` would)."""
+    kind = type(container).__name__
+    if not isinstance(key, str):
+        raise TypeError(f"{kind} keys must be strings, got {type(key).__name__} {key!r}")
+    if not key or "." in key:
+        raise InvalidNameError(f"{kind} keys must be non-empty strings without '.', got {key!r}")
+    if key not in container._modules and key not in container._parameters and hasattr(type(container), key):
+        raise InvalidNameError(f"{kind} cannot hold a key named {key!r}: it is the name of one of its "
+                               "methods; choose another key")
     return key
+
+
+def _pairs(container: Module, entries: Any) -> list[tuple[Any, Any]]:
+    """A dict's items, or an iterable of (key, value) pairs, as a list."""
+    kind = type(container).__name__
+    if isinstance(entries, Mapping):
+        return list(entries.items())
+    if isinstance(entries, (str, bytes)) or not isinstance(entries, Iterable):
+        raise TypeError(f"{kind} expects a dict or (key, value) pairs, got {type(entries).__name__}")
+    pairs = list(entries)
+    for pair in pairs:
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise TypeError(f"{kind} expects (key, value) pairs, got {pair!r}")
+    return [tuple(pair) for pair in pairs]
+
+
+def _values(container: Module, values: Any) -> list[Any]:
+    """A list, tuple or other iterable of values (not a single tensor or a string), as a list."""
+    if isinstance(values, (str, bytes, Tensor, np.ndarray)) or not isinstance(values, Iterable):
+        raise TypeError(f"{type(container).__name__} expects a list of parameters, got {type(values).__name__}")
+    return list(values)
+
+
+def _lookup(container: Module, registry: dict, key: Any, what: str) -> Any:
+    kind = type(container).__name__
+    if not isinstance(key, str):
+        raise TypeError(f"{kind} keys are strings, got {type(key).__name__} {key!r}")
+    if key not in registry:
+        raise KeyError(f"{kind} has no {what} {key!r}; it has {list(registry)}")
+    return registry[key]
 
 
 class ModuleDict(Module):
@@ -35,12 +73,10 @@ class ModuleDict(Module):
     def __setitem__(self, key: str, module: Module) -> None:
         if not isinstance(module, Module):
             raise TypeError(f"ModuleDict holds Modules, got {type(module).__name__} for key {key!r}")
-        setattr(self, _check_key("ModuleDict", key), module)
+        setattr(self, _check_key(self, key), module)
 
     def __getitem__(self, key: str) -> Module:
-        if key not in self._modules:
-            raise KeyError(f"ModuleDict has no module {key!r}; it has {list(self._modules)}")
-        return self._modules[key]
+        return _lookup(self, self._modules, key, "module")
 
     def __delitem__(self, key: str) -> None:
         self[key]  # the clear KeyError
@@ -48,7 +84,14 @@ class ModuleDict(Module):
         object.__delattr__(self, key)
 
     def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
-        for key, module in (modules.items() if isinstance(modules, Mapping) else modules):
+        """Add (or replace) the modules of a dict or of (key, module) pairs; every entry is
+        checked first, so a refused update adds none of them."""
+        pairs = _pairs(self, modules)
+        for key, module in pairs:
+            if not isinstance(module, Module):
+                raise TypeError(f"ModuleDict holds Modules, got {type(module).__name__} for key {key!r}")
+            _check_key(self, key)
+        for key, module in pairs:
             self[key] = module
 
     def pop(self, key: str) -> Module:
@@ -66,7 +109,7 @@ class ModuleDict(Module):
         return self._modules.items()
 
     def __contains__(self, key: object) -> bool:
-        return key in self._modules
+        return isinstance(key, str) and key in self._modules
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -88,16 +131,17 @@ class ParameterList(Module):
 
     def __init__(self, values: Iterable[Any] = ()) -> None:
         super().__init__()
-        for value in values:
-            self.append(value)
+        self.extend(values)
 
     def append(self, value: Any) -> ParameterList:
         setattr(self, str(len(self._parameters)), _as_parameter("ParameterList", value))
         return self
 
     def extend(self, values: Iterable[Any]) -> ParameterList:
-        for value in values:
-            self.append(value)
+        """Append each value; all are converted first, so a refused extend appends none."""
+        params = [_as_parameter("ParameterList", value) for value in _values(self, values)]
+        for param in params:
+            self.append(param)
         return self
 
     def __getitem__(self, index: int) -> Parameter:
@@ -126,16 +170,21 @@ class ParameterDict(Module):
 
     def __init__(self, values: Mapping[str, Any] | None = None) -> None:
         super().__init__()
-        for key, value in (values or {}).items():
-            self[key] = value
+        self.update(values or {})
+
+    def update(self, values: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        """Add (or replace) parameters from a dict or (key, value) pairs; all are checked
+        first, so a refused update adds none of them."""
+        pairs = [(_check_key(self, key), _as_parameter("ParameterDict", value))
+                 for key, value in _pairs(self, values)]
+        for key, param in pairs:
+            setattr(self, key, param)
 
     def __setitem__(self, key: str, value: Any) -> None:
-        setattr(self, _check_key("ParameterDict", key), _as_parameter("ParameterDict", value))
+        setattr(self, _check_key(self, key), _as_parameter("ParameterDict", value))
 
     def __getitem__(self, key: str) -> Parameter:
-        if key not in self._parameters:
-            raise KeyError(f"ParameterDict has no parameter {key!r}; it has {list(self._parameters)}")
-        return self._parameters[key]
+        return _lookup(self, self._parameters, key, "parameter")
 
     def keys(self) -> Iterable[str]:
         return self._parameters.keys()
@@ -147,7 +196,7 @@ class ParameterDict(Module):
         return self._parameters.items()
 
     def __contains__(self, key: object) -> bool:
-        return key in self._parameters
+        return isinstance(key, str) and key in self._parameters
 
     def __len__(self) -> int:
         return len(self._parameters)

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..autograd import Tensor
 from ..backend import to_numpy
-from ..errors import ShapeError, StateDictError
+from ..errors import InvalidNameError, ShapeError, StateDictError
 from .parameter import Parameter
 
 
@@ -23,6 +23,19 @@ class IncompatibleKeys(NamedTuple):
 
     missing_keys: list[str]
     unexpected_keys: list[str]
+
+
+def _check_name(module: Module, name: Any, kind: str, registry: dict | None) -> None:
+    """Refuse a name ``module`` cannot register a ``kind`` under, before anything changes:
+    not a string, empty, holding '.' (state-dict keys use it), or taken by another attribute
+    (a method such as ``forward``, or a parameter when adding a module), as PyTorch refuses."""
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} name must be a string, got {type(name).__name__} {name!r}")
+    if not name or "." in name:
+        raise InvalidNameError(f"{kind} name must be a non-empty string without '.', got {name!r}")
+    if registry is not None and name not in registry and getattr(module, name, None) is not None:
+        raise InvalidNameError(f"cannot register a {kind} as {name!r}: {type(module).__name__} already "
+                               f"has an attribute of that name; choose another name")
 
 
 class Module:
@@ -52,6 +65,7 @@ class Module:
 
     def register_buffer(self, name: str, value: Any) -> None:
         """Keep ``value`` (an array) in the state dict without learning it."""
+        _check_name(self, name, "buffer", None)
         object.__setattr__(self, name, value)
         self._buffers[name] = True
 
@@ -80,21 +94,19 @@ class Module:
     def add_module(self, name: str, module: Module | None) -> None:
         """Register ``module`` under ``name`` (as ``setattr``; PyTorch's spelling for names
         made at run time, e.g. in a loop)."""
-        if not isinstance(name, str) or not name or "." in name:
-            raise KeyError(f"module name must be a non-empty string without '.', got {name!r}")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module({name!r}, ...) expects a Module, got {type(module).__name__}")
+        _check_name(self, name, "module", self._modules)
         setattr(self, name, module)
 
     register_module = add_module
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` under ``name`` (as ``setattr`` with a Parameter)."""
-        if not isinstance(name, str) or not name or "." in name:
-            raise KeyError(f"parameter name must be a non-empty string without '.', got {name!r}")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter({name!r}, ...) expects an nn.Parameter, got "
                             f"{type(param).__name__}; wrap a tensor with nn.Parameter(t)")
+        _check_name(self, name, "parameter", self._parameters)
         setattr(self, name, param)
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
