@@ -26,7 +26,7 @@ What the graph looks like
 * BatchNormalization is exported in inference form (moving statistics):
   y = γ·(x - μ)/√(σ² + ε) + β; Dropout disappears (identity at inference).
 
-Supported layers: Input, Dense, Conv2D, MaxPooling2D, AveragePooling2D,
+Supported layers: Input, Dense, Conv2D, Conv2DTranspose, MaxPooling2D, AveragePooling2D,
 GlobalAveragePooling2D, GlobalMaxPooling2D, the 1-D layers Conv1D, MaxPooling1D, AveragePooling1D,
 GlobalAveragePooling1D, GlobalMaxPooling1D, ZeroPadding1D (see :mod:`minidl.onnx_conv1d`), Flatten,
 Reshape, Activation, ReLU, LeakyReLU,
@@ -102,6 +102,24 @@ def _conv(g: _Graph, layer: Any, v: _Value, out: tuple) -> _Value:
     bias = [g.const("bias", to_numpy(layer.bias))] if layer.use_bias else []
     y = g.op("Conv", [v.name, kernel, *bias], kernel_shape=list(layer.kernel_size),
              strides=list(layer.strides), **_pads(layer, v, layer.kernel_size, layer.strides))
+    return _activate(g, layer, _Value(y, out, nchw=True))
+
+
+def _conv_transpose(g: _Graph, layer: Any, v: _Value, out: tuple) -> _Value:
+    """ONNX ConvTranspose: pads crop the full result (start, end); output_padding extends the end."""
+    from .ops.conv_transpose import transpose_axis
+
+    v = g.to_nchw(v)
+    kernel = g.const("kernel", to_numpy(layer.kernel).transpose(3, 2, 0, 1))  # (kh, kw, out, in) -> (in, out, kh, kw)
+    bias = [g.const("bias", to_numpy(layer.bias))] if layer.use_bias else []
+    ops = layer.output_padding or (None, None)
+    starts, ends, extras = [], [], []
+    for k, s, op in zip(layer.kernel_size, layer.strides, ops):
+        crop, size = transpose_axis(2, k, s, layer.padding, op)  # the crops do not depend on the input size
+        end = (s + k) - crop - size  # rows of the full result ((2 - 1)·s + k of them) past the output
+        starts.append(crop), ends.append(max(end, 0)), extras.append(max(-end, 0))
+    y = g.op("ConvTranspose", [v.name, kernel, *bias], kernel_shape=list(layer.kernel_size),
+             strides=list(layer.strides), pads=starts + ends, output_padding=extras)
     return _activate(g, layer, _Value(y, out, nchw=True))
 
 
@@ -217,7 +235,8 @@ def _identity(g: _Graph, layer: Any, v: _Value, out: tuple) -> _Value:
 
 
 CONVERTERS: dict[str, Callable] = {
-    "Dense": _dense, "Conv2D": _conv, "MaxPooling2D": _pool, "AveragePooling2D": _pool,
+    "Dense": _dense, "Conv2D": _conv, "Conv2DTranspose": _conv_transpose, "MaxPooling2D": _pool,
+    "AveragePooling2D": _pool,
     "GlobalAveragePooling2D": _global_pool, "GlobalMaxPooling2D": _global_pool,
     "Flatten": _flatten, "Reshape": _reshape, "BatchNormalization": _batch_norm,
     "Normalization": _normalization,
