@@ -21,6 +21,12 @@ def x23() -> mdl.Tensor:
 
 RAGGED = [[1.0, 2.0], [3.0]]
 
+def _keras():
+    from minidl import keras
+
+    return keras
+
+
 def _tape_gradient(sources="v", **kwargs):
     v = mdl.Variable([1.0, 2.0])
     with mdl.GradientTape() as tape:
@@ -94,6 +100,18 @@ CASES = [
      "keys are strings, got list"),
     ("ParameterDict str", lambda: mdl.nn.ParameterDict("ab"), TypeError, "got str"),
     ("ParameterList int", lambda: mdl.nn.ParameterList(3), TypeError, "list of parameters, got int"),
+    ("pad_sequences value None", lambda: _keras().utils.pad_sequences([[1, 2], [3]], value=None), TypeError,
+     "value must be a number"),
+    ("pad_sequences value array", lambda: _keras().utils.pad_sequences([[1, 2], [3]], value=np.ones(2)),
+     TypeError, "value must be a number"),
+    ("Progbar width", lambda: _keras().utils.Progbar(10, width="abc"), ValueError, "width must be a positive int"),
+    ("Progbar update None", lambda: _keras().utils.Progbar(10, verbose=0).update(None), TypeError,
+     "current must be an int"),
+    ("Progbar update values", lambda: _keras().utils.Progbar(10, verbose=0).update(1, values=1.5), TypeError,
+     "(name, value) pairs"),
+    ("registered object list", lambda: _keras().saving.get_registered_object([]), TypeError, "a string"),
+    ("register name list", lambda: _keras().saving.register_keras_serializable(name=["L"]), TypeError,
+     "name must be a non-empty string"),
     ("masked_select ragged mask", lambda: mdl.masked_select(x23(), [[True], [True, False]]), TypeError,
      "different lengths"),
 ]

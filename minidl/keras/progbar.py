@@ -20,6 +20,8 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from .progress import _format_value, format_duration, format_per_step
 
 
@@ -40,6 +42,8 @@ class Progbar:
             raise ValueError(f"Progbar target must be a non-negative int or None, got {target!r}")
         if verbose not in (0, 1, 2):
             raise ValueError(f"Progbar verbose must be 0, 1 or 2, got {verbose!r}")
+        if isinstance(width, bool) or not isinstance(width, int) or width < 1:
+            raise ValueError(f"Progbar width must be a positive int, got {width!r}")
         self.target, self.width, self.verbose = target, int(width), verbose
         self.interval, self.unit_name = interval, unit_name
         self.stateful_metrics = set(stateful_metrics or ())
@@ -58,6 +62,10 @@ class Progbar:
     def update(self, current: int, values: Iterable[tuple[str, Any]] | None = None,
                finalize: bool | None = None) -> None:
         """``current`` steps done; ``values`` a list of ``(name, value of the last step)``."""
+        if isinstance(current, bool) or not isinstance(current, (int, np.integer)):
+            raise TypeError(f"Progbar.update current must be an int (steps done), got {current!r}")
+        if values is not None and (isinstance(values, (str, bytes)) or not hasattr(values, "__iter__")):
+            raise TypeError(f"Progbar.update values must be a list of (name, value) pairs, got {values!r}")
         if finalize is None:
             finalize = self.target is not None and current >= self.target
         for name, value in values or []:

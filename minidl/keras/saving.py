@@ -24,6 +24,9 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
     if not isinstance(package, str) or ">" in package:
         raise ValueError(f"register_keras_serializable: package must be a string without '>', got {package!r}")
 
+    if name is not None and (not isinstance(name, str) or not name):
+        raise TypeError(f"register_keras_serializable: name must be a non-empty string or None, got {name!r}")
+
     def decorator(obj: Any) -> Any:
         class_name = name or getattr(obj, "__name__", None)
         if class_name is None:
@@ -51,6 +54,8 @@ def get_registered_name(obj: Any) -> str:
 
 def get_registered_object(name: str, custom_objects: dict | None = None, module_objects: dict | None = None) -> Any:
     """The class registered (or in a scope, or in ``custom_objects``) under ``name``, else None."""
+    if not isinstance(name, str):
+        raise TypeError(f"get_registered_object expects a registered name (a string), got {name!r}")
     for table in (custom_objects or {}, *reversed(_SCOPES), _GLOBAL_CUSTOM_OBJECTS, module_objects or {}):
         if name in table:
             return table[name]

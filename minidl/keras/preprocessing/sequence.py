@@ -28,6 +28,9 @@ def pad_sequences(sequences: Any, maxlen: int | None = None, dtype: Any = "int32
     if maxlen is not None and (isinstance(maxlen, bool) or not isinstance(maxlen, (int, np.integer))
                                or maxlen < 0):
         raise ValueError(f"pad_sequences maxlen must be a non-negative int or None, got {maxlen!r}")
+    if isinstance(value, (str, bytes)) and np.dtype(dtype).kind not in "SUO" or \
+            not isinstance(value, (str, bytes, bool, int, float, np.number, np.bool_)):
+        raise TypeError(f"pad_sequences value must be a number (the padding), got {value!r}")
     length = max((len(r) for r in rows), default=0) if maxlen is None else int(maxlen)
     item_shape = next((r.shape[1:] for r in rows if len(r)), ())
     out = np.full((len(rows), length, *item_shape), value, dtype=dtype)
