@@ -18,30 +18,35 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .autograd import Function, Tensor, topological_order, unbroadcast
+from .errors import GraphError
 
 
 def grad(
     outputs: Tensor | Sequence[Tensor],
     inputs: Tensor | Sequence[Tensor],
     grad_outputs: Any = None,
-    allow_unused: bool = True,
+    allow_unused: bool = False,
 ) -> list[Tensor | None]:
     """d(sum of ``outputs``)/d(input) for each of ``inputs``, as ``torch.autograd.grad``.
 
-    ``grad_outputs`` (one per output, default ones) weighs each output: the result is the
-    vector-Jacobian product ``Σ_k grad_outputs[k] · ∂outputs[k]/∂input``.  An input that
-    the outputs do not depend on gets ``None`` (or a ``ValueError`` when
-    ``allow_unused=False``).  No ``.grad`` is touched and the graph is not freed.
+    ``grad_outputs`` (one per output) weighs each output: the result is the vector-Jacobian
+    product ``Σ_k grad_outputs[k] · ∂outputs[k]/∂input``; it may be left out (or ``None``)
+    only for one-element outputs, where it is 1, as in ``backward()``.  An input that the
+    outputs do not depend on raises a ``ValueError``, or gets ``None`` with
+    ``allow_unused=True`` (PyTorch's rules).  No ``.grad`` is touched and the graph is kept.
     """
     outputs, inputs = _tensor_list(outputs, "outputs"), _tensor_list(inputs, "inputs")
     if grad_outputs is None:
-        seeds = [t.xp.ones_like(t.data) for t in outputs]
-    else:
-        # one output may take its gradient bare (a tensor, an array or a number)
-        grad_outputs = list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs]
-        if len(grad_outputs) != len(outputs):
-            raise ValueError(f"grad() got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
-        seeds = [t.xp.ones_like(t.data) if g is None else seed_array(g, t) for g, t in zip(grad_outputs, outputs)]
+        grad_outputs = [None] * len(outputs)
+    # one output may take its gradient bare (a tensor, an array or a number)
+    grad_outputs = list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad() got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
+    for i, (g, t) in enumerate(zip(grad_outputs, outputs)):
+        if g is None and t.size != 1:
+            raise GraphError(f"grad() outputs[{i}] has shape {t.shape}: give its grad_outputs entry of "
+                             "that shape (an implicit gradient of 1 only works for one-element outputs)")
+    seeds = [t.xp.ones_like(t.data) if g is None else seed_array(g, t) for g, t in zip(grad_outputs, outputs)]
     arrays = gradient_arrays(outputs, seeds, inputs)
     if not allow_unused and any(a is None for a in arrays):
         unused = [i for i, a in enumerate(arrays) if a is None]

@@ -177,9 +177,11 @@ def test_gradients_grad_is_torch_autograd_grad():
     np.testing.assert_allclose(gy.numpy(), [1.0, -4.0])
     assert x.grad is None and gx.dtype == np.float64
     unused = tf.tensor([1.0], requires_grad=True)
-    assert grad(out.sum(), [unused])[0] is None
-    with pytest.raises(ValueError, match="not used"):
-        grad(out.sum(), [unused], allow_unused=False)
+    assert grad(out.sum(), [unused], allow_unused=True)[0] is None
+    with pytest.raises(ValueError, match="not used"):  # PyTorch's default: allow_unused=False
+        grad(out.sum(), [unused])
+    with pytest.raises(tf.GraphError, match="implicit gradient of 1 only works for one-element"):
+        grad(out, [x])  # as torch: a non-scalar output needs its grad_outputs
     with pytest.raises(TypeError, match="inputs"):
         grad(out.sum(), [1.0])
 
