@@ -235,7 +235,7 @@ inference_mode = no_grad
 
 def as_tensor(data, dtype=None, device: str | None = None) -> Tensor:
     """``data`` as a tensor, without a copy when it already is one of that dtype and device."""
-    if isinstance(data, Tensor) and (dtype is None or _np.dtype(dtype) == data.dtype) \
+    if isinstance(data, Tensor) and (dtype is None or backend.as_dtype(dtype) == data.dtype) \
             and (device is None or device == data.device):
         return data
     return Tensor(data, dtype=dtype, device=device)

@@ -106,7 +106,6 @@ def to_numpy(array: Any) -> np.ndarray:
 
 # ---------------------------------------------------------------- dtype policy
 
-
 def default_dtype() -> np.dtype:
     return _default_dtype
 
@@ -121,11 +120,12 @@ def set_default_dtype(dtype: Any) -> None:
 
 
 def as_dtype(dtype: Any) -> np.dtype:
-    """Accept ``np.float64``, ``"float64"`` or ``mdl.float64``; reject the rest clearly."""
+    """Accept ``np.float64``, ``"float64"``, ``mdl.float64``; reject the rest clearly (a tensor too)."""
     try:
-        return np.dtype(dtype)
+        return np.dtype(dtype if dtype is None or isinstance(dtype, (str, type, np.dtype)) else object())
     except TypeError:
-        raise TypeError(f"{dtype!r} is not a dtype; expected e.g. 'float32' or np.float64") from None
+        got = repr(dtype) if isinstance(dtype, (str, type)) else f"a {type(dtype).__name__}"  # not its .dtype
+        raise TypeError(f"{got} is not a dtype; expected e.g. 'float32', np.float64 or x.dtype") from None
 
 
 def policy_dtype(array: np.ndarray) -> np.dtype:

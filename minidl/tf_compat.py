@@ -159,9 +159,14 @@ def cast(x: Any, dtype: Any) -> Tensor:
 
 
 def _axis(axis: Any) -> Any:
-    """TF's axis (None, an int, a list or a tensor of ints) as NumPy takes it."""
-    if isinstance(axis, Tensor):
-        axis = axis.numpy().tolist()
+    """TF's axis (None, an int, a list or a tensor of ints) as NumPy takes it.  An empty list
+    reduces nothing and gives the input back, as TensorFlow."""
+    if isinstance(axis, (Tensor, np.ndarray)):
+        values = axis.tolist() if isinstance(axis, np.ndarray) else axis.numpy().tolist()
+        if axis.dtype.kind not in "iu":  # an empty float tensor has no float entry to refuse below
+            raise TypeError(f"axis must be None, an int or a list of ints, got {values!r} (a "
+                            f"{type(axis).__name__} of dtype {axis.dtype}; expected an integer dtype)")
+        axis = values
     if axis is None or isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
         return axis
     if isinstance(axis, (list, tuple)) and all(

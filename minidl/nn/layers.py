@@ -355,14 +355,36 @@ def _item(container: Module, index: Any) -> Module:
 class ModuleList(Module):
     def __init__(self, modules: Iterable[Module] = ()) -> None:
         super().__init__()
+        self.extend(modules)
+
+    def _checked(self, modules: Any) -> list[Module]:
+        """Every entry of an iterable of Modules, all checked before any is added."""
+        if isinstance(modules, (str, bytes)) or not isinstance(modules, Iterable):
+            raise TypeError(f"ModuleList expects an iterable of Modules, got {type(modules).__name__}")
+        modules = list(modules)
         for module in modules:
-            self.append(module)
+            if not isinstance(module, Module):
+                raise TypeError(f"ModuleList takes Modules, got {type(module).__name__}")
+        return modules
 
     def append(self, module: Module) -> ModuleList:
-        if not isinstance(module, Module):
-            raise TypeError(f"ModuleList takes Modules, got {type(module).__name__}")
+        self._checked([module])
         setattr(self, str(len(self._modules)), module)
         return self
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        for module in self._checked(modules):
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        """Put ``module`` before position ``index`` (as ``list.insert``); the names stay '0', '1', ..."""
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"ModuleList.insert index must be an int, got {index!r}")
+        modules = list(self._modules.values())
+        modules.insert(int(index), self._checked([module])[0])
+        for position, entry in enumerate(modules):
+            setattr(self, str(position), entry)
 
     def __getitem__(self, index: int | slice) -> Module:
         if isinstance(index, slice):

@@ -168,10 +168,10 @@ def _replacement(value: Any, name: str) -> float | None:
     return float(value)
 
 
-def nan_to_num(a: Any, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
-    """``a`` with nan replaced by ``nan`` (0), +inf by ``posinf`` and -inf by ``neginf``
-    (by default the largest and smallest finite numbers of the dtype), as
-    ``torch.nan_to_num``.  Integer and bool tensors have none of them: a copy."""
+def nan_to_num(a: Any, nan: float | None = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+    """``a`` with nan replaced by ``nan`` (0; None means 0 too, as torch 2.13 reads it), +inf by
+    ``posinf`` and -inf by ``neginf`` (by default the largest and smallest finite numbers of the
+    dtype), as ``torch.nan_to_num``.  Integer and bool tensors have none of them: a copy."""
     a = as_tensor(a)
     replacements = {name: _replacement(v, name) for name, v in (("nan", nan), ("posinf", posinf),
                                                                ("neginf", neginf))}
