@@ -21,6 +21,15 @@ def x23() -> mdl.Tensor:
     return mdl.tensor(np.arange(6.0).reshape(2, 3))
 
 
+def _ops():
+    from minidl.keras import ops
+
+    return ops
+
+
+RAGGED = [[1.0, 2.0], [3.0]]
+
+
 def modules3() -> nn.ModuleList:
     return nn.ModuleList([nn.ReLU(), nn.Tanh(), nn.Sigmoid()])
 
@@ -53,6 +62,34 @@ CASES = [
      "index must be an int, got 'a'"),
     ("ModuleList insert float index", lambda: modules3().insert(1.0, nn.ReLU()), TypeError, "got 1.0"),
     ("ModuleList insert bool index", lambda: modules3().insert(True, nn.ReLU()), TypeError, "got True"),
+    # keras.ops
+    ("ops convert None", lambda: _ops().convert_to_tensor(None), TypeError, "got NoneType of dtype object"),
+    ("ops convert str", lambda: _ops().convert_to_tensor("abc"), TypeError, "expects numbers"),
+    ("ops convert ragged", lambda: _ops().convert_to_tensor(RAGGED), TypeError, "rows have different lengths"),
+    ("ops convert_to_numpy None", lambda: _ops().convert_to_numpy(None), TypeError, "convert_to_numpy expects"),
+    ("ops convert_to_numpy ragged", lambda: _ops().convert_to_numpy(RAGGED), TypeError, "different lengths"),
+    ("ops shape ragged", lambda: _ops().shape(RAGGED), TypeError, "different lengths"),
+    ("ops cast dtype tensor", lambda: _ops().cast(x23(), x23()), TypeError, "a Tensor is not a dtype"),
+    ("ops transpose int axes", lambda: _ops().transpose(x23(), 1), TypeError, "list of 2 ints (a permutation), got 1"),
+    ("ops concatenate tensor", lambda: _ops().concatenate(x23()), TypeError, "list or tuple of tensors, got Tensor"),
+    ("ops concatenate None", lambda: _ops().concatenate(None), TypeError, "got NoneType"),
+    ("ops stack int", lambda: _ops().stack(5), TypeError, "keras.ops.stack expects a list or tuple"),
+    ("ops zeros None", lambda: _ops().zeros(None), TypeError, "int or a tuple of ints >= 0, got None"),
+    ("ops zeros negative", lambda: _ops().zeros((2, -1)), TypeError, "got (2, -1)"),
+    ("ops zeros float", lambda: _ops().zeros(2.5), TypeError, "got 2.5"),
+    ("ops ones str", lambda: _ops().ones("ab"), TypeError, "keras.ops.ones shape"),
+    ("ops zeros dtype tensor", lambda: _ops().zeros(2, dtype=x23()), TypeError, "a Tensor is not a dtype"),
+    ("ops zeros_like None", lambda: _ops().zeros_like(None), TypeError, "expects numbers"),
+    ("ops arange None", lambda: _ops().arange(None), TypeError, "start must be a finite number, got None"),
+    ("ops arange str stop", lambda: _ops().arange(0, "5"), TypeError, "stop must be a finite number"),
+    ("ops arange inf", lambda: _ops().arange(float("inf")), TypeError, "got inf"),
+    ("ops arange step 0", lambda: _ops().arange(0, 5, 0), ValueError, "step must not be 0"),
+    ("ops one_hot num None", lambda: _ops().one_hot([0], None), ValueError, "num_classes must be an int >= 0"),
+    ("ops one_hot num float", lambda: _ops().one_hot([0], 3.0), ValueError, "got 3.0"),
+    ("ops one_hot num negative", lambda: _ops().one_hot([0], -1), ValueError, "got -1"),
+    ("ops one_hot axis", lambda: _ops().one_hot([0, 1], 3, axis=5), ValueError, "axis must be an int in [-2, 1]"),
+    ("ops one_hot None", lambda: _ops().one_hot(None, 3), TypeError, "one_hot expects numbers"),
+    ("ops one_hot str", lambda: _ops().one_hot(["a"], 3), TypeError, "one_hot expects numbers"),
 ]
 
 
@@ -120,3 +157,22 @@ def test_refused_modulelist_change_leaves_it_as_it_was() -> None:
     with pytest.raises(TypeError):
         ml.insert(0, None)
     assert _kinds(ml) == ["ReLU", "Tanh", "Sigmoid"]
+
+
+def test_keras_ops_one_hot_of_labels_outside_the_classes_as_keras() -> None:
+    # Keras 3.15 (JAX backend): a label that is not one of the classes gives a row of zeros
+    ops = _ops()
+    np.testing.assert_array_equal(ops.one_hot([0, -1], 3).numpy(), [[1, 0, 0], [0, 0, 0]])
+    np.testing.assert_array_equal(ops.one_hot([0, 5], 3).numpy(), [[1, 0, 0], [0, 0, 0]])
+    np.testing.assert_array_equal(ops.one_hot([0.5, 1.0], 3).numpy(), [[0, 0, 0], [0, 1, 0]])
+    np.testing.assert_array_equal(ops.one_hot([np.nan], 3).numpy(), [[0, 0, 0]])
+    np.testing.assert_array_equal(ops.one_hot(np.array([0, 1]), 3, axis=0).numpy(), [[1, 0], [0, 1], [0, 0]])
+    assert ops.one_hot([0], 0).shape == (1, 0)
+    assert ops.one_hot([[0, 2]], 3).dtype == np.float32
+
+
+def test_keras_ops_cast_to_none_is_floatx_as_keras() -> None:
+    # Keras 3.15: ops.cast(np.ones(2) (float64), None) is float32, floatx()
+    ops = _ops()
+    assert ops.cast(mdl.tensor([1.0, 2.0], dtype="float64"), None).dtype == np.float32
+    assert ops.cast(mdl.tensor([1, 2]), None).dtype == np.float32

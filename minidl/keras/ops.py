@@ -19,7 +19,20 @@ import numpy as np
 
 from .. import functional as F
 from ..autograd import Tensor
-from ..backend import as_dtype, to_numpy
+from ..backend import as_dtype, default_dtype, to_numpy
+
+
+def _host_array(x: Any, owner: str = "keras.ops") -> np.ndarray:
+    """``x`` (numbers, nested lists, arrays) as a NumPy array of numbers, else a clear TypeError."""
+    try:
+        array = np.asarray(to_numpy(x))
+    except ValueError:  # NumPy's "inhomogeneous shape": a ragged nested list
+        raise TypeError(f"{owner} got a nested {type(x).__name__} whose rows have different lengths; "
+                        "expected a rectangular array of numbers") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{owner} expects numbers (a tensor, an array, a list or a number), got "
+                        f"{type(x).__name__} of dtype {array.dtype}")
+    return array
 
 
 def _convert(x: Any, dtype: Any = None) -> Tensor:
@@ -28,7 +41,7 @@ def _convert(x: Any, dtype: Any = None) -> Tensor:
         return x if dtype is None or x.dtype == as_dtype(dtype) else x.astype(as_dtype(dtype))
     from .. import tensor
 
-    return tensor(np.asarray(to_numpy(x)), dtype=None if dtype is None else as_dtype(dtype))
+    return tensor(_host_array(x), dtype=None if dtype is None else as_dtype(dtype))
 
 
 def _t(x: Any) -> Tensor:
@@ -40,11 +53,12 @@ def convert_to_tensor(x: Any, dtype: Any = None, sparse: Any = None) -> Tensor:
 
 
 def convert_to_numpy(x: Any) -> np.ndarray:
-    return x.numpy() if isinstance(x, Tensor) else np.asarray(to_numpy(x))
+    return x.numpy() if isinstance(x, Tensor) else _host_array(x, "keras.ops.convert_to_numpy")
 
 
 def cast(x: Any, dtype: Any) -> Tensor:
-    return _convert(_t(x), dtype)
+    """``x`` as ``dtype``; ``dtype=None`` means ``keras.backend.floatx()``, as Keras reads it."""
+    return _convert(_t(x), default_dtype() if dtype is None else dtype)
 
 
 def shape(x: Any) -> tuple:
@@ -189,6 +203,9 @@ def reshape(x: Any, newshape: Any) -> Tensor:
 
 def transpose(x: Any, axes: Any = None) -> Tensor:
     x = _t(x)
+    if axes is not None and not isinstance(axes, (list, tuple)):
+        raise TypeError(f"keras.ops.transpose axes must be None or a list of {x.ndim} ints (a permutation), "
+                        f"got {axes!r}")
     return x.transpose(*(reversed(range(x.ndim)) if axes is None else axes))
 
 
@@ -204,43 +221,78 @@ def squeeze(x: Any, axis: Any = None) -> Tensor:
     return _squeeze(_t(x), axis)
 
 
+def _tensor_list(xs: Any, owner: str) -> list[Tensor]:
+    # a tensor or array is iterable too, but its rows are not the list of tensors meant
+    if not isinstance(xs, (list, tuple)):
+        raise TypeError(f"keras.ops.{owner} expects a list or tuple of tensors, got {type(xs).__name__}")
+    return [_t(x) for x in xs]
+
+
 def concatenate(xs: Any, axis: int = 0) -> Tensor:
     from .. import concatenate as _concatenate
 
-    return _concatenate([_t(x) for x in xs], axis=axis)
+    return _concatenate(_tensor_list(xs, "concatenate"), axis=axis)
 
 
 def stack(x: Any, axis: int = 0) -> Tensor:
     from .. import stack as _stack
 
-    return _stack([_t(t) for t in x], axis=axis)
+    return _stack(_tensor_list(x, "stack"), axis=axis)
 
 
 # -- constructors ---------------------------------------------------------------------------------------
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _shape(shape: Any, owner: str) -> tuple[int, ...]:
+    """An int or a sequence of ints >= 0 as a shape tuple."""
+    sizes = (shape,) if _is_int(shape) else shape
+    if not isinstance(sizes, (list, tuple)) or not all(_is_int(n) and n >= 0 for n in sizes):
+        raise TypeError(f"keras.ops.{owner} shape must be an int or a tuple of ints >= 0, got {shape!r}")
+    return tuple(int(n) for n in sizes)
+
+
 def zeros(shape: Any, dtype: Any = None) -> Tensor:
-    return _convert(np.zeros(shape), dtype or "float32")
+    return _convert(np.zeros(_shape(shape, "zeros")), "float32" if dtype is None else dtype)
 
 
 def ones(shape: Any, dtype: Any = None) -> Tensor:
-    return _convert(np.ones(shape), dtype or "float32")
+    return _convert(np.ones(_shape(shape, "ones")), "float32" if dtype is None else dtype)
 
 
 def zeros_like(x: Any, dtype: Any = None) -> Tensor:
-    return zeros(shape(x), dtype or _t(x).dtype)
+    return zeros(shape(x), _t(x).dtype if dtype is None else dtype)
 
 
 def ones_like(x: Any, dtype: Any = None) -> Tensor:
-    return ones(shape(x), dtype or _t(x).dtype)
+    return ones(shape(x), _t(x).dtype if dtype is None else dtype)
 
 
 def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> Tensor:
+    for name, value in (("start", start), ("stop", stop), ("step", step)):
+        if value is None and name == "stop":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(value):
+            raise TypeError(f"keras.ops.arange {name} must be a finite number, got {value!r}")
+    if step == 0:
+        raise ValueError("keras.ops.arange step must not be 0")
     values = np.arange(start, stop, step) if stop is not None else np.arange(start)
     return _convert(values, dtype)
 
 
 def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = None) -> Tensor:
-    labels = np.asarray(convert_to_numpy(x)).astype(np.int64)
-    return _convert(np.moveaxis(np.eye(num_classes)[labels], -1, axis), dtype or "float32")
+    """1 where the label equals the class, else 0; as Keras 3.15, a label that is not a class
+    (negative, >= num_classes, not a whole number, nan) gives a row of zeros."""
+    if not _is_int(num_classes) or num_classes < 0:
+        raise ValueError(f"keras.ops.one_hot num_classes must be an int >= 0, got {num_classes!r}")
+    labels = _host_array(x, "keras.ops.one_hot")
+    if not _is_int(axis) or not -labels.ndim - 1 <= axis <= labels.ndim:
+        raise ValueError(f"keras.ops.one_hot axis must be an int in [{-labels.ndim - 1}, {labels.ndim}] for "
+                         f"labels of shape {labels.shape}, got {axis!r}")
+    encoded = (labels[..., None] == np.arange(num_classes)).astype(np.float64)
+    return _convert(np.moveaxis(encoded, -1, axis), "float32" if dtype is None else dtype)
 
 
 def __getattr__(name: str) -> Any:
