@@ -28,6 +28,26 @@ def _ops():
 
 
 RAGGED = [[1.0, 2.0], [3.0]]
+A23 = np.arange(6.0).reshape(2, 3)
+
+
+def _keras():
+    from minidl import keras
+
+    return keras
+
+
+def _normalize(*args, **kwargs):
+    return _keras().utils.normalize(*args, **kwargs)
+
+
+def _dense_model():
+    keras = _keras()
+    return keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+
+
+def _plot(model, to_file=None, **kwargs):
+    return _keras().utils.plot_model(model, to_file=to_file, **kwargs)
 
 
 def modules3() -> nn.ModuleList:
@@ -90,6 +110,30 @@ CASES = [
     ("ops one_hot axis", lambda: _ops().one_hot([0, 1], 3, axis=5), ValueError, "axis must be an int in [-2, 1]"),
     ("ops one_hot None", lambda: _ops().one_hot(None, 3), TypeError, "one_hot expects numbers"),
     ("ops one_hot str", lambda: _ops().one_hot(["a"], 3), TypeError, "one_hot expects numbers"),
+    # keras.utils.normalize
+    ("normalize order tuple", lambda: _normalize(A23, order=(1, 2)), TypeError, "order must be a number"),
+    ("normalize order dict", lambda: _normalize(A23, order={}), TypeError, "got {}"),
+    ("normalize order tensor", lambda: _normalize(A23, order=mdl.tensor(2)), TypeError, "got tensor(2"),
+    ("normalize order bool", lambda: _normalize(x23(), order=True), TypeError, "got True"),
+    ("normalize order nan", lambda: _normalize(A23, order=float("nan")), TypeError, "got nan"),
+    ("normalize order name", lambda: _normalize(A23, order="fro"), ValueError, "invalid order 'fro'"),
+    ("normalize None", lambda: _normalize(None), TypeError, "real numbers, got dtype object"),
+    ("normalize ragged", lambda: _normalize(RAGGED), TypeError, "rows have different lengths"),
+    ("normalize complex", lambda: _normalize(np.array([1 + 1j])), TypeError, "got dtype complex128"),
+    ("normalize number", lambda: _normalize(3.0), ValueError, "at least 1 dimension"),
+    ("normalize 0-d tensor", lambda: _normalize(mdl.tensor(3.0)), ValueError, "at least 1 dimension"),
+    # keras.backend
+    ("backend set_epsilon str", lambda: _keras().backend.set_epsilon("1e-7"), TypeError, "expects a number"),
+    ("backend get_value None", lambda: _keras().backend.get_value(None), TypeError, "got NoneType"),
+    ("backend get_value ragged", lambda: _keras().backend.get_value(RAGGED), TypeError, "different lengths"),
+    # plot_model
+    ("plot_model None", lambda: _plot(None), TypeError, "expects a keras Model (Sequential or functional), got "
+     "NoneType"),
+    ("plot_model misspelt option", lambda: _plot(_dense_model(), show_shape=True), ValueError,
+     "unrecognized keyword arguments: ['show_shape']"),
+    ("plot_model to_file int", lambda: _plot(_dense_model(), to_file=5), TypeError, "to_file must be a file path"),
+    ("plot_model dpi str", lambda: _plot(_dense_model(), dpi="high"), ValueError, "dpi must be a positive number"),
+    ("plot_model dpi 0", lambda: _plot(_dense_model(), dpi=0), ValueError, "got 0"),
 ]
 
 
@@ -176,3 +220,10 @@ def test_keras_ops_cast_to_none_is_floatx_as_keras() -> None:
     ops = _ops()
     assert ops.cast(mdl.tensor([1.0, 2.0], dtype="float64"), None).dtype == np.float32
     assert ops.cast(mdl.tensor([1, 2]), None).dtype == np.float32
+
+
+def test_plot_model_missing_folder_is_named(tmp_path) -> None:
+    target = tmp_path / "missing" / "model.png"
+    with pytest.raises(FileNotFoundError, match="folder .* does not exist"):
+        _plot(_dense_model(), to_file=target)
+    assert not target.parent.exists()

@@ -28,6 +28,8 @@ def epsilon() -> float:
 
 
 def set_epsilon(value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"set_epsilon expects a number (the fuzz factor, 1e-7), got {type(value).__name__}")
     if value != _EPSILON:
         raise NotImplementedError(f"minidl's losses and metrics use Keras's default epsilon 1e-7; set_epsilon"
                                   f"({value!r}) is not supported (pass epsilon= to the optimizer or layer instead)")
@@ -65,7 +67,13 @@ def get_value(x: Any) -> Any:
     """tf.keras 2's ``K.get_value``: a number or array as NumPy (``optimizer.learning_rate`` too)."""
     if hasattr(x, "numpy"):
         return x.numpy()
-    return np.asarray(x)
+    try:
+        value = np.asarray(x)
+    except ValueError:  # NumPy's "inhomogeneous shape"
+        raise TypeError("get_value got a nested list whose rows have different lengths") from None
+    if value.dtype.kind not in "biuf":
+        raise TypeError(f"get_value expects a tensor, a variable, an array or a number, got {type(x).__name__}")
+    return value
 
 
 def set_value(x: Any, value: Any) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import numpy as np
+
 from ..plot._common import new_figure
 from .layers.core import InputLayer
 from .models.summary import shape_text
@@ -18,8 +20,11 @@ from .models.summary import shape_text
 def layer_graph(model: Any) -> tuple[list[Any], list[tuple[int, int]]]:
     """(layers in drawing order, edges as (from index, to index)) of a Sequential or functional model."""
     from .models.functional import Functional
+    from .models.model import Model
     from .models.sequential import Sequential
 
+    if not isinstance(model, Model):
+        raise TypeError(f"plot_model expects a keras Model (Sequential or functional), got {type(model).__name__}")
     if isinstance(model, Sequential):
         if not model.built:
             raise ValueError(f"plot_model: Sequential model {model.name!r} is not built yet; give it an "
@@ -45,6 +50,16 @@ def plot_model(model: Any, to_file: str | os.PathLike | None = "model.png", show
                expand_nested: bool = False, dpi: int = 200, show_layer_activations: bool = False,
                show_trainable: bool = False, **kwargs: Any) -> Any:
     """Draw the model's layer graph; returns the matplotlib figure (saved to ``to_file``)."""
+    if kwargs:  # as Keras: a misspelt option (show_shape=True) must not be ignored silently
+        raise ValueError(f"plot_model got unrecognized keyword arguments: {sorted(kwargs)}")
+    if to_file is not None and not isinstance(to_file, (str, os.PathLike)):
+        raise TypeError(f"plot_model to_file must be a file path (str or pathlib.Path) or None, got "
+                        f"{type(to_file).__name__}")
+    folder = os.path.dirname(os.fspath(to_file)) if to_file is not None else ""
+    if folder and not os.path.isdir(folder):
+        raise FileNotFoundError(f"plot_model cannot save to {os.fspath(to_file)!r}: folder {folder!r} does not exist")
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, float, np.number)) or not dpi > 0:
+        raise ValueError(f"plot_model dpi must be a positive number, got {dpi!r}")
     if rankdir not in ("TB", "LR"):
         raise ValueError(f"plot_model rankdir must be 'TB' (top to bottom) or 'LR' (left to right), got {rankdir!r}")
     layers, edges = layer_graph(model)

@@ -53,17 +53,29 @@ def normalize(x: Any, axis: int = -1, order: Any = 2) -> Any:
     from ..autograd import Tensor  # noqa: PLC0415 (keras.utils is imported early)
 
     is_tensor = isinstance(x, Tensor)
-    shape = x.shape if is_tensor else np.shape(x)
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -len(shape) <= axis < len(shape):
-        raise ValueError(f"normalize axis must be an int in [-{len(shape)}, {len(shape)}) for input of shape "
-                         f"{shape}, got {axis!r}")
+    if not is_tensor:
+        try:
+            x = np.asarray(x)
+        except ValueError:  # NumPy's "inhomogeneous shape"
+            raise TypeError("normalize got a nested list whose rows have different lengths; expected a "
+                            "rectangular array of numbers") from None
+        if x.dtype.kind not in "biuf":
+            raise TypeError(f"normalize expects an array of real numbers, got dtype {x.dtype}")
+    if x.ndim == 0:
+        raise ValueError("normalize needs an input with at least 1 dimension (the vectors to normalize), "
+                         "got a single number")
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"normalize axis must be an int in [-{x.ndim}, {x.ndim}) for input of shape "
+                         f"{x.shape}, got {axis!r}")
+    if order is not None and not isinstance(order, str) and (  # a name ('fro') goes to NumPy, which refuses it
+            isinstance(order, (bool, np.bool_)) or not isinstance(order, (int, float, np.number)) or np.isnan(order)):
+        raise TypeError(f"normalize order must be a number (2 for the L2 norm, 1, np.inf, ...), got {order!r}")
     if is_tensor:
         if order not in (1, 2):
             raise ValueError(f"normalize of a Tensor takes order 1 or 2, got {order!r}")
         total = x.abs().sum(axis=axis, keepdims=True) if order == 1 else (x * x).sum(axis=axis, keepdims=True)
         total = total + (total.data == 0).astype(total.dtype)  # a zero vector divides by 1 (finite gradient)
         return x / (total if order == 1 else total.sqrt())
-    x = np.asarray(x)
     if x.dtype.kind != "f":
         x = x.astype(np.float64)
     try:
