@@ -46,6 +46,30 @@ def _dense_model():
     return keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
 
 
+FEATURES = np.random.default_rng(0).random((6, 3))
+LABELS = np.array([0, 1, 0, 1, 0, 1])
+
+
+def _compiled(units: int):
+    model = _dense_model() if units == 2 else _keras().Sequential([_keras().Input((3,)), _keras().layers.Dense(units)])
+    model.compile("sgd", "mse")
+    return model
+
+
+def _classifier(**kwargs):
+    from minidl.keras.wrappers import SKLearnClassifier
+
+    pytest.importorskip("sklearn")
+    return SKLearnClassifier(**{"model": _compiled(2), "fit_kwargs": {"epochs": 1}, **kwargs})
+
+
+def _regressor():
+    from minidl.keras.wrappers import SKLearnRegressor
+
+    pytest.importorskip("sklearn")
+    return SKLearnRegressor(_compiled(1), fit_kwargs={"epochs": 1})
+
+
 def _plot(model, to_file=None, **kwargs):
     return _keras().utils.plot_model(model, to_file=to_file, **kwargs)
 
@@ -134,6 +158,22 @@ CASES = [
     ("plot_model to_file int", lambda: _plot(_dense_model(), to_file=5), TypeError, "to_file must be a file path"),
     ("plot_model dpi str", lambda: _plot(_dense_model(), dpi="high"), ValueError, "dpi must be a positive number"),
     ("plot_model dpi 0", lambda: _plot(_dense_model(), dpi=0), ValueError, "got 0"),
+    # SKLearn wrappers (scikit-learn is a test dependency)
+    ("sklearn X str", lambda: _classifier().fit("abc", LABELS), TypeError, "X must hold numbers, got dtype <U3"),
+    ("sklearn X None", lambda: _classifier().fit(None, LABELS), TypeError, "got dtype object"),
+    ("sklearn X ragged", lambda: _classifier().fit([[1.0, 2.0, 3.0], [1.0]], [0, 1]), TypeError,
+     "rows have different lengths"),
+    ("sklearn X empty", lambda: _classifier().fit(np.ones((0, 3)), []), ValueError, "got no samples"),
+    ("sklearn y NaN", lambda: _classifier().fit(FEATURES, [0, 1, np.nan, 1, 0, 1]), ValueError, "NaN label"),
+    ("sklearn fit_kwargs list", lambda: _classifier(fit_kwargs=[1]).fit(FEATURES, LABELS), TypeError,
+     "fit_kwargs must be a dict"),
+    ("sklearn model_kwargs list", lambda: _classifier(model=lambda X, y: None, model_kwargs=[1]).fit(
+        FEATURES, LABELS), TypeError, "model_kwargs must be a dict"),
+    ("sklearn function returns None", lambda: _classifier(model=lambda X, y: None).fit(FEATURES, LABELS),
+     TypeError, "the model function returned NoneType"),
+    ("sklearn regressor y str", lambda: _regressor().fit(FEATURES, list("abcdef")), TypeError,
+     "numeric targets, got dtype <U1"),
+    ("sklearn predict str", lambda: _classifier().fit(FEATURES, LABELS).predict("abc"), TypeError, "X must hold numbers"),
 ]
 
 

@@ -31,6 +31,32 @@ else:
     _SKLEARN = True
 
 
+def _array(owner: Any, values: Any, name: str) -> np.ndarray:
+    """``values`` as an array, with a clear error for a ragged nested list."""
+    try:
+        return np.asarray(values)
+    except ValueError:  # NumPy's "inhomogeneous shape"
+        raise TypeError(f"{type(owner).__name__}: {name} is a nested list whose rows have different "
+                        "lengths; expected one row of features per sample") from None
+
+
+def _features(owner: Any, X: Any) -> np.ndarray:
+    """The samples ``X`` as a float32 array (numbers only)."""
+    X = _array(owner, X, "X")
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"{type(owner).__name__}: X must hold numbers, got dtype {X.dtype}")
+    return X.astype(np.float32)
+
+
+def _options(owner: Any, name: str) -> dict:
+    """``model_kwargs`` or ``fit_kwargs``: None or a dict of keyword arguments."""
+    options = getattr(owner, name)
+    if options is not None and not isinstance(options, dict):
+        raise TypeError(f"{type(owner).__name__}: {name} must be a dict of keyword arguments or None, "
+                        f"got {type(options).__name__}")
+    return options or {}
+
+
 class _SKLearnModel(BaseEstimator):
     def __init__(self, model: Any, warm_start: bool = False, model_kwargs: dict | None = None,
                  fit_kwargs: dict | None = None) -> None:
@@ -53,7 +79,10 @@ class _SKLearnModel(BaseEstimator):
         if isinstance(self.model, Model):
             model = clone_model(self.model)
         elif callable(self.model):
-            model = self.model(X=X, y=y, **(self.model_kwargs or {}))
+            model = self.model(X=X, y=y, **_options(self, "model_kwargs"))
+            if not isinstance(model, Model):
+                raise TypeError(f"{type(self).__name__}: the model function returned {type(model).__name__}; "
+                                "expected a compiled keras Model")
         else:
             raise TypeError(f"{type(self).__name__}: model must be a compiled keras Model or a function "
                             f"returning one, got {type(self.model).__name__}")
@@ -64,11 +93,13 @@ class _SKLearnModel(BaseEstimator):
 
     def fit(self, X: Any, y: Any, **kwargs: Any) -> _SKLearnModel:
         """Train a new model (or the last one, ``warm_start=True``); ``kwargs`` go to ``model.fit``."""
-        X = np.asarray(X, dtype=np.float32)
-        targets = self._encode(np.asarray(y), reset=True)
+        X = _features(self, X)
+        if len(X) == 0:
+            raise ValueError(f"{type(self).__name__}.fit got no samples (X has shape {X.shape})")
+        targets = self._encode(_array(self, y, "y"), reset=True)
         model = self._new_model(X, targets)
         self.n_features_in_ = X.shape[1] if X.ndim > 1 else 1
-        self.history_ = model.fit(X, targets, **{"verbose": 0, **(self.fit_kwargs or {}), **kwargs})
+        self.history_ = model.fit(X, targets, **{"verbose": 0, **_options(self, "fit_kwargs"), **kwargs})
         self.model_ = model
         return self
 
@@ -78,7 +109,7 @@ class _SKLearnModel(BaseEstimator):
         return self.model_
 
     def predict(self, X: Any) -> np.ndarray:
-        return self._decode(self._fitted().predict(np.asarray(X, dtype=np.float32), verbose=0))
+        return self._decode(self._fitted().predict(_features(self, X), verbose=0))
 
 
 class SKLearnClassifier(ClassifierMixin, _SKLearnModel):
@@ -88,6 +119,8 @@ class SKLearnClassifier(ClassifierMixin, _SKLearnModel):
         labels = y.reshape(len(y)) if y.ndim == 2 and y.shape[1] == 1 else y
         if labels.ndim != 1:
             raise ValueError(f"SKLearnClassifier expects one label per sample (shape (n,)), got shape {y.shape}")
+        if labels.dtype.kind == "f" and np.isnan(labels).any():
+            raise ValueError("SKLearnClassifier got a NaN label; every sample needs a class")
         if reset:
             self.classes_ = np.unique(labels)
             if len(self.classes_) < 2:
@@ -103,13 +136,15 @@ class SKLearnClassifier(ClassifierMixin, _SKLearnModel):
 
     def decision_function(self, X: Any) -> np.ndarray:
         """The model's raw outputs (one column per class)."""
-        return self._fitted().predict(np.asarray(X, dtype=np.float32), verbose=0)
+        return self._fitted().predict(_features(self, X), verbose=0)
 
 
 class SKLearnRegressor(RegressorMixin, _SKLearnModel):
     """A regressor: ``y`` of shape (n,) is trained as (n, 1) and predicted as (n,)."""
 
     def _encode(self, y: np.ndarray, reset: bool = False) -> np.ndarray:
+        if y.dtype.kind not in "biuf":
+            raise TypeError(f"SKLearnRegressor expects numeric targets, got dtype {y.dtype}")
         if reset:
             self.target_ndim_ = y.ndim
         return y.reshape(-1, 1).astype(np.float32) if y.ndim == 1 else y.astype(np.float32)
