@@ -51,8 +51,8 @@ def check_padding_1d(padding: Any, owner: str, allow_int: bool = True, allow_cau
         padding = padding[0]
     if allow_int and _is_int(padding) and padding >= 0:
         return int(padding)
-    expected = ", ".join(repr(p) for p in PADDINGS_1D[:2 + allow_causal])
-    expected += " or a non-negative int" if allow_int else ""
+    names = [repr(p) for p in PADDINGS_1D[:2 + allow_causal]] + (["a non-negative int"] if allow_int else [])
+    expected = ", ".join(names[:-1]) + " or " + names[-1]
     raise ValueError(f"{owner} padding must be {expected}, got {padding!r}")
 
 
@@ -94,6 +94,8 @@ def conv1d(
     if w.ndim != 3:
         raise ShapeError(f"conv1d expects a kernel (k, in_channels, out_channels) with 3 dimensions, "
                          f"got shape {w.shape}")
+    if w.shape[0] == 0:
+        raise ShapeError(f"conv1d kernel has no taps (shape {w.shape}); expected k >= 1")
     if x.shape[2] != w.shape[1]:
         hint = "; this looks like NCL (PyTorch's layout): use x.transpose(0, 2, 1)" if x.shape[1] == w.shape[1] else ""
         raise ShapeError(f"conv1d expected input with {w.shape[1]} channels (last axis, NLC), "

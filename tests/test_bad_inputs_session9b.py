@@ -173,6 +173,13 @@ CASES = [
      TypeError, "the model function returned NoneType"),
     ("sklearn regressor y str", lambda: _regressor().fit(FEATURES, list("abcdef")), TypeError,
      "numeric targets, got dtype <U1"),
+    # the 1-D convolutions
+    ("conv1d empty kernel", lambda: mdl.functional.conv1d(mdl.ones(2, 8, 3), mdl.ones(0, 3, 4)), MinidlError,
+     "kernel has no taps (shape (0, 3, 4))"),
+    ("max_pool1d int padding", lambda: mdl.functional.max_pool1d(mdl.ones(2, 8, 3), 2, padding=1), ValueError,
+     "padding must be 'valid' or 'same', got 1"),
+    ("Conv1D int padding", lambda: _keras().layers.Conv1D(4, 3, padding=1), ValueError,
+     "padding must be 'valid', 'same' or 'causal', got 1"),
     ("sklearn predict str", lambda: _classifier().fit(FEATURES, LABELS).predict("abc"), TypeError, "X must hold numbers"),
 ]
 
