@@ -288,7 +288,10 @@ def _check_supported(nodes: list) -> None:
     problems = []
     for layer, *_ in nodes:
         kind = type(layer).__name__
-        if kind not in CONVERTERS and kind not in MERGES:
+        if getattr(layer, "mask_zero", False) or kind == "Masking":  # skipped steps: no ONNX equivalent here
+            problems.append(f"{layer.name!r} ({kind} makes a mask of padded steps, which the export cannot "
+                            "express; train without the mask or serve the model with minidl)")
+        elif kind not in CONVERTERS and kind not in MERGES:
             problems.append(f"{layer.name!r} ({kind})")
         elif hasattr(layer, "activation") and _activation_name(layer) not in ACTIVATIONS:
             problems.append(f"{layer.name!r} ({kind} with activation {_activation_name(layer)})")

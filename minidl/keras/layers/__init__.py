@@ -15,6 +15,7 @@ from .conv1d import AveragePooling1D, Conv1D, Cropping1D, MaxPooling1D, UpSampli
 from .conv_transpose import Conv2DTranspose
 from .core import Activation, Dense, Flatten, Input, InputLayer, Reshape
 from .embedding import Embedding
+from .masking import Masking
 from .merge import (
     Add,
     Average,
@@ -63,3 +64,4 @@ __all__ += ["GaussianNoise", "GaussianDropout", "SpatialDropout2D", "RandomFlip"
 __all__ += ["Conv1D", "MaxPooling1D", "AveragePooling1D", "UpSampling1D", "ZeroPadding1D", "Cropping1D",
             "MaxPool1D", "AvgPool1D", "Convolution1D"]
 __all__ += ["Conv2DTranspose", "Convolution2DTranspose"]
+__all__ += ["Masking"]

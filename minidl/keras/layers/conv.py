@@ -12,6 +12,7 @@ from ...errors import ShapeError
 from ...ops.conv import conv2d_maxpool, conv2d_relu, pair
 from .. import activations, initializers, regularizers
 from .base import Layer
+from .masking import as_mask, step_weights
 
 
 def _padding(value: Any) -> str:
@@ -129,11 +130,22 @@ class GlobalMaxPooling2D(GlobalAveragePooling2D):
 
 
 class GlobalAveragePooling1D(GlobalAveragePooling2D):
-    """(N, T, C) -> (N, C): the mean of each feature over the sequence (e.g. after Embedding)."""
+    """(N, T, C) -> (N, C): the mean of each feature over the sequence (e.g. after Embedding).
 
-    def call(self, x: Tensor, training: bool | None = None) -> Tensor:
+    With a mask (``Embedding(mask_zero=True)``, ``mask=``) the mean of the valid steps only,
+    as Keras: y = Σₜ mₜ xₜ / Σₜ mₜ (NaN for a sequence with no valid step, as Keras).
+    """
+
+    supports_masking = True
+    mask_aware = True  # uses the mask and ends it
+
+    def call(self, x: Tensor, training: bool | None = None, mask: Any = None) -> Tensor:
         _check_sequence(self, x)
-        return x.mean(axis=1, keepdims=self.keepdims)
+        mask = as_mask(mask, x, f"GlobalAveragePooling1D layer {self.name!r}")
+        if mask is None:
+            return x.mean(axis=1, keepdims=self.keepdims)
+        weights = step_weights(mask, x.dtype)
+        return (x * weights).sum(axis=1, keepdims=self.keepdims) / weights.sum(axis=1, keepdims=self.keepdims)
 
 
 class GlobalMaxPooling1D(GlobalAveragePooling2D):

@@ -12,6 +12,15 @@ Weights have Keras's names and layouts: kernel (features, k·units), recurrent_k
 keeps the transposes, (k·units, features), and two biases whose sum is Keras's one bias.
 The GRU with ``reset_after=True`` (Keras 3's default) keeps both biases, as bias (2, 3·units):
 row 0 for the input, row 1 for the recurrent product.
+
+Masks (``Embedding(mask_zero=True)``, ``Masking``, or ``mask=`` (batch, time) bools; see
+:mod:`minidl.keras.layers.masking`), as Keras 3: on a masked step every state is carried over
+unchanged, sₜ = where(maskₜ, step(xₜ, sₜ₋₁), sₜ₋₁), and the output repeats the previous one
+(zeros with ``zero_output_for_mask=True``, which Bidirectional sets when returning
+sequences).  ``where`` sends the gradient to the branch it picked, so a masked step passes
+dL/dsₜ straight to sₜ₋₁.  With ``go_backwards`` the mask is reversed with the steps, so
+right padding comes first and leaves the zero state unchanged.  The masked path runs the step
+maths one step at a time; the unmasked path is unchanged.
 """
 
 from __future__ import annotations
@@ -24,9 +33,10 @@ from ... import functional as F
 from ...autograd import Tensor
 from ...errors import ShapeError
 from ...nn.recurrent import check_sequence, gru, lstm, simple_rnn
-from ...ops import ones, zeros
+from ...ops import ones, stack, where, zeros
 from .. import activations, initializers, regularizers
 from .base import Layer, check_rate
+from .masking import as_mask, set_mask
 
 
 class _RNN(Layer):
@@ -34,13 +44,16 @@ class _RNN(Layer):
 
     gates = 1           # blocks of ``units`` columns in the kernels
     state_names = ("h",)
+    supports_masking = True
+    mask_aware = True   # reads its input's mask and sets its output's (masking.call_layer)
 
     def __init__(self, units: int, activation: Any = "tanh", use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", recurrent_initializer: Any = "orthogonal",
                  bias_initializer: Any = "zeros", kernel_regularizer: Any = None,
                  recurrent_regularizer: Any = None, bias_regularizer: Any = None, dropout: float = 0.0,
                  recurrent_dropout: float = 0.0, return_sequences: bool = False,
-                 return_state: bool = False, go_backwards: bool = False, **kwargs: Any) -> None:
+                 return_state: bool = False, go_backwards: bool = False,
+                 zero_output_for_mask: bool = False, **kwargs: Any) -> None:
         name = type(self).__name__
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
             raise ValueError(f"{name} units must be a positive int, got {units!r}")
@@ -61,6 +74,7 @@ class _RNN(Layer):
         self.dropout = float(dropout)
         self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
         self.go_backwards = bool(go_backwards)
+        self.zero_output_for_mask = bool(zero_output_for_mask)
 
     def _bias_initial(self, shape: tuple, dtype: Any) -> Any:
         return self.bias_initializer(shape, dtype)
@@ -104,8 +118,31 @@ class _RNN(Layer):
                                  f"shape {(x.shape[0], self.units)}, got {s.shape}")
         return states
 
-    def _outputs(self, sequence: Tensor, states: list[Tensor]) -> Any:
-        output = sequence if self.return_sequences else states[0]
+    def _mask(self, inputs: Tensor, mask: Any) -> Tensor | None:
+        """The steps to use: ``mask=`` if given, else the mask attached to the input (or None)."""
+        return as_mask(mask, inputs, f"{type(self).__name__} layer {self.name!r}")
+
+    def _recur(self, x: Tensor, states: list[Tensor], run: Any, mask: Tensor | None) -> tuple:
+        """``run(x, states) -> (sequence, last states)`` over the whole sequence; with a mask, one
+        step at a time, keeping the previous states (and output) where the step is masked."""
+        if mask is None:
+            return run(x, states)
+        keep = mask.data[:, ::-1] if self.go_backwards else mask.data  # in processing order
+        outputs = []
+        for t in range(x.shape[1]):
+            _, new_states = run(x[:, t:t + 1], states)
+            use = keep[:, t, None]
+            states = [where(use, new, old) for new, old in zip(new_states, states)]
+            outputs.append(where(use, states[0], 0.0) if self.zero_output_for_mask else states[0])
+        return stack(outputs, axis=1), states
+
+    def _outputs(self, sequence: Tensor, states: list[Tensor], mask: Tensor | None = None) -> Any:
+        if self.return_sequences:
+            output = set_mask(sequence, mask) if mask is not None else sequence
+        elif mask is not None and self.zero_output_for_mask:
+            output = sequence[:, -1]  # Keras's last output: zeros when the last step was masked
+        else:
+            output = states[0]
         return [output, *states] if self.return_state else output
 
     def get_config(self) -> dict:
@@ -118,7 +155,8 @@ class _RNN(Layer):
                 "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
                 "bias_regularizer": regularizers.serialize(self.bias_regularizer),
                 "dropout": self.dropout, "return_sequences": self.return_sequences,
-                "return_state": self.return_state, "go_backwards": self.go_backwards}
+                "return_state": self.return_state, "go_backwards": self.go_backwards,
+                "zero_output_for_mask": self.zero_output_for_mask}
 
 
 class SimpleRNN(_RNN):
@@ -128,12 +166,18 @@ class SimpleRNN(_RNN):
     ``return_sequences=True``; ``return_state=True`` adds the last h: [output, h].
     """
 
-    def call(self, x: Tensor, training: bool | None = None, initial_state: Any = None) -> Any:
-        x = self._inputs(x, training)
+    def call(self, x: Tensor, training: bool | None = None, initial_state: Any = None,
+             mask: Any = None) -> Any:
+        inputs, x = x, self._inputs(x, training)
+        mask = self._mask(inputs, mask)
         (h0,) = self._initial_states(x, initial_state)
         bias = self.bias if self.use_bias else None
-        sequence, h = simple_rnn(x, h0, self.kernel, self.recurrent_kernel, bias, self.activation)
-        return self._outputs(sequence, [h])
+
+        def run(x: Tensor, states: list[Tensor]) -> tuple[Tensor, list[Tensor]]:
+            sequence, h = simple_rnn(x, states[0], self.kernel, self.recurrent_kernel, bias, self.activation)
+            return sequence, [h]
+
+        return self._outputs(*self._recur(x, [h0], run, mask), mask)
 
 
 class LSTM(_RNN):
@@ -158,13 +202,19 @@ class LSTM(_RNN):
             bias[self.units:2 * self.units] = 1.0
         return bias
 
-    def call(self, x: Tensor, training: bool | None = None, initial_state: Any = None) -> Any:
-        x = self._inputs(x, training)
+    def call(self, x: Tensor, training: bool | None = None, initial_state: Any = None,
+             mask: Any = None) -> Any:
+        inputs, x = x, self._inputs(x, training)
+        mask = self._mask(inputs, mask)
         h0, c0 = self._initial_states(x, initial_state)
         bias = self.bias if self.use_bias else None
-        sequence, h, c = lstm(x, h0, c0, self.kernel, self.recurrent_kernel, bias, self.activation,
-                              self.recurrent_activation)
-        return self._outputs(sequence, [h, c])
+
+        def run(x: Tensor, states: list[Tensor]) -> tuple[Tensor, list[Tensor]]:
+            sequence, h, c = lstm(x, states[0], states[1], self.kernel, self.recurrent_kernel, bias,
+                                  self.activation, self.recurrent_activation)
+            return sequence, [h, c]
+
+        return self._outputs(*self._recur(x, [h0, c0], run, mask), mask)
 
     def get_config(self) -> dict:
         return {**super().get_config(),
@@ -193,16 +243,22 @@ class GRU(_RNN):
     def _bias_shape(self, k: int) -> tuple:
         return (2, k) if self.reset_after else (k,)
 
-    def call(self, x: Tensor, training: bool | None = None, initial_state: Any = None) -> Any:
-        x = self._inputs(x, training)
+    def call(self, x: Tensor, training: bool | None = None, initial_state: Any = None,
+             mask: Any = None) -> Any:
+        inputs, x = x, self._inputs(x, training)
+        mask = self._mask(inputs, mask)
         (h0,) = self._initial_states(x, initial_state)
         b_input = b_hidden = None
         if self.use_bias:
             b_input, b_hidden = (self.bias[0], self.bias[1]) if self.reset_after else (self.bias, None)
-        sequence, h = gru(x, h0, self.kernel, self.recurrent_kernel, b_input, b_hidden, gate_order="zrn",
-                          reset_after=self.reset_after, activation=self.activation,
-                          recurrent_activation=self.recurrent_activation)
-        return self._outputs(sequence, [h])
+
+        def run(x: Tensor, states: list[Tensor]) -> tuple[Tensor, list[Tensor]]:
+            sequence, h = gru(x, states[0], self.kernel, self.recurrent_kernel, b_input, b_hidden,
+                              gate_order="zrn", reset_after=self.reset_after, activation=self.activation,
+                              recurrent_activation=self.recurrent_activation)
+            return sequence, [h]
+
+        return self._outputs(*self._recur(x, [h0], run, mask), mask)
 
     def get_config(self) -> dict:
         return {**super().get_config(),

@@ -11,6 +11,12 @@ the output combines what both directions computed at input position t (as Keras)
 layers are fresh copies made from the wrapped layer's config (as Keras: the layer passed
 in is a template, its weights are not shared): ``forward_<name>`` and ``backward_<name>``.
 The weights are listed forward layer first, then backward layer, as in Keras.
+
+A mask (from ``Embedding(mask_zero=True)``, ``Masking`` or ``mask=``) goes to both layers.
+As Keras, both then give zeros on masked steps when returning sequences
+(``zero_output_for_mask``); the backward layer meets right padding first, keeps its zero
+state there and reads the real steps from the last to the first.  The output carries the
+mask with ``return_sequences=True``.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from typing import Any
 from ...autograd import Tensor
 from ...ops import concatenate
 from .base import Layer
+from .masking import as_mask, set_mask
 from .recurrent import _RNN
 
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
@@ -91,6 +98,11 @@ class Bidirectional(Layer):
                 raise ValueError(f"Bidirectional: the forward and backward layers must have the same "
                                  f"{attribute}, got {ours} (forward) and {theirs} (backward)")
         self.merge_mode = merge_mode
+        for direction in (self.forward_layer, self.backward_layer):  # as Keras: zeros on masked steps
+            direction.zero_output_for_mask = direction.return_sequences
+
+    supports_masking = True
+    mask_aware = True  # passes the mask to both layers and sets the output's (masking.call_layer)
 
     @property
     def return_sequences(self) -> bool:
@@ -104,7 +116,9 @@ class Bidirectional(Layer):
         self.forward_layer._ensure_built(input_shape)
         self.backward_layer._ensure_built(input_shape)
 
-    def call(self, x: Tensor, training: bool | None = None, initial_state: Any = None) -> Any:
+    def call(self, x: Tensor, training: bool | None = None, initial_state: Any = None,
+             mask: Any = None) -> Any:
+        mask = as_mask(mask, x, f"Bidirectional layer {self.name!r}")
         forward_state = backward_state = None
         if initial_state is not None:
             states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
@@ -113,8 +127,8 @@ class Bidirectional(Layer):
                 raise ValueError(f"Bidirectional layer {self.name!r} expects {2 * half} initial states (the "
                                  f"forward layer's, then the backward layer's), got {len(states)}")
             forward_state, backward_state = states[:half], states[half:]
-        y = self.forward_layer(x, training=training, initial_state=forward_state)
-        y_reverse = self.backward_layer(x, training=training, initial_state=backward_state)
+        y = self.forward_layer(x, training=training, initial_state=forward_state, mask=mask)
+        y_reverse = self.backward_layer(x, training=training, initial_state=backward_state, mask=mask)
         states = []
         if self.return_state:
             states = [*y[1:], *y_reverse[1:]]
@@ -122,6 +136,9 @@ class Bidirectional(Layer):
         if self.return_sequences:
             y_reverse = y_reverse[:, ::-1]  # back to input order: step t pairs with step t
         output = self._merge(y, y_reverse)
+        if mask is not None and self.return_sequences:
+            for tensor in output if isinstance(output, list) else [output]:
+                set_mask(tensor, mask)
         if not self.return_state:
             return output
         return [*output, *states] if self.merge_mode is None else [output, *states]

@@ -12,11 +12,15 @@ from typing import Any
 from ...autograd import Tensor
 from ..layers.base import KerasTensor, Layer
 from ..layers.core import InputLayer
+from ..layers.masking import call_layer
 from .model import Model
 
 
 class Functional(Model):
-    """A model defined by symbolic inputs and outputs (possibly with branches and merges)."""
+    """A model defined by symbolic inputs and outputs (possibly with branches and merges).
+    Masks flow along the graph as :mod:`minidl.keras.layers.masking` describes."""
+
+    mask_aware = True  # its layers handle the mask: nothing to add around the whole model
 
     def __init__(self, inputs: Any = None, outputs: Any = None, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
@@ -102,7 +106,7 @@ class Functional(Model):
             key = (id(layer), *(id(s) for s in sources))
             if key not in calls:
                 args = [values[id(s)] for s in sources]
-                calls[key] = layer(args if len(args) > 1 or _takes_list(layer) else args[0], training=training)
+                calls[key] = call_layer(layer, args if len(args) > 1 or _takes_list(layer) else args[0], training)
             values[id(out)] = calls[key] if index is None else calls[key][index]
         results = [values[id(t)] for t in self._outputs]
         return results[0] if self._single_output else results

@@ -8,13 +8,17 @@ from ...autograd import Tensor
 from ..layers.base import KerasTensor, Layer
 from ..layers.conv import fused_conv_pool
 from ..layers.core import InputLayer
+from ..layers.masking import call_layer
 from .model import Model
 
 
 class Sequential(Model):
     """``Sequential([layers...])`` or ``model.add(layer)``.  The input shape comes from
     ``layers.Input(shape=...)`` first in the list, ``input_shape=`` on the first layer,
-    or the first batch the model sees."""
+    or the first batch the model sees.  A mask (``Embedding(mask_zero=True)``, ``Masking``)
+    flows from layer to layer as :mod:`minidl.keras.layers.masking` describes."""
+
+    mask_aware = True  # its layers handle the mask: nothing to add around the whole model
 
     def __init__(self, layers: list | None = None, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
@@ -118,7 +122,7 @@ class Sequential(Model):
             if fused is not None:
                 x, i = fused, i + 2
             else:
-                x, i = layers[i](x, training=training), i + 1
+                x, i = call_layer(layers[i], x, training), i + 1
         return x
 
     def _ensure_built(self, input_shape: Any) -> None:
