@@ -274,3 +274,34 @@ def test_plot_model_missing_folder_is_named(tmp_path) -> None:
     with pytest.raises(FileNotFoundError, match="folder .* does not exist"):
         _plot(_dense_model(), to_file=target)
     assert not target.parent.exists()
+
+
+def _tiny_model():
+    from minidl import keras
+
+    return keras.Sequential([keras.layers.Input((3,)), keras.layers.Dense(2)])
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: __import__("minidl").keras.models.clone_model(None), TypeError, "expects a Keras model"),
+    (lambda: __import__("minidl").keras.models.clone_model(__import__("minidl").keras.layers.Dense(2)),
+     TypeError, "got Dense"),
+    (lambda: __import__("minidl").keras.models.clone_model(_tiny_model(), clone_function=5), TypeError,
+     "clone_function must be a function"),
+    (lambda: __import__("minidl").keras.models.model_from_json('{"class_name": "Sequential", "config": "x"}'),
+     ValueError, "'config' object"),
+    (lambda: __import__("minidl").keras.Sequential.from_config(None), TypeError, "expects the dict"),
+    (lambda: __import__("minidl").keras.Model.from_config([1]), TypeError, "expects the dict"),
+])
+def test_cloning_and_from_config_name_bad_inputs(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_clone_model_still_clones_a_subclassed_and_a_sequential_model():
+    from minidl import keras
+
+    model = _tiny_model()
+    clone = keras.models.clone_model(model)
+    assert type(clone) is type(model) and clone is not model
+    assert [w.shape for w in clone.get_weights()] == [w.shape for w in model.get_weights()]

@@ -42,6 +42,9 @@ def model_from_json(json_string: str, custom_objects: dict | None = None) -> Any
     except (TypeError, ValueError, KeyError) as error:
         raise ValueError(f"model_from_json expects the string of model.to_json(), got an unreadable one "
                          f"({error})") from None
+    if not isinstance(class_name, str) or not isinstance(config, dict):
+        raise ValueError("model_from_json expects the string of model.to_json(): a 'class_name' string and a "
+                         f"'config' object, got {type(class_name).__name__} and {type(config).__name__}")
     if class_name in ("Sequential", "Functional"):
         return model_from_config(class_name, config, custom_objects)
     cls = _known_layers(custom_objects).get(class_name)  # a subclassed model: registered or passed
@@ -58,6 +61,13 @@ def clone_model(model: Any, input_tensors: Any = None, clone_function: Callable[
     if input_tensors is not None or kwargs:
         raise NotImplementedError("clone_model supports model and clone_function only; input_tensors=, "
                                   "call_function= and recursive= are not supported by minidl")
+    from .inference import Inference
+
+    if not isinstance(model, Inference):  # a layer or anything else: Keras refuses it too
+        raise TypeError(f"clone_model expects a Keras model (Sequential, functional or subclassed), got "
+                        f"{type(model).__name__}")
+    if clone_function is not None and not callable(clone_function):
+        raise TypeError(f"clone_model clone_function must be a function layer -> layer, got {clone_function!r}")
     class_name = _described(model)
     config = model.get_config()
     if class_name not in ("Sequential", "Functional"):  # subclassed: a new instance from its config

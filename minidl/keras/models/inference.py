@@ -44,6 +44,9 @@ class Inference:
 
         if isinstance(config, dict) and "layers" in config and cls.__module__.startswith("minidl.keras"):
             return from_config(cls, config, custom_objects)
+        if not isinstance(config, dict):
+            raise TypeError(f"{cls.__name__}.from_config expects the dict of get_config(), got "
+                            f"{type(config).__name__}")
         return cls(**config)
 
     @property
