@@ -10,8 +10,9 @@ from ... import functional as F
 from ...autograd import Tensor, is_grad_enabled
 from ...errors import ShapeError
 from ...ops.conv import conv2d_maxpool, conv2d_relu, pair
-from .. import activations, initializers, regularizers
+from .. import activations
 from .base import Layer
+from .kernel_options import kernel_options_config, set_kernel_options
 from .masking import as_mask, step_weights
 
 
@@ -45,12 +46,8 @@ class Conv2D(Layer):
         super().__init__(**kwargs)
         self.filters, self.kernel_size, self.strides = int(filters), self_kernel, self_strides
         self.padding = self_padding
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
+        set_kernel_options(self, activation, use_bias, kernel_initializer, bias_initializer,
+                           kernel_regularizer, bias_regularizer)
 
     def build(self, input_shape: tuple) -> None:
         if len(input_shape) != 4 or input_shape[-1] is None:
@@ -71,11 +68,7 @@ class Conv2D(Layer):
     def get_config(self) -> dict:
         return {**super().get_config(), "filters": self.filters, "kernel_size": list(self.kernel_size),
                 "strides": list(self.strides), "padding": self.padding,
-                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer)}
+                **kernel_options_config(self)}
 
 
 class MaxPooling2D(Layer):

@@ -18,8 +18,8 @@ from ...autograd import Tensor
 from ...conv1d import check_padding_1d, single
 from ...errors import ShapeError
 from ...ops.shape import broadcast_to, pad
-from .. import activations, initializers, regularizers
 from .base import Layer, check_positive_int
+from .kernel_options import kernel_options_config, set_kernel_options
 
 
 def _check_sequence(layer: Layer, x: Tensor, channels: int | None = None) -> None:
@@ -58,12 +58,8 @@ class Conv1D(Layer):
         super().__init__(**kwargs)
         self.filters, self.kernel_size, self.strides = filters, (kernel_size,), (strides,)
         self.padding, self.dilation_rate = padding, (dilation_rate,)
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
+        set_kernel_options(self, activation, use_bias, kernel_initializer, bias_initializer,
+                           kernel_regularizer, bias_regularizer)
 
     def build(self, input_shape: tuple) -> None:
         if len(input_shape) != 3 or input_shape[-1] is None:
@@ -84,11 +80,7 @@ class Conv1D(Layer):
         return {**super().get_config(), "filters": self.filters, "kernel_size": list(self.kernel_size),
                 "strides": list(self.strides), "padding": self.padding,
                 "dilation_rate": list(self.dilation_rate),
-                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer)}
+                **kernel_options_config(self)}
 
 
 class MaxPooling1D(Layer):

@@ -14,9 +14,9 @@ from ...autograd import Tensor
 from ...errors import ShapeError
 from ...ops.conv import pair
 from ...ops.conv_transpose import output_padding_pair
-from .. import activations, initializers, regularizers
 from .base import Layer, check_positive_int
 from .conv import _check_image, _padding
+from .kernel_options import kernel_options_config, set_kernel_options
 
 
 class Conv2DTranspose(Layer):
@@ -39,12 +39,8 @@ class Conv2DTranspose(Layer):
         super().__init__(**kwargs)
         self.filters, self.kernel_size, self.strides, self.padding = filters, kernel_size, strides, padding
         self.output_padding = None if output_padding == (None, None) else output_padding
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
+        set_kernel_options(self, activation, use_bias, kernel_initializer, bias_initializer,
+                           kernel_regularizer, bias_regularizer)
 
     def build(self, input_shape: tuple) -> None:
         if len(input_shape) != 4 or input_shape[-1] is None:
@@ -65,8 +61,4 @@ class Conv2DTranspose(Layer):
         return {**super().get_config(), "filters": self.filters, "kernel_size": list(self.kernel_size),
                 "strides": list(self.strides), "padding": self.padding,
                 "output_padding": None if self.output_padding is None else list(self.output_padding),
-                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer)}
+                **kernel_options_config(self)}

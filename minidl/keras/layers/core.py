@@ -11,8 +11,9 @@ from ...autograd import Tensor
 from ...backend import as_dtype
 from ...errors import ShapeError
 from ...ops.linalg import linear_relu
-from .. import activations, initializers, regularizers
+from .. import activations
 from .base import KerasTensor, Layer, check_last_dim, check_shape, unique_name
+from .kernel_options import kernel_options_config, set_kernel_options
 
 
 class InputLayer(Layer):
@@ -71,12 +72,8 @@ class Dense(Layer):
             raise ValueError(f"Dense units must be a positive int, got {units!r}")
         super().__init__(**kwargs)
         self.units = int(units)
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
+        set_kernel_options(self, activation, use_bias, kernel_initializer, bias_initializer,
+                           kernel_regularizer, bias_regularizer)
 
     def build(self, input_shape: tuple) -> None:
         if input_shape[-1] is None:
@@ -95,11 +92,7 @@ class Dense(Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "units": self.units,
-                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer)}
+                **kernel_options_config(self)}
 
 
 class Activation(Layer):
