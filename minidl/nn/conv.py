@@ -37,13 +37,7 @@ class Conv2d(Module):
         self.stride = pair(stride, "stride")
         self.padding = _check_padding(padding)
         kh, kw = self.kernel_size
-        bound = 1 / math.sqrt(kh * kw * in_channels)
-        self.weight = Parameter(np.zeros((kh, kw, in_channels, out_channels), dtype=default_dtype()))
-        init.uniform_(self.weight, -bound, bound)
-        self.bias = None
-        if bias:
-            self.bias = Parameter(np.zeros(out_channels, dtype=default_dtype()))
-            init.uniform_(self.bias, -bound, bound)
+        self.weight, self.bias = kernel_and_bias((kh, kw, in_channels, out_channels), kh * kw * in_channels, bias)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
@@ -51,6 +45,20 @@ class Conv2d(Module):
     def extra_repr(self) -> str:
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}, padding={self.padding!r}")
+
+
+def kernel_and_bias(shape: tuple[int, ...], fan_in: int, bias: bool,
+                    out_channels: int | None = None) -> tuple[Parameter, Parameter | None]:
+    """A convolution's kernel of ``shape`` and its bias (``out_channels`` values, by default the
+    kernel's last axis), both drawn from U(-1/√fan_in, 1/√fan_in) as PyTorch initialises them."""
+    bound = 1 / math.sqrt(fan_in)
+    weight = Parameter(np.zeros(shape, dtype=default_dtype()))
+    init.uniform_(weight, -bound, bound)
+    if not bias:
+        return weight, None
+    offset = Parameter(np.zeros(out_channels or shape[-1], dtype=default_dtype()))
+    init.uniform_(offset, -bound, bound)
+    return weight, offset
 
 
 def _check_padding(padding: Any, allow_int: bool = True) -> Any:

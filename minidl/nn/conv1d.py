@@ -8,19 +8,14 @@ do, and stores the weight as (k, in, out).  A PyTorch input ``x_ncl`` is ``x_ncl
 
 from __future__ import annotations
 
-import math
 from typing import Any
-
-import numpy as np
 
 from .. import functional as F
 from ..autograd import Tensor
-from ..backend import default_dtype
 from ..conv1d import check_padding_1d, single
-from . import init
+from .conv import kernel_and_bias
 from .layers import _check_positive
 from .module import Module
-from .parameter import Parameter
 
 
 class Conv1d(Module):
@@ -41,14 +36,8 @@ class Conv1d(Module):
         self.stride = single(stride, "stride", "Conv1d")
         self.dilation = single(dilation, "dilation", "Conv1d")
         self.padding = check_padding_1d(padding, "Conv1d", allow_causal=False)
-        bound = 1 / math.sqrt(self.kernel_size * self.in_channels)
-        shape = (self.kernel_size, self.in_channels, self.out_channels)
-        self.weight = Parameter(np.zeros(shape, dtype=default_dtype()))
-        init.uniform_(self.weight, -bound, bound)
-        self.bias = None
-        if bias:
-            self.bias = Parameter(np.zeros(self.out_channels, dtype=default_dtype()))
-            init.uniform_(self.bias, -bound, bound)
+        self.weight, self.bias = kernel_and_bias((self.kernel_size, self.in_channels, self.out_channels),
+                                                 self.kernel_size * self.in_channels, bias)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)

@@ -8,20 +8,15 @@ last and stores it as (kh, kw, out, in), Keras's Conv2DTranspose layout (see
 
 from __future__ import annotations
 
-import math
 from typing import Any
-
-import numpy as np
 
 from .. import functional as F
 from ..autograd import Tensor
-from ..backend import default_dtype
 from ..ops.conv import pair
 from ..ops.conv_transpose import output_padding_pair, transpose_padding
-from . import init
+from .conv import kernel_and_bias
 from .layers import _check_positive
 from .module import Module
-from .parameter import Parameter
 
 
 class ConvTranspose2d(Module):
@@ -48,13 +43,9 @@ class ConvTranspose2d(Module):
         self.padding = transpose_padding(padding, "ConvTranspose2d")
         self.output_padding = output_padding_pair(output_padding, self.stride, "ConvTranspose2d")
         kh, kw = self.kernel_size
-        bound = 1 / math.sqrt(kh * kw * out_channels)
-        self.weight = Parameter(np.zeros((kh, kw, out_channels, in_channels), dtype=default_dtype()))
-        init.uniform_(self.weight, -bound, bound)
-        self.bias = None
-        if bias:
-            self.bias = Parameter(np.zeros(out_channels, dtype=default_dtype()))
-            init.uniform_(self.bias, -bound, bound)
+        # PyTorch's fan-in here is the kernel's second axis (out_channels), not the input's
+        self.weight, self.bias = kernel_and_bias((kh, kw, out_channels, in_channels), kh * kw * out_channels,
+                                                 bias, out_channels)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding)
