@@ -296,7 +296,7 @@ def topological_order(root: Tensor, *more_roots: Tensor) -> list[Function]:
     collect the reachable functions, then sort them by their application number, last
     first.  A loop, not recursion: a chain of 100,000 ops stays within Python's limits."""
     stack = [root.creator]  # a literal has one slot: a chain's pop/push then never reallocates
-    stack += [r.creator for r in more_roots if r.creator is not None]
+    stack += [r.creator for r in more_roots if r.creator is not None] if more_roots else ()
     seen = set(stack)  # Functions hash by identity
     while stack:
         fn = stack.pop()

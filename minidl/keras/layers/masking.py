@@ -142,6 +142,8 @@ def passes_mask(layer: Any) -> bool:
 def call_layer(layer: Layer, inputs: Any, training: bool | None, **kwargs: Any) -> Any:
     """``layer(inputs, training=training)``, carrying the inputs' mask to the output (see
     the module docstring); used by Sequential and functional models for every layer."""
+    if not _masks:  # no mask anywhere (every model without masking layers): the plain call
+        return layer(inputs, training=training, **kwargs)
     masks = [get_mask(t) for t in inputs] if isinstance(inputs, list) else [get_mask(inputs)]
     out = layer(inputs, training=training, **kwargs)
     if all(m is None for m in masks) or getattr(layer, "mask_aware", False):
