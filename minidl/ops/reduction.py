@@ -257,19 +257,25 @@ def cumsum(a: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     """Running sum along ``dim``, as ``torch.cumsum`` (the output has ``a``'s shape).
     Integer and bool tensors give int64, as PyTorch; ``dtype=`` converts ``a`` first
     (``mdl.cumsum(counts, 0, dtype=mdl.float64)``), so the gradient flows through."""
+    return running(CumSum, "cumsum", a, dim, dtype)
+
+
+def running(op: type[Function], name: str, a: Any, dim: Any, dtype: Any) -> Tensor:
+    """A running reduction ``op`` (CumSum, CumProd) along ``dim``: checks ``dim``, converts to
+    ``dtype`` first when given, and gives int64 for integer and bool input (PyTorch's rule)."""
     a = as_tensor(a)
     if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"cumsum dim must be an int, got {dim!r}")
+        raise TypeError(f"{name} dim must be an int, got {dim!r}")
     axis = normalize_axes(dim, a.ndim)
     if dtype is not None:
         dtype = as_dtype(dtype)
         if dtype.kind not in "iuf":
-            raise TypeError(f"cumsum dtype must be an integer or floating dtype, got {dtype}")
+            raise TypeError(f"{name} dtype must be an integer or floating dtype, got {dtype}")
         a = a if a.dtype == dtype else a.astype(dtype)
     dtype = a.dtype if a.dtype.kind == "f" or dtype is not None else np.dtype(np.int64)
-    if not a.ndim:  # the running sum of one number is itself
-        return CumSum.apply(a.reshape(1), axis=0, dtype=dtype).reshape(())
-    return CumSum.apply(a, axis=axis[0], dtype=dtype)
+    if not a.ndim:  # the running result of one number is itself
+        return op.apply(a.reshape(1), axis=0, dtype=dtype).reshape(())
+    return op.apply(a, axis=axis[0], dtype=dtype)
 
 
 def argmax(a: Tensor, axis: int | None = None, keepdims: bool = False, *,

@@ -9,11 +9,9 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function, Tensor
-from ..backend import as_dtype
 from .common import as_tensor, normalize_axes
 from .elementwise import _xp
-from .reduction import MaxMin, _check_nonempty
-from .shape import _is_int
+from .reduction import MaxMin, _check_nonempty, running
 
 
 class CumProd(Function):
@@ -72,19 +70,6 @@ def cumprod(input: Any, dim: int, *, dtype: Any = None) -> Tensor:  # noqa: A002
     """Running product along ``dim``, as ``torch.cumprod`` (the output has the input's
     shape).  Integer and bool tensors give int64, as PyTorch; ``dtype=`` converts first.
     The gradient is exact also where some factors are zero."""
-    a = as_tensor(input)
-    if not _is_int(dim):
-        raise TypeError(f"cumprod dim must be an int, got {dim!r}")
-    axis = normalize_axes(dim, a.ndim)
-    if dtype is not None:
-        dtype = as_dtype(dtype)
-        if dtype.kind not in "iuf":
-            raise TypeError(f"cumprod dtype must be an integer or floating dtype, got {dtype}")
-        a = a if a.dtype == dtype else a.astype(dtype)
-    out_dtype = a.dtype if a.dtype.kind == "f" or dtype is not None else np.dtype(np.int64)
-    if not a.ndim:  # the running product of one number is itself
-        return CumProd.apply(a.reshape(1), axis=0, dtype=out_dtype).reshape(())
-    return CumProd.apply(a, axis=axis[0], dtype=out_dtype)
-
+    return running(CumProd, "cumprod", input, dim, dtype)
 
 METHODS = {"amax": amax, "amin": amin, "cumprod": cumprod}
