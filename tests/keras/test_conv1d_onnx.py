@@ -17,19 +17,7 @@ pytest.importorskip("onnx")
 from minidl.onnx import ExportError  # noqa: E402
 
 
-def _check(model, path, shapes):
-    model.export(str(path))
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    rng = np.random.default_rng(1)
-    for shape in shapes:
-        x = rng.normal(size=shape).astype(np.float32)
-        expected = model.predict(x, verbose=0)
-        got = session.run(None, {"input": x})[0]
-        assert got.shape == expected.shape
-        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
-
-
-def test_time_series_cnn_matches_predict(tmp_path):
+def test_time_series_cnn_matches_predict(tmp_path, onnx_matches_predict):
     mdl.manual_seed(0)
     model = keras.Sequential([
         keras.Input((20, 3)), L.Conv1D(8, 3, strides=2, padding="same", activation="relu"), L.MaxPooling1D(2),
@@ -39,11 +27,11 @@ def test_time_series_cnn_matches_predict(tmp_path):
     ])
     bn = model.layers[3]
     bn.set_weights([np.linspace(0.5, 2, 4), np.linspace(-1, 1, 4), np.linspace(-0.3, 0.3, 4), np.linspace(0.5, 3, 4)])
-    _check(model, tmp_path / "ts.onnx", [(1, 20, 3), (6, 20, 3)])
+    onnx_matches_predict(model, tmp_path / "ts.onnx", [(1, 20, 3), (6, 20, 3)])
 
 
 @pytest.mark.parametrize("pool", [L.GlobalMaxPooling1D, L.GlobalAveragePooling1D])
-def test_variable_length_sequences_match_predict(tmp_path, pool):
+def test_variable_length_sequences_match_predict(tmp_path, pool, onnx_matches_predict):
     mdl.manual_seed(1)
     inputs = keras.Input((None, 3))
     x = L.Conv1D(6, 4, padding="same", activation="relu")(inputs)
@@ -51,7 +39,7 @@ def test_variable_length_sequences_match_predict(tmp_path, pool):
     x = L.MaxPooling1D(3, strides=2, padding="same")(x)
     x = L.Conv1D(6, 3, padding="causal", dilation_rate=3)(x)
     outputs = L.Dense(2, activation="softmax")(pool()(x))
-    _check(keras.Model(inputs, outputs), tmp_path / "var.onnx", [(2, 9, 3), (3, 16, 3)])
+    onnx_matches_predict(keras.Model(inputs, outputs), tmp_path / "var.onnx", [(2, 9, 3), (3, 16, 3)])
 
 
 def test_unsupported_1d_layer_is_named(tmp_path):

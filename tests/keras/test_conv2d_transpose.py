@@ -152,21 +152,7 @@ def test_calls_check_shapes():
         layer(np.zeros((1, 5, 5, 3), "float32"))
 
 
-def _onnx_matches_predict(model, path, shapes):
-    ort = pytest.importorskip("onnxruntime")
-    pytest.importorskip("onnx")
-    model.export(str(path))
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    rng = np.random.default_rng(2)
-    for shape in shapes:
-        x = rng.normal(size=shape).astype(np.float32)
-        expected = model.predict(x, verbose=0)
-        got = session.run(None, {"input": x})[0]
-        assert got.shape == expected.shape
-        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
-
-
-def test_onnx_export_matches_predict(tmp_path):
+def test_onnx_export_matches_predict(tmp_path, onnx_matches_predict):
     """onnxruntime's ConvTranspose is an independent implementation: it checks the kernel layout,
     the crops ("same") and the extra rows (output_padding, "valid" with stride > kernel)."""
     mdl.manual_seed(3)
@@ -180,13 +166,14 @@ def test_onnx_export_matches_predict(tmp_path):
     for layer in model.layers[:4]:  # nonzero biases, so rows no window reaches hold the bias
         if layer.use_bias:
             layer.bias.data[...] = np.linspace(-0.5, 0.5, layer.filters)
-    _onnx_matches_predict(model, tmp_path / "up.onnx", [(1, 5, 4, 3), (3, 5, 4, 3)])
+    onnx_matches_predict(model, tmp_path / "up.onnx", [(1, 5, 4, 3), (3, 5, 4, 3)], seed=2)
 
 
-def test_onnx_export_with_unknown_image_size(tmp_path):
+def test_onnx_export_with_unknown_image_size(tmp_path, onnx_matches_predict):
     mdl.manual_seed(4)
     inputs = keras.Input((None, None, 2))
     x = L.Conv2D(4, 3, strides=2, padding="same", activation="relu")(inputs)
     x = L.Conv2DTranspose(3, 3, strides=2, padding="same", output_padding=(0, 1))(x)
     outputs = L.Conv2DTranspose(1, 2, strides=3, activation="sigmoid")(x)
-    _onnx_matches_predict(keras.Model(inputs, outputs), tmp_path / "var.onnx", [(2, 6, 7, 2), (1, 9, 4, 2)])
+    onnx_matches_predict(keras.Model(inputs, outputs), tmp_path / "var.onnx", [(2, 6, 7, 2), (1, 9, 4, 2)],
+                         seed=2)
